@@ -1,0 +1,840 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
+
+/// @title ConsortiumRegistry (联盟管理)
+/// @notice The consortium's membership, roles, alliances (医联体 and other business alliances),
+///         node and account allowlists, and the versioned directory of the suite's contracts.
+///         Every change is made by a member vote: a proposal passes when the yes votes of active
+///         members reach `thresholdBps` of the active members counted when it was made, before its
+///         deadline. The proposer's own yes vote counts; the passing vote executes the change.
+/// @dev Governance is done by an institution's primary account (its own address); the extra
+///      accounts on the allowlist act for the institution in business roles only.
+contract ConsortiumRegistry is IConsortiumRegistry {
+    using EnumerableSet for EnumerableSet.AddressSet;
+    using EnumerableSet for EnumerableSet.Bytes32Set;
+
+    // ---------------------------------------------------------------- codes
+
+    /// @notice Institution kinds: 0 district health authority (卫健委), 1 hospital, 2 community health
+    ///         centre, 3 EQA centre (临检中心), 4 research institute, 5 auditor, 6 platform operator.
+    uint8 public constant INSTITUTION_KIND_COUNT = 7;
+    /// @notice Member status codes. A member is admitted Active; Active and Suspended alternate;
+    ///         Exited is final.
+    uint8 public constant STATUS_NONE = 0;
+    uint8 public constant STATUS_ACTIVE = 1;
+    uint8 public constant STATUS_SUSPENDED = 2;
+    uint8 public constant STATUS_EXITED = 3;
+    /// @notice Alliance kinds: 0 medical alliance (医联体), 1 county/district medical community
+    ///         (医共体), 2 specialist alliance (专科联盟), 3 research alliance, 4 other.
+    uint8 public constant ALLIANCE_KIND_COUNT = 5;
+    /// @notice Bounds of the governance settings.
+    uint64 public constant MIN_VOTING_PERIOD = 1 hours;
+    uint64 public constant MAX_VOTING_PERIOD = 90 days;
+    /// @notice Most roles granted in one change, to keep every loop bounded.
+    uint256 public constant MAX_ROLES = 16;
+
+    /// @notice What a proposal changes.
+    enum Action {
+        AddMember,
+        SetMemberStatus,
+        SetMemberRoles,
+        AddAccount,
+        RemoveAccount,
+        AddNode,
+        RemoveNode,
+        CreateAlliance,
+        JoinAlliance,
+        LeaveAlliance,
+        SetGovernance,
+        RegisterContract
+    }
+
+    /// @notice Where a proposal stands.
+    enum ProposalState {
+        None,
+        Pending,
+        Executed,
+        Rejected,
+        Expired
+    }
+
+    /// @notice A founding member given at deployment.
+    struct FoundingMember {
+        address institution;
+        uint8 kind;
+        string name;
+        bytes32[] roles;
+    }
+
+    struct Member {
+        uint8 kind;
+        uint8 status;
+        uint64 joinedAt;
+        // Proposals numbered up to this one were made before the member joined: it may not vote on them.
+        uint256 joinedAfterProposal;
+        string name;
+    }
+
+    struct Node {
+        address institution;
+        bool validator;
+        uint64 addedAt;
+        bytes publicKey;
+    }
+
+    struct Alliance {
+        uint8 kind;
+        address lead;
+        uint64 createdAt;
+        string name;
+        EnumerableSet.AddressSet members;
+    }
+
+    /// @notice One registered version of a contract of the suite.
+    struct ContractVersion {
+        address deployment;
+        uint32 version;
+        uint64 registeredAt;
+    }
+
+    /// @notice A proposal as stored; `params` is the ABI encoding of the action's arguments.
+    struct Proposal {
+        Action action;
+        address proposer;
+        uint64 createdAt;
+        uint64 deadline;
+        uint32 eligible;
+        uint32 required;
+        uint32 yes;
+        uint32 no;
+        bool executed;
+        bool rejected;
+        bytes params;
+    }
+
+    // ---------------------------------------------------------------- state
+
+    /// @notice Share of the active members whose yes votes pass a proposal, in basis points.
+    uint16 public thresholdBps;
+    /// @notice How long a proposal stays open, in seconds.
+    uint64 public votingPeriod;
+    /// @notice Number of proposals made; proposal ids run from 1.
+    uint256 public proposalCount;
+    /// @notice Number of members whose status is active.
+    uint256 public activeMemberCount;
+
+    mapping(address institution => Member) private _members;
+    EnumerableSet.AddressSet private _memberSet;
+    mapping(address institution => EnumerableSet.Bytes32Set) private _roles;
+    mapping(address account => address institution) private _accountInstitution;
+    EnumerableSet.AddressSet private _accountSet;
+    mapping(address node => Node) private _nodes;
+    EnumerableSet.AddressSet private _nodeSet;
+    mapping(bytes32 allianceId => Alliance) private _alliances;
+    EnumerableSet.Bytes32Set private _allianceSet;
+    mapping(bytes32 name => ContractVersion[]) private _contractVersions;
+    EnumerableSet.Bytes32Set private _contractNames;
+    mapping(uint256 proposalId => Proposal) private _proposals;
+    mapping(uint256 proposalId => mapping(address voter => bool)) private _voted;
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice A member institution was admitted.
+    event MemberAdded(address indexed institution, uint8 kind, string name, bytes32[] roles);
+    /// @notice A member's status changed.
+    event MemberStatusChanged(address indexed institution, uint8 previousStatus, uint8 status);
+    /// @notice A member's roles were replaced.
+    event MemberRolesChanged(address indexed institution, bytes32[] roles);
+    /// @notice An account was put on the allowlist, acting for `institution`.
+    event AccountAllowed(address indexed account, address indexed institution);
+    /// @notice An account was taken off the allowlist.
+    event AccountRemoved(address indexed account, address indexed institution);
+    /// @notice A node was put on the node allowlist.
+    event NodeAdded(address indexed node, address indexed institution, bool validator, bytes publicKey);
+    /// @notice A node was taken off the node allowlist.
+    event NodeRemoved(address indexed node, address indexed institution, bool validator);
+    /// @notice An alliance was created.
+    event AllianceCreated(bytes32 indexed allianceId, uint8 kind, address indexed lead, string name);
+    /// @notice An institution joined an alliance.
+    event AllianceJoined(bytes32 indexed allianceId, address indexed institution);
+    /// @notice An institution left an alliance.
+    event AllianceLeft(bytes32 indexed allianceId, address indexed institution);
+    /// @notice The governance settings changed.
+    event GovernanceChanged(uint16 thresholdBps, uint64 votingPeriod);
+    /// @notice A version of a contract of the suite was registered in the directory.
+    event ContractRegistered(bytes32 indexed name, address indexed deployment, uint32 version);
+    /// @notice A proposal was made.
+    event ProposalCreated(
+        uint256 indexed proposalId,
+        address indexed proposer,
+        Action action,
+        bytes params,
+        uint64 deadline,
+        uint32 required
+    );
+    /// @notice A member voted.
+    event VoteCast(uint256 indexed proposalId, address indexed voter, bool support, uint32 yes, uint32 no);
+    /// @notice A proposal passed and its change was made.
+    event ProposalExecuted(uint256 indexed proposalId, Action action);
+    /// @notice A proposal can no longer pass.
+    event ProposalRejected(uint256 indexed proposalId);
+
+    // ---------------------------------------------------------------- errors
+
+    error NoFoundingMembers();
+    error InvalidThreshold(uint16 thresholdBps);
+    error InvalidVotingPeriod(uint64 votingPeriod);
+    error InvalidInstitution(address institution);
+    error InvalidInstitutionKind(uint8 kind);
+    error EmptyName();
+    error InvalidRole(bytes32 role);
+    error TooManyRoles(uint256 count, uint256 max);
+    error DuplicateRole(bytes32 role);
+    error MemberAlreadyExists(address institution);
+    error MemberNotFound(address institution);
+    error InvalidStatusTransition(address institution, uint8 from, uint8 to);
+    error LastActiveMember(address institution);
+    error NotActiveMember(address account);
+    error InvalidAccount(address account);
+    error AccountAlreadyAllowed(address account, address institution);
+    error AccountNotAllowed(address account);
+    error CannotRemovePrimaryAccount(address account);
+    error InvalidNodeKey(uint256 length);
+    error NodeAlreadyAllowed(address node);
+    error NodeNotFound(address node);
+    error InvalidAllianceId();
+    error InvalidAllianceKind(uint8 kind);
+    error AllianceAlreadyExists(bytes32 allianceId);
+    error AllianceNotFound(bytes32 allianceId);
+    error AlreadyInAlliance(bytes32 allianceId, address institution);
+    error NotInAlliance(bytes32 allianceId, address institution);
+    error LeadCannotLeave(bytes32 allianceId, address lead);
+    error InvalidContractName();
+    error NotAContract(address deployment);
+    error ProposalNotFound(uint256 proposalId);
+    error ProposalNotPending(uint256 proposalId, ProposalState state);
+    error NotEligibleToVote(uint256 proposalId, address voter);
+    error AlreadyVoted(uint256 proposalId, address voter);
+
+    // ---------------------------------------------------------------- construction
+
+    /// @notice Sets up the consortium with its founding members and governance settings.
+    /// @param founders The founding member institutions, each active with the given roles.
+    /// @param thresholdBps_ Share of active members whose yes votes pass a proposal (1..10000).
+    /// @param votingPeriod_ How long proposals stay open, in seconds.
+    constructor(FoundingMember[] memory founders, uint16 thresholdBps_, uint64 votingPeriod_) {
+        if (founders.length == 0) revert NoFoundingMembers();
+        _setGovernance(thresholdBps_, votingPeriod_);
+        for (uint256 i = 0; i < founders.length; ++i) {
+            FoundingMember memory f = founders[i];
+            _checkNewMember(f.institution, f.kind, f.name);
+            _addMember(f.institution, f.kind, f.name, f.roles);
+        }
+    }
+
+    // ---------------------------------------------------------------- proposals
+
+    /// @notice Proposes to admit a new member institution, active, with the given roles.
+    /// @param institution The institution's primary account.
+    /// @param kind The institution kind code.
+    /// @param name The institution's registered name (an organisation, not a person).
+    /// @param roles The roles to grant (see `Roles`).
+    /// @return proposalId The new proposal's id.
+    function proposeAddMember(
+        address institution,
+        uint8 kind,
+        string calldata name,
+        bytes32[] calldata roles
+    ) external returns (uint256 proposalId) {
+        _checkNewMember(institution, kind, name);
+        _checkRoles(roles);
+        return _propose(Action.AddMember, abi.encode(institution, kind, name, roles));
+    }
+
+    /// @notice Proposes to change a member's status (suspend, reactivate, or exit).
+    /// @param institution The member.
+    /// @param status The new status code.
+    /// @return proposalId The new proposal's id.
+    function proposeSetMemberStatus(address institution, uint8 status) external returns (uint256 proposalId) {
+        _checkStatusChange(institution, status);
+        return _propose(Action.SetMemberStatus, abi.encode(institution, status));
+    }
+
+    /// @notice Proposes to replace a member's roles.
+    /// @param institution The member.
+    /// @param roles The complete new set of roles.
+    /// @return proposalId The new proposal's id.
+    function proposeSetMemberRoles(address institution, bytes32[] calldata roles) external returns (uint256 proposalId) {
+        _checkCurrentMember(institution);
+        _checkRoles(roles);
+        return _propose(Action.SetMemberRoles, abi.encode(institution, roles));
+    }
+
+    /// @notice Proposes to put an account on the allowlist, acting for an institution.
+    /// @param account The account (e.g. the institution's front-end gateway or relayer key).
+    /// @param institution The member it acts for.
+    /// @return proposalId The new proposal's id.
+    function proposeAddAccount(address account, address institution) external returns (uint256 proposalId) {
+        _checkNewAccount(account, institution);
+        return _propose(Action.AddAccount, abi.encode(account, institution));
+    }
+
+    /// @notice Proposes to take an account off the allowlist.
+    /// @param account The account; an institution's primary account cannot be removed this way.
+    /// @return proposalId The new proposal's id.
+    function proposeRemoveAccount(address account) external returns (uint256 proposalId) {
+        _checkRemovableAccount(account);
+        return _propose(Action.RemoveAccount, abi.encode(account));
+    }
+
+    /// @notice Proposes to put a node on the node allowlist.
+    /// @param publicKey The node's secp256k1 public key, 64 bytes (X ‖ Y, uncompressed, no prefix);
+    ///        the node's address, which identifies it, is derived from it.
+    /// @param institution The member operating the node.
+    /// @param validator Whether the node takes part in consensus (else an observer node).
+    /// @return proposalId The new proposal's id.
+    function proposeAddNode(
+        bytes calldata publicKey,
+        address institution,
+        bool validator
+    ) external returns (uint256 proposalId) {
+        _checkNewNode(publicKey, institution);
+        return _propose(Action.AddNode, abi.encode(publicKey, institution, validator));
+    }
+
+    /// @notice Proposes to take a node off the node allowlist.
+    /// @param node The node's address.
+    /// @return proposalId The new proposal's id.
+    function proposeRemoveNode(address node) external returns (uint256 proposalId) {
+        _checkNodeExists(node);
+        return _propose(Action.RemoveNode, abi.encode(node));
+    }
+
+    /// @notice Proposes to create an alliance led by a member, who is its first member.
+    /// @param allianceId The alliance's id (e.g. keccak256 of its registration number).
+    /// @param kind The alliance kind code.
+    /// @param name The alliance's name.
+    /// @param lead The leading institution (e.g. the tertiary hospital of a 医联体).
+    /// @return proposalId The new proposal's id.
+    function proposeCreateAlliance(
+        bytes32 allianceId,
+        uint8 kind,
+        string calldata name,
+        address lead
+    ) external returns (uint256 proposalId) {
+        _checkNewAlliance(allianceId, kind, name, lead);
+        return _propose(Action.CreateAlliance, abi.encode(allianceId, kind, name, lead));
+    }
+
+    /// @notice Proposes that a member joins an alliance.
+    /// @param allianceId The alliance.
+    /// @param institution The joining member.
+    /// @return proposalId The new proposal's id.
+    function proposeJoinAlliance(bytes32 allianceId, address institution) external returns (uint256 proposalId) {
+        _checkJoin(allianceId, institution);
+        return _propose(Action.JoinAlliance, abi.encode(allianceId, institution));
+    }
+
+    /// @notice Proposes that a member leaves an alliance.
+    /// @param allianceId The alliance.
+    /// @param institution The leaving member (not the lead).
+    /// @return proposalId The new proposal's id.
+    function proposeLeaveAlliance(bytes32 allianceId, address institution) external returns (uint256 proposalId) {
+        _checkLeave(allianceId, institution);
+        return _propose(Action.LeaveAlliance, abi.encode(allianceId, institution));
+    }
+
+    /// @notice Proposes new governance settings.
+    /// @param thresholdBps_ Share of active members whose yes votes pass a proposal (1..10000).
+    /// @param votingPeriod_ How long proposals stay open, in seconds.
+    /// @return proposalId The new proposal's id.
+    function proposeSetGovernance(uint16 thresholdBps_, uint64 votingPeriod_) external returns (uint256 proposalId) {
+        _checkGovernance(thresholdBps_, votingPeriod_);
+        return _propose(Action.SetGovernance, abi.encode(thresholdBps_, votingPeriod_));
+    }
+
+    /// @notice Proposes to register a deployment as the next version of a contract of the suite.
+    /// @param name The contract's name in the directory (e.g. keccak256("DataIndex")).
+    /// @param deployment The deployed contract.
+    /// @return proposalId The new proposal's id.
+    function proposeRegisterContract(bytes32 name, address deployment) external returns (uint256 proposalId) {
+        _checkContract(name, deployment);
+        return _propose(Action.RegisterContract, abi.encode(name, deployment));
+    }
+
+    /// @notice Votes on a pending proposal; the vote that reaches the threshold makes the change.
+    /// @dev If the change is no longer valid (the state moved on since the proposal), the passing
+    ///      vote reverts with the reason and nothing changes; the proposal then expires.
+    /// @param proposalId The proposal.
+    /// @param support True for yes, false for no.
+    function vote(uint256 proposalId, bool support) external {
+        _castVote(proposalId, msg.sender, support);
+    }
+
+    // ---------------------------------------------------------------- IConsortiumRegistry
+
+    /// @inheritdoc IConsortiumRegistry
+    function institutionOf(address account) external view returns (address institution) {
+        return _accountInstitution[account];
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function isActiveMember(address institution) public view returns (bool) {
+        return _members[institution].status == STATUS_ACTIVE;
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function hasRole(bytes32 role, address account) public view returns (bool) {
+        address institution = _accountInstitution[account];
+        return isActiveMember(institution) && _roles[institution].contains(role);
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function institutionWithRole(address account, bytes32 role) external view returns (address institution) {
+        institution = _accountInstitution[account];
+        if (!isActiveMember(institution) || !_roles[institution].contains(role)) return address(0);
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function isAllowedAccount(address account) external view returns (bool) {
+        return isActiveMember(_accountInstitution[account]);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice A member's record.
+    /// @param institution The member.
+    /// @return kind The institution kind code.
+    /// @return status The status code (0 when not a member).
+    /// @return joinedAt When it was admitted.
+    /// @return name Its registered name.
+    /// @return roles Its roles.
+    function memberInfo(
+        address institution
+    ) external view returns (uint8 kind, uint8 status, uint64 joinedAt, string memory name, bytes32[] memory roles) {
+        Member storage m = _members[institution];
+        return (m.kind, m.status, m.joinedAt, m.name, _roles[institution].values());
+    }
+
+    /// @notice All institutions ever admitted, in order of admission (exited ones included).
+    /// @return The members' addresses.
+    function members() external view returns (address[] memory) {
+        return _memberSet.values();
+    }
+
+    /// @notice All allowlisted accounts (an account of a suspended or exited member may not transact).
+    /// @return The accounts.
+    function accounts() external view returns (address[] memory) {
+        return _accountSet.values();
+    }
+
+    /// @notice Whether a node may connect to the consortium's network: allowlisted, and its
+    ///         operator is active.
+    /// @param node The node's address.
+    /// @return True when allowed.
+    function isNodeAllowed(address node) public view returns (bool) {
+        return _nodeSet.contains(node) && isActiveMember(_nodes[node].institution);
+    }
+
+    /// @notice A node's record.
+    /// @param node The node's address.
+    /// @return institution The operator.
+    /// @return validator Whether it is a validator.
+    /// @return addedAt When it was allowlisted.
+    /// @return publicKey Its public key (64 bytes).
+    function nodeInfo(
+        address node
+    ) external view returns (address institution, bool validator, uint64 addedAt, bytes memory publicKey) {
+        Node storage n = _nodes[node];
+        return (n.institution, n.validator, n.addedAt, n.publicKey);
+    }
+
+    /// @notice All allowlisted nodes, whatever their operator's status.
+    /// @return The nodes' addresses.
+    function nodes() external view returns (address[] memory) {
+        return _nodeSet.values();
+    }
+
+    /// @notice The current validator set: allowlisted validator nodes whose operators are active.
+    /// @return result The validators' addresses.
+    function validators() external view returns (address[] memory result) {
+        address[] memory all = _nodeSet.values();
+        result = new address[](all.length);
+        uint256 count = 0;
+        for (uint256 i = 0; i < all.length; ++i) {
+            if (_nodes[all[i]].validator && isNodeAllowed(all[i])) result[count++] = all[i];
+        }
+        assembly ("memory-safe") {
+            mstore(result, count)
+        }
+    }
+
+    /// @notice All alliance ids.
+    /// @return The ids.
+    function alliances() external view returns (bytes32[] memory) {
+        return _allianceSet.values();
+    }
+
+    /// @notice An alliance's record.
+    /// @param allianceId The alliance.
+    /// @return kind The alliance kind code.
+    /// @return lead The leading institution.
+    /// @return createdAt When it was created.
+    /// @return name Its name.
+    /// @return memberList Its member institutions.
+    function allianceInfo(
+        bytes32 allianceId
+    )
+        external
+        view
+        returns (uint8 kind, address lead, uint64 createdAt, string memory name, address[] memory memberList)
+    {
+        Alliance storage a = _alliances[allianceId];
+        return (a.kind, a.lead, a.createdAt, a.name, a.members.values());
+    }
+
+    /// @notice Whether an institution belongs to an alliance.
+    /// @param allianceId The alliance.
+    /// @param institution The institution.
+    /// @return True when it is a member of the alliance.
+    function isInAlliance(bytes32 allianceId, address institution) external view returns (bool) {
+        return _alliances[allianceId].members.contains(institution);
+    }
+
+    /// @notice The current deployment of a contract of the suite, or zero when none is registered.
+    /// @param name The contract's name in the directory.
+    /// @return deployment The latest registered deployment.
+    /// @return version Its version number (from 1).
+    function contractAddress(bytes32 name) external view returns (address deployment, uint32 version) {
+        ContractVersion[] storage history = _contractVersions[name];
+        if (history.length == 0) return (address(0), 0);
+        ContractVersion storage latest = history[history.length - 1];
+        return (latest.deployment, latest.version);
+    }
+
+    /// @notice Every registered version of a contract of the suite, oldest first: evidence anchored
+    ///         in an older version stays verifiable at its own address.
+    /// @param name The contract's name in the directory.
+    /// @return The versions.
+    function contractVersions(bytes32 name) external view returns (ContractVersion[] memory) {
+        return _contractVersions[name];
+    }
+
+    /// @notice The names registered in the contract directory.
+    /// @return The names.
+    function contractNames() external view returns (bytes32[] memory) {
+        return _contractNames.values();
+    }
+
+    /// @notice A proposal as stored.
+    /// @param proposalId The proposal.
+    /// @return The proposal.
+    function getProposal(uint256 proposalId) external view returns (Proposal memory) {
+        return _proposals[proposalId];
+    }
+
+    /// @notice Where a proposal stands now.
+    /// @param proposalId The proposal.
+    /// @return The state.
+    function proposalState(uint256 proposalId) public view returns (ProposalState) {
+        Proposal storage p = _proposals[proposalId];
+        if (p.createdAt == 0) return ProposalState.None;
+        if (p.executed) return ProposalState.Executed;
+        if (p.rejected) return ProposalState.Rejected;
+        if (block.timestamp > p.deadline) return ProposalState.Expired;
+        return ProposalState.Pending;
+    }
+
+    /// @notice Whether a member has voted on a proposal.
+    /// @param proposalId The proposal.
+    /// @param voter The member.
+    /// @return True when it has voted.
+    function hasVoted(uint256 proposalId, address voter) external view returns (bool) {
+        return _voted[proposalId][voter];
+    }
+
+    /// @notice Yes votes a proposal made now would need.
+    /// @return The number of yes votes.
+    function requiredVotes() public view returns (uint32) {
+        uint256 required = (activeMemberCount * thresholdBps + 9_999) / 10_000;
+        return uint32(required == 0 ? 1 : required);
+    }
+
+    // ---------------------------------------------------------------- voting internals
+
+    function _propose(Action action, bytes memory params) private returns (uint256 proposalId) {
+        if (!isActiveMember(msg.sender)) revert NotActiveMember(msg.sender);
+        proposalId = ++proposalCount;
+        uint64 deadline = uint64(block.timestamp) + votingPeriod;
+        uint32 required = requiredVotes();
+        Proposal storage p = _proposals[proposalId];
+        p.action = action;
+        p.proposer = msg.sender;
+        p.createdAt = uint64(block.timestamp);
+        p.deadline = deadline;
+        p.eligible = uint32(activeMemberCount);
+        p.required = required;
+        p.params = params;
+        emit ProposalCreated(proposalId, msg.sender, action, params, deadline, required);
+        _castVote(proposalId, msg.sender, true);
+    }
+
+    function _castVote(uint256 proposalId, address voter, bool support) private {
+        ProposalState state = proposalState(proposalId);
+        if (state == ProposalState.None) revert ProposalNotFound(proposalId);
+        if (state != ProposalState.Pending) revert ProposalNotPending(proposalId, state);
+        Member storage m = _members[voter];
+        if (m.status != STATUS_ACTIVE) revert NotActiveMember(voter);
+        if (m.joinedAfterProposal >= proposalId) revert NotEligibleToVote(proposalId, voter);
+        if (_voted[proposalId][voter]) revert AlreadyVoted(proposalId, voter);
+
+        Proposal storage p = _proposals[proposalId];
+        _voted[proposalId][voter] = true;
+        if (support) p.yes += 1;
+        else p.no += 1;
+        emit VoteCast(proposalId, voter, support, p.yes, p.no);
+
+        if (p.yes >= p.required) {
+            p.executed = true;
+            emit ProposalExecuted(proposalId, p.action);
+            _execute(p.action, p.params);
+        } else if (p.no > p.eligible - p.required) {
+            p.rejected = true;
+            emit ProposalRejected(proposalId);
+        }
+    }
+
+    function _execute(Action action, bytes memory params) private {
+        if (action == Action.AddMember) {
+            (address institution, uint8 kind, string memory name, bytes32[] memory roles) = abi.decode(
+                params,
+                (address, uint8, string, bytes32[])
+            );
+            _checkNewMember(institution, kind, name);
+            _addMember(institution, kind, name, roles);
+        } else if (action == Action.SetMemberStatus) {
+            (address institution, uint8 status) = abi.decode(params, (address, uint8));
+            _checkStatusChange(institution, status);
+            _setStatus(institution, status);
+        } else if (action == Action.SetMemberRoles) {
+            (address institution, bytes32[] memory roles) = abi.decode(params, (address, bytes32[]));
+            _checkCurrentMember(institution);
+            _setRoles(institution, roles);
+        } else if (action == Action.AddAccount) {
+            (address account, address institution) = abi.decode(params, (address, address));
+            _checkNewAccount(account, institution);
+            _allowAccount(account, institution);
+        } else if (action == Action.RemoveAccount) {
+            address account = abi.decode(params, (address));
+            _checkRemovableAccount(account);
+            address institution = _accountInstitution[account];
+            delete _accountInstitution[account];
+            _accountSet.remove(account);
+            emit AccountRemoved(account, institution);
+        } else if (action == Action.AddNode) {
+            (bytes memory publicKey, address institution, bool validator) = abi.decode(
+                params,
+                (bytes, address, bool)
+            );
+            address node = _checkNewNode(publicKey, institution);
+            _nodes[node] = Node(institution, validator, uint64(block.timestamp), publicKey);
+            _nodeSet.add(node);
+            emit NodeAdded(node, institution, validator, publicKey);
+        } else if (action == Action.RemoveNode) {
+            address node = abi.decode(params, (address));
+            _checkNodeExists(node);
+            Node storage n = _nodes[node];
+            emit NodeRemoved(node, n.institution, n.validator);
+            _nodeSet.remove(node);
+            delete _nodes[node];
+        } else if (action == Action.CreateAlliance) {
+            (bytes32 allianceId, uint8 kind, string memory name, address lead) = abi.decode(
+                params,
+                (bytes32, uint8, string, address)
+            );
+            _checkNewAlliance(allianceId, kind, name, lead);
+            Alliance storage a = _alliances[allianceId];
+            a.kind = kind;
+            a.lead = lead;
+            a.createdAt = uint64(block.timestamp);
+            a.name = name;
+            a.members.add(lead);
+            _allianceSet.add(allianceId);
+            emit AllianceCreated(allianceId, kind, lead, name);
+            emit AllianceJoined(allianceId, lead);
+        } else if (action == Action.JoinAlliance) {
+            (bytes32 allianceId, address institution) = abi.decode(params, (bytes32, address));
+            _checkJoin(allianceId, institution);
+            _alliances[allianceId].members.add(institution);
+            emit AllianceJoined(allianceId, institution);
+        } else if (action == Action.LeaveAlliance) {
+            (bytes32 allianceId, address institution) = abi.decode(params, (bytes32, address));
+            _checkLeave(allianceId, institution);
+            _alliances[allianceId].members.remove(institution);
+            emit AllianceLeft(allianceId, institution);
+        } else if (action == Action.SetGovernance) {
+            (uint16 bps, uint64 period) = abi.decode(params, (uint16, uint64));
+            _setGovernance(bps, period);
+        } else {
+            (bytes32 name, address deployment) = abi.decode(params, (bytes32, address));
+            _checkContract(name, deployment);
+            ContractVersion[] storage history = _contractVersions[name];
+            uint32 version = uint32(history.length + 1);
+            history.push(ContractVersion(deployment, version, uint64(block.timestamp)));
+            _contractNames.add(name);
+            emit ContractRegistered(name, deployment, version);
+        }
+    }
+
+    // ---------------------------------------------------------------- effects
+
+    function _addMember(address institution, uint8 kind, string memory name, bytes32[] memory roles) private {
+        Member storage m = _members[institution];
+        m.kind = kind;
+        m.status = STATUS_ACTIVE;
+        m.joinedAt = uint64(block.timestamp);
+        m.joinedAfterProposal = proposalCount;
+        m.name = name;
+        _memberSet.add(institution);
+        activeMemberCount += 1;
+        emit MemberAdded(institution, kind, name, roles);
+        _setRoles(institution, roles);
+        _allowAccount(institution, institution);
+    }
+
+    function _setRoles(address institution, bytes32[] memory roles) private {
+        _checkRoles(roles);
+        EnumerableSet.Bytes32Set storage set = _roles[institution];
+        bytes32[] memory old = set.values();
+        for (uint256 i = 0; i < old.length; ++i) set.remove(old[i]);
+        for (uint256 i = 0; i < roles.length; ++i) set.add(roles[i]);
+        emit MemberRolesChanged(institution, roles);
+    }
+
+    function _setStatus(address institution, uint8 status) private {
+        Member storage m = _members[institution];
+        uint8 previous = m.status;
+        m.status = status;
+        if (previous == STATUS_ACTIVE) activeMemberCount -= 1;
+        if (status == STATUS_ACTIVE) activeMemberCount += 1;
+        emit MemberStatusChanged(institution, previous, status);
+        if (status == STATUS_EXITED) _leaveAllAlliances(institution);
+    }
+
+    function _leaveAllAlliances(address institution) private {
+        bytes32[] memory ids = _allianceSet.values();
+        for (uint256 i = 0; i < ids.length; ++i) {
+            if (_alliances[ids[i]].members.remove(institution)) emit AllianceLeft(ids[i], institution);
+        }
+    }
+
+    function _allowAccount(address account, address institution) private {
+        _accountInstitution[account] = institution;
+        _accountSet.add(account);
+        emit AccountAllowed(account, institution);
+    }
+
+    function _setGovernance(uint16 bps, uint64 period) private {
+        _checkGovernance(bps, period);
+        thresholdBps = bps;
+        votingPeriod = period;
+        emit GovernanceChanged(bps, period);
+    }
+
+    // ---------------------------------------------------------------- checks
+
+    function _checkGovernance(uint16 bps, uint64 period) private pure {
+        if (bps == 0 || bps > 10_000) revert InvalidThreshold(bps);
+        if (period < MIN_VOTING_PERIOD || period > MAX_VOTING_PERIOD) revert InvalidVotingPeriod(period);
+    }
+
+    function _checkNewMember(address institution, uint8 kind, string memory name) private view {
+        if (institution == address(0)) revert InvalidInstitution(institution);
+        if (kind >= INSTITUTION_KIND_COUNT) revert InvalidInstitutionKind(kind);
+        if (bytes(name).length == 0) revert EmptyName();
+        if (_members[institution].status != STATUS_NONE) revert MemberAlreadyExists(institution);
+        // An address already acting for another institution cannot become an institution itself.
+        if (_accountInstitution[institution] != address(0)) {
+            revert AccountAlreadyAllowed(institution, _accountInstitution[institution]);
+        }
+    }
+
+    function _checkRoles(bytes32[] memory roles) private pure {
+        if (roles.length > MAX_ROLES) revert TooManyRoles(roles.length, MAX_ROLES);
+        for (uint256 i = 0; i < roles.length; ++i) {
+            if (roles[i] == bytes32(0)) revert InvalidRole(roles[i]);
+            for (uint256 j = 0; j < i; ++j) {
+                if (roles[j] == roles[i]) revert DuplicateRole(roles[i]);
+            }
+        }
+    }
+
+    function _checkCurrentMember(address institution) private view {
+        uint8 status = _members[institution].status;
+        if (status == STATUS_NONE || status == STATUS_EXITED) revert MemberNotFound(institution);
+    }
+
+    function _checkStatusChange(address institution, uint8 status) private view {
+        uint8 from = _members[institution].status;
+        if (from == STATUS_NONE) revert MemberNotFound(institution);
+        bool allowed = (from == STATUS_ACTIVE && (status == STATUS_SUSPENDED || status == STATUS_EXITED)) ||
+            (from == STATUS_SUSPENDED && (status == STATUS_ACTIVE || status == STATUS_EXITED));
+        if (!allowed) revert InvalidStatusTransition(institution, from, status);
+        // Someone must remain able to vote, or the consortium could never change again.
+        if (from == STATUS_ACTIVE && activeMemberCount == 1) revert LastActiveMember(institution);
+    }
+
+    function _checkNewAccount(address account, address institution) private view {
+        if (account == address(0)) revert InvalidAccount(account);
+        _checkCurrentMember(institution);
+        address current = _accountInstitution[account];
+        if (current != address(0)) revert AccountAlreadyAllowed(account, current);
+        if (_members[account].status != STATUS_NONE) revert AccountAlreadyAllowed(account, account);
+    }
+
+    function _checkRemovableAccount(address account) private view {
+        address institution = _accountInstitution[account];
+        if (institution == address(0)) revert AccountNotAllowed(account);
+        if (institution == account) revert CannotRemovePrimaryAccount(account);
+    }
+
+    function _checkNewNode(bytes memory publicKey, address institution) private view returns (address node) {
+        if (publicKey.length != 64) revert InvalidNodeKey(publicKey.length);
+        _checkCurrentMember(institution);
+        node = address(uint160(uint256(keccak256(publicKey))));
+        if (_nodeSet.contains(node)) revert NodeAlreadyAllowed(node);
+    }
+
+    function _checkNodeExists(address node) private view {
+        if (!_nodeSet.contains(node)) revert NodeNotFound(node);
+    }
+
+    function _checkNewAlliance(bytes32 allianceId, uint8 kind, string memory name, address lead) private view {
+        if (allianceId == bytes32(0)) revert InvalidAllianceId();
+        if (kind >= ALLIANCE_KIND_COUNT) revert InvalidAllianceKind(kind);
+        if (bytes(name).length == 0) revert EmptyName();
+        if (_allianceSet.contains(allianceId)) revert AllianceAlreadyExists(allianceId);
+        _checkCurrentMember(lead);
+    }
+
+    function _checkJoin(bytes32 allianceId, address institution) private view {
+        if (!_allianceSet.contains(allianceId)) revert AllianceNotFound(allianceId);
+        _checkCurrentMember(institution);
+        if (_alliances[allianceId].members.contains(institution)) revert AlreadyInAlliance(allianceId, institution);
+    }
+
+    function _checkLeave(bytes32 allianceId, address institution) private view {
+        if (!_allianceSet.contains(allianceId)) revert AllianceNotFound(allianceId);
+        Alliance storage a = _alliances[allianceId];
+        if (!a.members.contains(institution)) revert NotInAlliance(allianceId, institution);
+        if (a.lead == institution) revert LeadCannotLeave(allianceId, institution);
+    }
+
+    function _checkContract(bytes32 name, address deployment) private view {
+        if (name == bytes32(0)) revert InvalidContractName();
+        if (deployment.code.length == 0) revert NotAContract(deployment);
+    }
+}
