@@ -73,8 +73,9 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         uint8 kind;
         uint8 status;
         uint64 joinedAt;
-        // Proposals numbered up to this one were made before the member joined: it may not vote on them.
-        uint256 joinedAfterProposal;
+        // Proposals numbered up to this one were made before the member joined or was last
+        // reactivated: it was not counted among their voters, so it may not vote on them.
+        uint256 votesFromProposal;
         string name;
     }
 
@@ -135,6 +136,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     EnumerableSet.AddressSet private _nodeSet;
     mapping(bytes32 allianceId => Alliance) private _alliances;
     EnumerableSet.Bytes32Set private _allianceSet;
+    mapping(address institution => EnumerableSet.Bytes32Set) private _memberAlliances;
     mapping(bytes32 name => ContractVersion[]) private _contractVersions;
     EnumerableSet.Bytes32Set private _contractNames;
     mapping(uint256 proposalId => Proposal) private _proposals;
@@ -162,6 +164,8 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     event AllianceJoined(bytes32 indexed allianceId, address indexed institution);
     /// @notice An institution left an alliance.
     event AllianceLeft(bytes32 indexed allianceId, address indexed institution);
+    /// @notice An alliance's lead exited the consortium; the alliance has no lead from now on.
+    event AllianceLeadCleared(bytes32 indexed allianceId, address indexed formerLead);
     /// @notice The governance settings changed.
     event GovernanceChanged(uint16 thresholdBps, uint64 votingPeriod);
     /// @notice A version of a contract of the suite was registered in the directory.
@@ -202,7 +206,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     error AccountAlreadyAllowed(address account, address institution);
     error AccountNotAllowed(address account);
     error CannotRemovePrimaryAccount(address account);
-    error InvalidNodeKey(uint256 length);
+    error InvalidNodeKey(bytes publicKey);
     error NodeAlreadyAllowed(address node);
     error NodeNotFound(address node);
     error InvalidAllianceId();
@@ -496,6 +500,13 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         return (a.kind, a.lead, a.createdAt, a.name, a.members.values());
     }
 
+    /// @notice The alliances an institution belongs to.
+    /// @param institution The institution.
+    /// @return The alliance ids.
+    function alliancesOf(address institution) external view returns (bytes32[] memory) {
+        return _memberAlliances[institution].values();
+    }
+
     /// @notice Whether an institution belongs to an alliance.
     /// @param allianceId The alliance.
     /// @param institution The institution.
@@ -559,8 +570,8 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     /// @notice Yes votes a proposal made now would need.
     /// @return The number of yes votes.
     function requiredVotes() public view returns (uint32) {
-        uint256 required = (activeMemberCount * thresholdBps + 9_999) / 10_000;
-        return uint32(required == 0 ? 1 : required);
+        // At least one member is always active and the threshold is at least 1 bps: never zero.
+        return uint32((activeMemberCount * thresholdBps + 9_999) / 10_000);
     }
 
     // ---------------------------------------------------------------- voting internals
@@ -588,7 +599,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         if (state != ProposalState.Pending) revert ProposalNotPending(proposalId, state);
         Member storage m = _members[voter];
         if (m.status != STATUS_ACTIVE) revert NotActiveMember(voter);
-        if (m.joinedAfterProposal >= proposalId) revert NotEligibleToVote(proposalId, voter);
+        if (m.votesFromProposal >= proposalId) revert NotEligibleToVote(proposalId, voter);
         if (_voted[proposalId][voter]) revert AlreadyVoted(proposalId, voter);
 
         Proposal storage p = _proposals[proposalId];
@@ -661,20 +672,17 @@ contract ConsortiumRegistry is IConsortiumRegistry {
             a.lead = lead;
             a.createdAt = uint64(block.timestamp);
             a.name = name;
-            a.members.add(lead);
             _allianceSet.add(allianceId);
             emit AllianceCreated(allianceId, kind, lead, name);
-            emit AllianceJoined(allianceId, lead);
+            _join(allianceId, lead);
         } else if (action == Action.JoinAlliance) {
             (bytes32 allianceId, address institution) = abi.decode(params, (bytes32, address));
             _checkJoin(allianceId, institution);
-            _alliances[allianceId].members.add(institution);
-            emit AllianceJoined(allianceId, institution);
+            _join(allianceId, institution);
         } else if (action == Action.LeaveAlliance) {
             (bytes32 allianceId, address institution) = abi.decode(params, (bytes32, address));
             _checkLeave(allianceId, institution);
-            _alliances[allianceId].members.remove(institution);
-            emit AllianceLeft(allianceId, institution);
+            _leave(allianceId, institution);
         } else if (action == Action.SetGovernance) {
             (uint16 bps, uint64 period) = abi.decode(params, (uint16, uint64));
             _setGovernance(bps, period);
@@ -696,7 +704,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         m.kind = kind;
         m.status = STATUS_ACTIVE;
         m.joinedAt = uint64(block.timestamp);
-        m.joinedAfterProposal = proposalCount;
+        m.votesFromProposal = proposalCount;
         m.name = name;
         _memberSet.add(institution);
         activeMemberCount += 1;
@@ -719,15 +727,37 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         uint8 previous = m.status;
         m.status = status;
         if (previous == STATUS_ACTIVE) activeMemberCount -= 1;
-        if (status == STATUS_ACTIVE) activeMemberCount += 1;
+        if (status == STATUS_ACTIVE) {
+            activeMemberCount += 1;
+            m.votesFromProposal = proposalCount;
+        }
         emit MemberStatusChanged(institution, previous, status);
         if (status == STATUS_EXITED) _leaveAllAlliances(institution);
     }
 
+    function _join(bytes32 allianceId, address institution) private {
+        _alliances[allianceId].members.add(institution);
+        _memberAlliances[institution].add(allianceId);
+        emit AllianceJoined(allianceId, institution);
+    }
+
+    function _leave(bytes32 allianceId, address institution) private {
+        _alliances[allianceId].members.remove(institution);
+        _memberAlliances[institution].remove(allianceId);
+        emit AllianceLeft(allianceId, institution);
+    }
+
+    /// @dev An exiting member leaves every alliance it belongs to; an alliance it led keeps its
+    ///      other members and has no lead (zero) from then on.
     function _leaveAllAlliances(address institution) private {
-        bytes32[] memory ids = _allianceSet.values();
+        bytes32[] memory ids = _memberAlliances[institution].values();
         for (uint256 i = 0; i < ids.length; ++i) {
-            if (_alliances[ids[i]].members.remove(institution)) emit AllianceLeft(ids[i], institution);
+            Alliance storage a = _alliances[ids[i]];
+            if (a.lead == institution) {
+                a.lead = address(0);
+                emit AllianceLeadCleared(ids[i], institution);
+            }
+            _leave(ids[i], institution);
         }
     }
 
@@ -790,9 +820,9 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     function _checkNewAccount(address account, address institution) private view {
         if (account == address(0)) revert InvalidAccount(account);
         _checkCurrentMember(institution);
+        // A member's own address is always allowlisted for itself, so this also refuses members.
         address current = _accountInstitution[account];
         if (current != address(0)) revert AccountAlreadyAllowed(account, current);
-        if (_members[account].status != STATUS_NONE) revert AccountAlreadyAllowed(account, account);
     }
 
     function _checkRemovableAccount(address account) private view {
@@ -802,10 +832,24 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     }
 
     function _checkNewNode(bytes memory publicKey, address institution) private view returns (address node) {
-        if (publicKey.length != 64) revert InvalidNodeKey(publicKey.length);
+        if (publicKey.length != 64 || !_onSecp256k1(publicKey)) revert InvalidNodeKey(publicKey);
         _checkCurrentMember(institution);
         node = address(uint160(uint256(keccak256(publicKey))));
         if (_nodeSet.contains(node)) revert NodeAlreadyAllowed(node);
+    }
+
+    /// @dev Whether a 64-byte X ‖ Y is a point of secp256k1 (y² = x³ + 7 mod p): a node key that
+    ///      is not could never sign, and its derived address would mean nothing.
+    function _onSecp256k1(bytes memory publicKey) private pure returns (bool) {
+        uint256 p = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F;
+        uint256 x;
+        uint256 y;
+        assembly ("memory-safe") {
+            x := mload(add(publicKey, 0x20))
+            y := mload(add(publicKey, 0x40))
+        }
+        if (x >= p || y >= p) return false;
+        return mulmod(y, y, p) == addmod(mulmod(mulmod(x, x, p), x, p), 7, p);
     }
 
     function _checkNodeExists(address node) private view {

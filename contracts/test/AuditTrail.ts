@@ -1,0 +1,725 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import type { AuditTrail } from "../../types/ethers-contracts/index.js";
+import { buildTree, merkleProof, verifyProof } from "./helpers/merkle.ts";
+
+const { ethers, networkHelpers } = await network.create();
+const { time, loadFixture } = networkHelpers;
+
+const AUDIT_RECORDER = ethers.id("AUDIT_RECORDER");
+const DATA_PROVIDER = ethers.id("DATA_PROVIDER");
+const STATUS_SUSPENDED = 2;
+const THRESHOLD_BPS = 5000; // 3 founders: 2 yes votes pass a proposal
+const VOTING_PERIOD = 3600;
+const MAX_CLOCK_SKEW = 15 * 60;
+const MAX_FIELDS = 64;
+const ZERO = ethers.ZeroHash;
+
+const Purpose = { Treatment: 0, Referral: 1, Research: 2, Insurance: 3, PublicHealth: 4, Other: 5 } as const;
+const Outcome = { Granted: 0, Refused: 1 } as const;
+const Step = { Application: 0, Approval: 1, ComplianceCheck: 2, Download: 3 } as const;
+const Decision = { None: 0, Approved: 1, Rejected: 2 } as const;
+const WorkflowStatus = { None: 0, Approving: 1, Approved: 2, Cleared: 3, Rejected: 4, NonCompliant: 5 } as const;
+
+type AccessEvidence = AuditTrail.AccessEvidenceStruct & { fields: string[]; accessedAt: number };
+
+type Signer = Awaited<ReturnType<typeof ethers.getSigners>>[number];
+
+const EVIDENCE_TUPLE = "tuple(bytes32,bytes32,bytes32,bytes32[],uint8,bytes32,uint64,uint8)";
+
+/** keccak256(abi.encode(e)), computed off chain as an auditor would. */
+function evidenceHash(e: AccessEvidence): string {
+  return ethers.keccak256(
+    ethers.AbiCoder.defaultAbiCoder().encode(
+      [EVIDENCE_TUPLE],
+      [[e.accessor, e.residentRef, e.recordId, e.fields, e.purpose, e.grantId, e.accessedAt, e.outcome]],
+    ),
+  );
+}
+
+async function deployFixture() {
+  const [platform, hospital, authority, gateway, outsider] = (await ethers.getSigners()) as [
+    Signer,
+    Signer,
+    Signer,
+    Signer,
+    Signer,
+  ];
+  const registry = await ethers.deployContract("ConsortiumRegistry", [
+    [
+      { institution: platform.address, kind: 6, name: "Regional Health Data Platform", roles: [AUDIT_RECORDER] },
+      { institution: hospital.address, kind: 1, name: "District Central Hospital", roles: [DATA_PROVIDER] },
+      { institution: authority.address, kind: 0, name: "District Health Commission", roles: [AUDIT_RECORDER] },
+    ],
+    THRESHOLD_BPS,
+    VOTING_PERIOD,
+  ]);
+  // The platform's gateway relays evidence under the platform's name: an extra account, added by vote.
+  const proposal = await registry.connect(platform).proposeAddAccount.staticCall(gateway.address, platform.address);
+  await registry.connect(platform).proposeAddAccount(gateway.address, platform.address);
+  await registry.connect(authority).vote(proposal, true);
+  const audit = await ethers.deployContract("AuditTrail", [await registry.getAddress()]);
+  const now = await time.latest();
+  const doctor = ethers.zeroPadValue(hospital.address, 32);
+  const evidence: AccessEvidence = {
+    accessor: doctor,
+    residentRef: ethers.id("salted resident 42"),
+    recordId: ethers.id("record-hospital-0001"),
+    fields: [ethers.id("diagnosis"), ethers.id("lab.hba1c")],
+    purpose: Purpose.Treatment,
+    grantId: ethers.id("grant-7"),
+    accessedAt: now - 30,
+    outcome: Outcome.Granted,
+  };
+  return { registry, audit, platform, hospital, authority, gateway, outsider, now, evidence };
+}
+
+type Fixture = Awaited<ReturnType<typeof deployFixture>>;
+
+/** Suspends `institution` by a real registry vote: `proposer` proposes, `voter` seconds. */
+async function suspend(f: Fixture, institution: string, proposer: Fixture["platform"], voter: Fixture["platform"]) {
+  const id = await f.registry.connect(proposer).proposeSetMemberStatus.staticCall(institution, STATUS_SUSPENDED);
+  await f.registry.connect(proposer).proposeSetMemberStatus(institution, STATUS_SUSPENDED);
+  await f.registry.connect(voter).vote(id, true);
+  expect(await f.registry.isActiveMember(institution)).to.equal(false);
+}
+
+const WF = ethers.id("share-2025-0001");
+const APPLICANT = ethers.id("research project P-17");
+const APPLICATION = ethers.id("sm3 of the application");
+const APPROVER = (level: number) => ethers.id(`approver level ${level}`);
+const OPINION = (level: number) => ethers.id(`opinion level ${level}`);
+const CHECKER = ethers.id("compliance officer");
+const REPORT = ethers.id("sm3 of the compliance report");
+const DOWNLOADER = ethers.id("researcher 3");
+const PACKAGE = ethers.id("sm3 of the de-identified package");
+
+/** Workflow WF opened by the platform, needing three approval levels. */
+async function appliedFixture() {
+  const f = await deployFixture();
+  await f.audit.connect(f.platform).applyForSharing(WF, APPLICANT, APPLICATION, 3);
+  return f;
+}
+
+/** Workflow WF with all three levels approved. */
+async function approvedFixture() {
+  const f = await appliedFixture();
+  for (const level of [1, 2, 3]) {
+    await f.audit.connect(f.gateway).recordApproval(WF, level, APPROVER(level), true, OPINION(level));
+  }
+  return f;
+}
+
+/** Workflow WF cleared for download. */
+async function clearedFixture() {
+  const f = await approvedFixture();
+  await f.audit.connect(f.authority).recordComplianceCheck(WF, CHECKER, true, REPORT);
+  return f;
+}
+
+describe("AuditTrail", function () {
+  describe("deployment", function () {
+    it("keeps the registry it was given and starts empty", async function () {
+      const f = await loadFixture(deployFixture);
+      expect(await f.audit.registry()).to.equal(await f.registry.getAddress());
+      expect(await f.audit.MAX_CLOCK_SKEW()).to.equal(MAX_CLOCK_SKEW);
+      expect(await f.audit.MAX_FIELDS()).to.equal(MAX_FIELDS);
+      expect(await f.audit.MAX_APPROVAL_LEVELS()).to.equal(8);
+      expect(await f.audit.evidenceCount()).to.equal(0n);
+      expect(await f.audit.accessBatchCount()).to.equal(0n);
+    });
+
+    it("refuses a zero registry", async function () {
+      const factory = await ethers.getContractFactory("AuditTrail");
+      await expect(ethers.deployContract("AuditTrail", [ethers.ZeroAddress])).to.be.revertedWithCustomError(
+        factory,
+        "ZeroRegistry",
+      );
+    });
+  });
+
+  describe("recordAccess", function () {
+    it("stores the evidence hash under sequential ids and emits AccessRecorded with the detail", async function () {
+      const f = await loadFixture(deployFixture);
+      const e = f.evidence;
+      expect(await f.audit.connect(f.gateway).recordAccess.staticCall(e)).to.equal(1n);
+      const at = f.now + 3;
+      await time.setNextBlockTimestamp(at);
+      await expect(f.audit.connect(f.gateway).recordAccess(e))
+        .to.emit(f.audit, "AccessRecorded")
+        .withArgs(
+          1,
+          e.accessor,
+          e.residentRef,
+          e.recordId,
+          e.fields,
+          e.purpose,
+          e.grantId,
+          e.accessedAt,
+          e.outcome,
+          f.platform.address,
+        );
+      const second = { ...e, purpose: Purpose.Referral };
+      await expect(f.audit.connect(f.authority).recordAccess(second))
+        .to.emit(f.audit, "AccessRecorded")
+        .withArgs(
+          2,
+          e.accessor,
+          e.residentRef,
+          e.recordId,
+          e.fields,
+          Purpose.Referral,
+          e.grantId,
+          e.accessedAt,
+          e.outcome,
+          f.authority.address,
+        );
+      expect(await f.audit.evidenceCount()).to.equal(2n);
+      const stored = await f.audit.getEvidence(1);
+      expect(stored.evidenceHash).to.equal(evidenceHash(e));
+      expect(stored.recorder).to.equal(f.platform.address);
+      expect(stored.recordedAt).to.equal(BigInt(at));
+      expect(await f.audit.evidenceHash(e)).to.equal(evidenceHash(e));
+      expect((await f.audit.getEvidence(3)).evidenceHash).to.equal(ZERO);
+    });
+
+    it("records a refused attempt, which needs neither grant nor fields", async function () {
+      const f = await loadFixture(deployFixture);
+      const refused = { ...f.evidence, fields: [], grantId: ZERO, outcome: Outcome.Refused };
+      await expect(f.audit.connect(f.platform).recordAccess(refused))
+        .to.emit(f.audit, "AccessRecorded")
+        .withArgs(
+          1,
+          refused.accessor,
+          refused.residentRef,
+          refused.recordId,
+          [],
+          refused.purpose,
+          ZERO,
+          refused.accessedAt,
+          Outcome.Refused,
+          f.platform.address,
+        );
+      expect(await f.audit.verifyEvidence(1, refused)).to.equal(true);
+    });
+
+    it("accepts every purpose, MAX_FIELDS fields and an access time up to the skew allowance", async function () {
+      const f = await loadFixture(deployFixture);
+      for (const purpose of Object.values(Purpose)) {
+        await f.audit.connect(f.platform).recordAccess({ ...f.evidence, purpose });
+      }
+      const fields = Array.from({ length: MAX_FIELDS }, (_, i) => ethers.id(`field ${i}`));
+      await f.audit.connect(f.platform).recordAccess({ ...f.evidence, fields });
+      const at = f.now + 100;
+      await time.setNextBlockTimestamp(at);
+      await f.audit.connect(f.platform).recordAccess({ ...f.evidence, accessedAt: at + MAX_CLOCK_SKEW });
+      expect(await f.audit.evidenceCount()).to.equal(8n);
+    });
+
+    it("refuses accounts that may not record evidence, including a suspended recorder", async function () {
+      const f = await loadFixture(deployFixture);
+      for (const signer of [f.outsider, f.hospital]) {
+        await expect(f.audit.connect(signer).recordAccess(f.evidence))
+          .to.be.revertedWithCustomError(f.audit, "MissingRole")
+          .withArgs(signer.address, AUDIT_RECORDER);
+      }
+      await suspend(f, f.platform.address, f.authority, f.hospital);
+      await expect(f.audit.connect(f.gateway).recordAccess(f.evidence))
+        .to.be.revertedWithCustomError(f.audit, "MissingRole")
+        .withArgs(f.gateway.address, AUDIT_RECORDER);
+      expect(await f.audit.evidenceCount()).to.equal(0n);
+    });
+
+    it("refuses zero references, each with its own error", async function () {
+      const f = await loadFixture(deployFixture);
+      const r = f.audit.connect(f.platform);
+      await expect(r.recordAccess({ ...f.evidence, accessor: ZERO })).to.be.revertedWithCustomError(
+        f.audit,
+        "ZeroAccessor",
+      );
+      await expect(r.recordAccess({ ...f.evidence, residentRef: ZERO })).to.be.revertedWithCustomError(
+        f.audit,
+        "ZeroResidentRef",
+      );
+      await expect(r.recordAccess({ ...f.evidence, recordId: ZERO })).to.be.revertedWithCustomError(
+        f.audit,
+        "ZeroRecordId",
+      );
+      expect(await f.audit.evidenceCount()).to.equal(0n);
+    });
+
+    it("refuses unknown purpose and outcome codes", async function () {
+      const f = await loadFixture(deployFixture);
+      const r = f.audit.connect(f.platform);
+      for (const purpose of [6, 255]) {
+        await expect(r.recordAccess({ ...f.evidence, purpose }))
+          .to.be.revertedWithCustomError(f.audit, "InvalidPurpose")
+          .withArgs(purpose);
+      }
+      for (const outcome of [2, 255]) {
+        await expect(r.recordAccess({ ...f.evidence, outcome }))
+          .to.be.revertedWithCustomError(f.audit, "InvalidOutcome")
+          .withArgs(outcome);
+      }
+    });
+
+    it("refuses a granted access without a grant or without fields", async function () {
+      const f = await loadFixture(deployFixture);
+      const r = f.audit.connect(f.platform);
+      await expect(r.recordAccess({ ...f.evidence, grantId: ZERO }))
+        .to.be.revertedWithCustomError(f.audit, "MissingGrantId")
+        .withArgs(f.evidence.recordId);
+      await expect(r.recordAccess({ ...f.evidence, fields: [] }))
+        .to.be.revertedWithCustomError(f.audit, "NoFields")
+        .withArgs(f.evidence.recordId);
+    });
+
+    it("refuses more than MAX_FIELDS fields", async function () {
+      const f = await loadFixture(deployFixture);
+      const fields = Array.from({ length: MAX_FIELDS + 1 }, (_, i) => ethers.id(`field ${i}`));
+      for (const outcome of [Outcome.Granted, Outcome.Refused]) {
+        await expect(f.audit.connect(f.platform).recordAccess({ ...f.evidence, fields, outcome }))
+          .to.be.revertedWithCustomError(f.audit, "TooManyFields")
+          .withArgs(MAX_FIELDS + 1, MAX_FIELDS);
+      }
+    });
+
+    it("refuses an access time of zero or beyond the clock-skew allowance", async function () {
+      const f = await loadFixture(deployFixture);
+      const at = f.now + 100;
+      await time.setNextBlockTimestamp(at);
+      await expect(f.audit.connect(f.platform).recordAccess({ ...f.evidence, accessedAt: 0 }))
+        .to.be.revertedWithCustomError(f.audit, "InvalidAccessTime")
+        .withArgs(0, at + MAX_CLOCK_SKEW);
+      await time.setNextBlockTimestamp(at + 1);
+      await expect(f.audit.connect(f.platform).recordAccess({ ...f.evidence, accessedAt: at + 2 + MAX_CLOCK_SKEW }))
+        .to.be.revertedWithCustomError(f.audit, "InvalidAccessTime")
+        .withArgs(at + 2 + MAX_CLOCK_SKEW, at + 1 + MAX_CLOCK_SKEW);
+      expect(await f.audit.evidenceCount()).to.equal(0n);
+    });
+  });
+
+  describe("verifyEvidence", function () {
+    it("is true for the exact evidence and false for any difference or unknown id", async function () {
+      const f = await loadFixture(deployFixture);
+      await f.audit.connect(f.platform).recordAccess(f.evidence);
+      expect(await f.audit.verifyEvidence(1, f.evidence)).to.equal(true);
+      expect(await f.audit.verifyEvidence(2, f.evidence)).to.equal(false);
+      expect(await f.audit.verifyEvidence(0, f.evidence)).to.equal(false);
+      const differing: Partial<AccessEvidence>[] = [
+        { accessor: ethers.id("another doctor") },
+        { residentRef: ethers.id("another resident") },
+        { recordId: ethers.id("another record") },
+        { fields: [ethers.id("diagnosis")] },
+        { fields: [...f.evidence.fields].reverse() },
+        { purpose: Purpose.Research },
+        { grantId: ethers.id("grant-8") },
+        { accessedAt: f.evidence.accessedAt + 1 },
+        { outcome: Outcome.Refused },
+      ];
+      for (const diff of differing) {
+        expect(await f.audit.verifyEvidence(1, { ...f.evidence, ...diff }), JSON.stringify(diff)).to.equal(false);
+      }
+    });
+  });
+
+  describe("recordAccessBatch", function () {
+    it("numbers batches from 1, stores them and emits AccessBatchRecorded", async function () {
+      const f = await loadFixture(deployFixture);
+      const root = ethers.id("log root 1");
+      const from = f.now - 86400;
+      const to = f.now - 1;
+      expect(await f.audit.connect(f.gateway).recordAccessBatch.staticCall(root, 500, from, to)).to.equal(1n);
+      const at = f.now + 4;
+      await time.setNextBlockTimestamp(at);
+      await expect(f.audit.connect(f.gateway).recordAccessBatch(root, 500, from, to))
+        .to.emit(f.audit, "AccessBatchRecorded")
+        .withArgs(1, f.platform.address, root, 500, from, to);
+      // A one-second period (from == to) is a valid period.
+      const root2 = ethers.id("log root 2");
+      await expect(f.audit.connect(f.authority).recordAccessBatch(root2, 1, to, to))
+        .to.emit(f.audit, "AccessBatchRecorded")
+        .withArgs(2, f.authority.address, root2, 1, to, to);
+      const batch = await f.audit.getAccessBatch(1);
+      expect(batch.root).to.equal(root);
+      expect(batch.recorder).to.equal(f.platform.address);
+      expect(batch.lineCount).to.equal(500n);
+      expect(batch.fromTime).to.equal(BigInt(from));
+      expect(batch.toTime).to.equal(BigInt(to));
+      expect(batch.recordedAt).to.equal(BigInt(at));
+      expect(await f.audit.accessBatchCount()).to.equal(2n);
+      expect(await f.audit.accessBatchIdOf(root2)).to.equal(2n);
+      expect(await f.audit.accessBatchIdOf(ethers.id("never"))).to.equal(0n);
+      expect((await f.audit.getAccessBatch(3)).root).to.equal(ZERO);
+    });
+
+    it("accepts a period ending up to the clock-skew allowance ahead of the block", async function () {
+      const f = await loadFixture(deployFixture);
+      const at = f.now + 100;
+      await time.setNextBlockTimestamp(at);
+      await f.audit.connect(f.platform).recordAccessBatch(ethers.id("root"), 1, f.now, at + MAX_CLOCK_SKEW);
+      expect(await f.audit.accessBatchCount()).to.equal(1n);
+    });
+
+    it("refuses accounts that may not record evidence", async function () {
+      const f = await loadFixture(deployFixture);
+      await expect(f.audit.connect(f.hospital).recordAccessBatch(ethers.id("root"), 1, f.now, f.now))
+        .to.be.revertedWithCustomError(f.audit, "MissingRole")
+        .withArgs(f.hospital.address, AUDIT_RECORDER);
+    });
+
+    it("refuses a zero root, an empty batch and a reversed or open-ended period", async function () {
+      const f = await loadFixture(deployFixture);
+      const r = f.audit.connect(f.platform);
+      const root = ethers.id("root");
+      await expect(r.recordAccessBatch(ZERO, 1, f.now, f.now)).to.be.revertedWithCustomError(f.audit, "ZeroRoot");
+      await expect(r.recordAccessBatch(root, 0, f.now, f.now))
+        .to.be.revertedWithCustomError(f.audit, "ZeroLineCount")
+        .withArgs(root);
+      await expect(r.recordAccessBatch(root, 1, f.now, f.now - 1))
+        .to.be.revertedWithCustomError(f.audit, "InvalidTimeRange")
+        .withArgs(f.now, f.now - 1);
+      await expect(r.recordAccessBatch(root, 1, 0, f.now))
+        .to.be.revertedWithCustomError(f.audit, "InvalidTimeRange")
+        .withArgs(0, f.now);
+      expect(await f.audit.accessBatchCount()).to.equal(0n);
+    });
+
+    it("refuses a period ending beyond the clock-skew allowance", async function () {
+      const f = await loadFixture(deployFixture);
+      const at = f.now + 100;
+      await time.setNextBlockTimestamp(at);
+      await expect(f.audit.connect(f.platform).recordAccessBatch(ethers.id("root"), 1, f.now, at + MAX_CLOCK_SKEW + 1))
+        .to.be.revertedWithCustomError(f.audit, "TimeRangeInFuture")
+        .withArgs(at + MAX_CLOCK_SKEW + 1, at + MAX_CLOCK_SKEW);
+    });
+
+    it("records a root once, whoever asks", async function () {
+      const f = await loadFixture(deployFixture);
+      const root = ethers.id("root");
+      await f.audit.connect(f.platform).recordAccessBatch(root, 2, f.now, f.now);
+      await expect(f.audit.connect(f.authority).recordAccessBatch(root, 3, f.now, f.now))
+        .to.be.revertedWithCustomError(f.audit, "AccessBatchAlreadyRecorded")
+        .withArgs(root, 1);
+      expect(await f.audit.accessBatchCount()).to.equal(1n);
+      expect((await f.audit.getAccessBatch(1)).lineCount).to.equal(2n);
+    });
+  });
+
+  describe("verifyAccessLine", function () {
+    for (const size of [1, 2, 3, 5, 256, 1000]) {
+      it(`proves lines of an access-log batch of ${size}, and fails when tampered`, async function () {
+        const f = await loadFixture(deployFixture);
+        // Stand-ins for the SM3 hashes of the detailed off-chain log lines.
+        const lines = Array.from({ length: size }, (_, i) => ethers.id(`log line ${i}`));
+        const tree = buildTree(lines);
+        await f.audit.connect(f.gateway).recordAccessBatch(tree.root, size, f.now - 3600, f.now);
+        for (let i = 0; i < size; i++) {
+          expect(verifyProof(tree.root, size, lines[i]!, i, merkleProof(tree, i))).to.equal(true);
+        }
+        const onChain = size <= 5 ? [...Array(size).keys()] : [0, 1, 2, size >> 1, size - 2, size - 1, 511];
+        for (const i of onChain.filter((i) => i < size)) {
+          expect(await f.audit.verifyAccessLine(1, lines[i]!, i, merkleProof(tree, i)), `line ${i}`).to.equal(true);
+        }
+
+        const i = size >> 1;
+        const proof = merkleProof(tree, i);
+        expect(await f.audit.verifyAccessLine(1, ethers.id("forged line"), i, proof)).to.equal(false);
+        expect(await f.audit.verifyAccessLine(1, lines[i]!, i + 1, proof)).to.equal(false);
+        expect(await f.audit.verifyAccessLine(2, lines[i]!, i, proof)).to.equal(false);
+        expect(await f.audit.verifyAccessLine(1, lines[i]!, i, [...proof, ZERO])).to.equal(false);
+        for (let p = 0; p < proof.length; p++) {
+          const tampered = [...proof];
+          tampered[p] = ethers.toBeHex(BigInt(proof[p]!) ^ (1n << 255n), 32);
+          expect(await f.audit.verifyAccessLine(1, lines[i]!, i, tampered)).to.equal(false);
+        }
+        if (proof.length > 0) {
+          expect(await f.audit.verifyAccessLine(1, lines[i]!, i, proof.slice(0, -1))).to.equal(false);
+        }
+      });
+    }
+
+    it("is false for an unknown batch", async function () {
+      const f = await loadFixture(deployFixture);
+      expect(await f.audit.verifyAccessLine(0, ethers.id("line"), 0, [])).to.equal(false);
+      expect(await f.audit.verifyAccessLine(1, ethers.id("line"), 0, [])).to.equal(false);
+    });
+  });
+
+  describe("data-sharing workflow", function () {
+    it("records application, approvals, compliance check and repeated downloads as steps", async function () {
+      const f = await loadFixture(deployFixture);
+      let at = f.now + 10;
+      await time.setNextBlockTimestamp(at);
+      await expect(f.audit.connect(f.platform).applyForSharing(WF, APPLICANT, APPLICATION, 2))
+        .to.emit(f.audit, "WorkflowStepRecorded")
+        .withArgs(WF, Step.Application, Decision.None, APPLICANT, APPLICATION, 0, f.platform.address, at);
+      let wf = await f.audit.getWorkflow(WF);
+      expect(wf.applicant).to.equal(APPLICANT);
+      expect(wf.applicationHash).to.equal(APPLICATION);
+      expect(wf.institution).to.equal(f.platform.address);
+      expect(wf.appliedAt).to.equal(BigInt(at));
+      expect(wf.requiredApprovals).to.equal(2n);
+      expect(wf.approvals).to.equal(0n);
+      expect(wf.status).to.equal(BigInt(WorkflowStatus.Approving));
+
+      for (const level of [1, 2]) {
+        at += 10;
+        await time.setNextBlockTimestamp(at);
+        // Approvals may be recorded by another recording institution (e.g. the health authority).
+        await expect(f.audit.connect(f.authority).recordApproval(WF, level, APPROVER(level), true, OPINION(level)))
+          .to.emit(f.audit, "WorkflowStepRecorded")
+          .withArgs(
+            WF,
+            Step.Approval,
+            Decision.Approved,
+            APPROVER(level),
+            OPINION(level),
+            level,
+            f.authority.address,
+            at,
+          );
+        expect((await f.audit.getWorkflow(WF)).approvals).to.equal(BigInt(level));
+      }
+      expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.Approved));
+
+      at += 10;
+      await time.setNextBlockTimestamp(at);
+      await expect(f.audit.connect(f.gateway).recordComplianceCheck(WF, CHECKER, true, REPORT))
+        .to.emit(f.audit, "WorkflowStepRecorded")
+        .withArgs(WF, Step.ComplianceCheck, Decision.Approved, CHECKER, REPORT, 0, f.platform.address, at);
+      expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.Cleared));
+
+      for (const n of [1, 2]) {
+        at += 10;
+        await time.setNextBlockTimestamp(at);
+        await expect(f.audit.connect(f.gateway).recordDownload(WF, DOWNLOADER, PACKAGE))
+          .to.emit(f.audit, "WorkflowStepRecorded")
+          .withArgs(WF, Step.Download, Decision.None, DOWNLOADER, PACKAGE, 0, f.platform.address, at);
+        expect((await f.audit.getWorkflow(WF)).downloads).to.equal(BigInt(n));
+      }
+      wf = await f.audit.getWorkflow(WF);
+      expect(wf.status).to.equal(BigInt(WorkflowStatus.Cleared));
+      expect(wf.approvals).to.equal(2n);
+    });
+
+    it("returns an empty workflow for an unknown id", async function () {
+      const f = await loadFixture(deployFixture);
+      const wf = await f.audit.getWorkflow(WF);
+      expect(wf.status).to.equal(BigInt(WorkflowStatus.None));
+      expect(wf.institution).to.equal(ethers.ZeroAddress);
+    });
+
+    it("refuses every step from accounts that may not record evidence", async function () {
+      const f = await loadFixture(clearedFixture);
+      const h = f.audit.connect(f.hospital);
+      const calls = [
+        () => h.applyForSharing(ethers.id("another"), APPLICANT, APPLICATION, 1),
+        () => h.recordApproval(WF, 1, APPROVER(1), true, OPINION(1)),
+        () => h.recordComplianceCheck(WF, CHECKER, true, REPORT),
+        () => h.recordDownload(WF, DOWNLOADER, PACKAGE),
+      ];
+      for (const call of calls) {
+        await expect(call())
+          .to.be.revertedWithCustomError(f.audit, "MissingRole")
+          .withArgs(f.hospital.address, AUDIT_RECORDER);
+      }
+      await suspend(f, f.platform.address, f.authority, f.hospital);
+      await expect(f.audit.connect(f.gateway).recordDownload(WF, DOWNLOADER, PACKAGE))
+        .to.be.revertedWithCustomError(f.audit, "MissingRole")
+        .withArgs(f.gateway.address, AUDIT_RECORDER);
+      expect((await f.audit.getWorkflow(WF)).downloads).to.equal(0n);
+    });
+
+    describe("applyForSharing", function () {
+      it("refuses a zero id, actor or document hash", async function () {
+        const f = await loadFixture(deployFixture);
+        const r = f.audit.connect(f.platform);
+        await expect(r.applyForSharing(ZERO, APPLICANT, APPLICATION, 1)).to.be.revertedWithCustomError(
+          f.audit,
+          "ZeroWorkflowId",
+        );
+        await expect(r.applyForSharing(WF, ZERO, APPLICATION, 1))
+          .to.be.revertedWithCustomError(f.audit, "ZeroActor")
+          .withArgs(WF);
+        await expect(r.applyForSharing(WF, APPLICANT, ZERO, 1))
+          .to.be.revertedWithCustomError(f.audit, "ZeroDocumentHash")
+          .withArgs(WF);
+        expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.None));
+      });
+
+      it("needs 1 to 8 approval levels", async function () {
+        const f = await loadFixture(deployFixture);
+        for (const n of [0, 9, 255]) {
+          await expect(f.audit.connect(f.platform).applyForSharing(WF, APPLICANT, APPLICATION, n))
+            .to.be.revertedWithCustomError(f.audit, "InvalidRequiredApprovals")
+            .withArgs(n);
+        }
+        await f.audit.connect(f.platform).applyForSharing(WF, APPLICANT, APPLICATION, 8);
+        expect((await f.audit.getWorkflow(WF)).requiredApprovals).to.equal(8n);
+      });
+
+      it("refuses an id already in use, even of a closed workflow", async function () {
+        const f = await loadFixture(appliedFixture);
+        await expect(f.audit.connect(f.authority).applyForSharing(WF, APPLICANT, APPLICATION, 1))
+          .to.be.revertedWithCustomError(f.audit, "WorkflowExists")
+          .withArgs(WF);
+        await f.audit.connect(f.platform).recordApproval(WF, 1, APPROVER(1), false, OPINION(1));
+        await expect(f.audit.connect(f.platform).applyForSharing(WF, APPLICANT, APPLICATION, 1))
+          .to.be.revertedWithCustomError(f.audit, "WorkflowExists")
+          .withArgs(WF);
+        expect((await f.audit.getWorkflow(WF)).requiredApprovals).to.equal(3n);
+      });
+    });
+
+    describe("recordApproval", function () {
+      it("needs levels strictly in order", async function () {
+        const f = await loadFixture(appliedFixture);
+        const r = f.audit.connect(f.platform);
+        for (const level of [0, 2, 3]) {
+          await expect(r.recordApproval(WF, level, APPROVER(level), true, OPINION(level)))
+            .to.be.revertedWithCustomError(f.audit, "ApprovalOutOfOrder")
+            .withArgs(WF, 1, level);
+        }
+        await r.recordApproval(WF, 1, APPROVER(1), true, OPINION(1));
+        await expect(r.recordApproval(WF, 1, APPROVER(1), true, OPINION(1)))
+          .to.be.revertedWithCustomError(f.audit, "ApprovalOutOfOrder")
+          .withArgs(WF, 2, 1);
+        expect((await f.audit.getWorkflow(WF)).approvals).to.equal(1n);
+      });
+
+      it("closes the workflow on a rejection", async function () {
+        const f = await loadFixture(appliedFixture);
+        await f.audit.connect(f.platform).recordApproval(WF, 1, APPROVER(1), true, OPINION(1));
+        const at = (await time.latest()) + 5;
+        await time.setNextBlockTimestamp(at);
+        await expect(f.audit.connect(f.platform).recordApproval(WF, 2, APPROVER(2), false, OPINION(2)))
+          .to.emit(f.audit, "WorkflowStepRecorded")
+          .withArgs(WF, Step.Approval, Decision.Rejected, APPROVER(2), OPINION(2), 2, f.platform.address, at);
+        const wf = await f.audit.getWorkflow(WF);
+        expect(wf.status).to.equal(BigInt(WorkflowStatus.Rejected));
+        expect(wf.approvals).to.equal(1n);
+        const r = f.audit.connect(f.platform);
+        const closed = [
+          () => r.recordApproval(WF, 2, APPROVER(2), true, OPINION(2)),
+          () => r.recordComplianceCheck(WF, CHECKER, true, REPORT),
+          () => r.recordDownload(WF, DOWNLOADER, PACKAGE),
+        ];
+        for (const call of closed) {
+          await expect(call())
+            .to.be.revertedWithCustomError(f.audit, "WorkflowClosed")
+            .withArgs(WF, WorkflowStatus.Rejected);
+        }
+      });
+
+      it("refuses an approval once every level has approved", async function () {
+        const f = await loadFixture(approvedFixture);
+        await expect(f.audit.connect(f.platform).recordApproval(WF, 4, APPROVER(4), true, OPINION(4)))
+          .to.be.revertedWithCustomError(f.audit, "ApprovalsAlreadyComplete")
+          .withArgs(WF, 3);
+      });
+
+      it("refuses an unknown workflow, a zero approver or opinion", async function () {
+        const f = await loadFixture(appliedFixture);
+        const r = f.audit.connect(f.platform);
+        const unknown = ethers.id("unknown");
+        await expect(r.recordApproval(unknown, 1, APPROVER(1), true, OPINION(1)))
+          .to.be.revertedWithCustomError(f.audit, "WorkflowNotFound")
+          .withArgs(unknown);
+        await expect(r.recordApproval(WF, 1, ZERO, true, OPINION(1)))
+          .to.be.revertedWithCustomError(f.audit, "ZeroActor")
+          .withArgs(WF);
+        await expect(r.recordApproval(WF, 1, APPROVER(1), true, ZERO))
+          .to.be.revertedWithCustomError(f.audit, "ZeroDocumentHash")
+          .withArgs(WF);
+        expect((await f.audit.getWorkflow(WF)).approvals).to.equal(0n);
+      });
+    });
+
+    describe("recordComplianceCheck", function () {
+      it("needs every approval level first", async function () {
+        const f = await loadFixture(appliedFixture);
+        await expect(f.audit.connect(f.platform).recordComplianceCheck(WF, CHECKER, true, REPORT))
+          .to.be.revertedWithCustomError(f.audit, "ApprovalsIncomplete")
+          .withArgs(WF, 0, 3);
+        await f.audit.connect(f.platform).recordApproval(WF, 1, APPROVER(1), true, OPINION(1));
+        await expect(f.audit.connect(f.platform).recordComplianceCheck(WF, CHECKER, true, REPORT))
+          .to.be.revertedWithCustomError(f.audit, "ApprovalsIncomplete")
+          .withArgs(WF, 1, 3);
+        expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.Approving));
+      });
+
+      it("closes the workflow on a failed check", async function () {
+        const f = await loadFixture(approvedFixture);
+        const at = (await time.latest()) + 5;
+        await time.setNextBlockTimestamp(at);
+        await expect(f.audit.connect(f.platform).recordComplianceCheck(WF, CHECKER, false, REPORT))
+          .to.emit(f.audit, "WorkflowStepRecorded")
+          .withArgs(WF, Step.ComplianceCheck, Decision.Rejected, CHECKER, REPORT, 0, f.platform.address, at);
+        expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.NonCompliant));
+        const r = f.audit.connect(f.platform);
+        await expect(r.recordComplianceCheck(WF, CHECKER, true, REPORT))
+          .to.be.revertedWithCustomError(f.audit, "WorkflowClosed")
+          .withArgs(WF, WorkflowStatus.NonCompliant);
+        await expect(r.recordDownload(WF, DOWNLOADER, PACKAGE))
+          .to.be.revertedWithCustomError(f.audit, "WorkflowClosed")
+          .withArgs(WF, WorkflowStatus.NonCompliant);
+      });
+
+      it("refuses a second check once passed", async function () {
+        const f = await loadFixture(clearedFixture);
+        await expect(f.audit.connect(f.platform).recordComplianceCheck(WF, CHECKER, false, REPORT))
+          .to.be.revertedWithCustomError(f.audit, "ComplianceAlreadyChecked")
+          .withArgs(WF);
+        expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.Cleared));
+      });
+
+      it("refuses an unknown workflow, a zero checker or report", async function () {
+        const f = await loadFixture(approvedFixture);
+        const r = f.audit.connect(f.platform);
+        const unknown = ethers.id("unknown");
+        await expect(r.recordComplianceCheck(unknown, CHECKER, true, REPORT))
+          .to.be.revertedWithCustomError(f.audit, "WorkflowNotFound")
+          .withArgs(unknown);
+        await expect(r.recordComplianceCheck(WF, ZERO, true, REPORT))
+          .to.be.revertedWithCustomError(f.audit, "ZeroActor")
+          .withArgs(WF);
+        await expect(r.recordComplianceCheck(WF, CHECKER, true, ZERO))
+          .to.be.revertedWithCustomError(f.audit, "ZeroDocumentHash")
+          .withArgs(WF);
+        expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.Approved));
+      });
+    });
+
+    describe("recordDownload", function () {
+      it("needs a passed compliance check", async function () {
+        const f = await loadFixture(appliedFixture);
+        const r = f.audit.connect(f.platform);
+        await expect(r.recordDownload(WF, DOWNLOADER, PACKAGE))
+          .to.be.revertedWithCustomError(f.audit, "ComplianceNotPassed")
+          .withArgs(WF, WorkflowStatus.Approving);
+        for (const level of [1, 2, 3]) await r.recordApproval(WF, level, APPROVER(level), true, OPINION(level));
+        await expect(r.recordDownload(WF, DOWNLOADER, PACKAGE))
+          .to.be.revertedWithCustomError(f.audit, "ComplianceNotPassed")
+          .withArgs(WF, WorkflowStatus.Approved);
+        expect((await f.audit.getWorkflow(WF)).downloads).to.equal(0n);
+      });
+
+      it("refuses an unknown workflow, a zero downloader or package hash", async function () {
+        const f = await loadFixture(clearedFixture);
+        const r = f.audit.connect(f.platform);
+        const unknown = ethers.id("unknown");
+        await expect(r.recordDownload(unknown, DOWNLOADER, PACKAGE))
+          .to.be.revertedWithCustomError(f.audit, "WorkflowNotFound")
+          .withArgs(unknown);
+        await expect(r.recordDownload(WF, ZERO, PACKAGE))
+          .to.be.revertedWithCustomError(f.audit, "ZeroActor")
+          .withArgs(WF);
+        await expect(r.recordDownload(WF, DOWNLOADER, ZERO))
+          .to.be.revertedWithCustomError(f.audit, "ZeroDocumentHash")
+          .withArgs(WF);
+        expect((await f.audit.getWorkflow(WF)).downloads).to.equal(0n);
+      });
+    });
+  });
+});
