@@ -51,6 +51,7 @@ contract DataIndex is ConsortiumGuarded {
         bytes32 previousContentHash; // the fingerprint being replaced: guards against lost updates
         bytes32 newContentHash;
         bytes32 newPointerHash;
+        bytes32 newResidentRef; // IdentityMerge only: the surviving resident reference; zero otherwise
         uint8 reason; // a `ChangeReason` code
         uint64 changedAt; // when the change happened at the source system (unix seconds)
     }
@@ -67,6 +68,7 @@ contract DataIndex is ConsortiumGuarded {
         bytes32 pointerHash; // current pointer
         uint64 sourceTime;
         uint32 version; // 1 when anchored, +1 for every change
+        bool voided; // a Void change ended the record: no further change, `isAnchored` false
     }
 
     /// @notice An anchored batch.
@@ -113,6 +115,7 @@ contract DataIndex is ConsortiumGuarded {
     /// @param previousContentHash The fingerprint replaced.
     /// @param newContentHash The new fingerprint.
     /// @param newPointerHash The new pointer hash.
+    /// @param newResidentRef The surviving resident reference of an IdentityMerge, zero otherwise.
     /// @param reason A `ChangeReason` code.
     /// @param changedAt When the change happened at the source.
     /// @param version The record's version after the change.
@@ -122,6 +125,7 @@ contract DataIndex is ConsortiumGuarded {
         bytes32 previousContentHash,
         bytes32 newContentHash,
         bytes32 newPointerHash,
+        bytes32 newResidentRef,
         uint8 reason,
         uint64 changedAt,
         uint32 version
@@ -169,6 +173,10 @@ contract DataIndex is ConsortiumGuarded {
     error StaleContentHash(bytes32 recordId, bytes32 current, bytes32 given);
     /// @notice The new fingerprint equals the current one: nothing changed.
     error ContentHashUnchanged(bytes32 recordId, bytes32 contentHash);
+    /// @notice An IdentityMerge needs a new, different resident reference; other changes none.
+    error InvalidResidentRef(bytes32 recordId, uint8 reason, bytes32 newResidentRef);
+    /// @notice The record was voided: it takes no further change.
+    error RecordVoided(bytes32 recordId);
     /// @notice `reason` is not a `ChangeReason` code.
     error InvalidChangeReason(uint8 reason);
     /// @notice `kind` is not a `BatchKind` code.
@@ -229,7 +237,10 @@ contract DataIndex is ConsortiumGuarded {
 
     /// @notice Records one change of a singly anchored record of the caller's institution.
     /// @dev Needs `Roles.DATA_PROVIDER`. `previousContentHash` must be the current fingerprint, so
-    ///      that two concurrent changes cannot silently overwrite each other.
+    ///      that two concurrent changes cannot silently overwrite each other. An IdentityMerge
+    ///      (the resident's records merged under one master index) moves the record to
+    ///      `newResidentRef` and may keep its content; a Void ends the record and may keep its
+    ///      content as the evidence of what was voided; every other reason changes the content.
     /// @param change The change; `change.institution` must be the caller's institution.
     function recordChange(RecordChange calldata change) external {
         address institution = _requireRole(Roles.DATA_PROVIDER);
@@ -250,23 +261,22 @@ contract DataIndex is ConsortiumGuarded {
         if (change.previousContentHash != current) {
             revert StaleContentHash(recordId, current, change.previousContentHash);
         }
-        if (change.newContentHash == current) revert ContentHashUnchanged(recordId, current);
+        if (record.voided) revert RecordVoided(recordId);
+        bool merge = change.reason == uint8(ChangeReason.IdentityMerge);
+        bool voiding = change.reason == uint8(ChangeReason.Void);
+        if (merge ? change.newResidentRef == bytes32(0) || change.newResidentRef == record.residentRef : change.newResidentRef != bytes32(0)) {
+            revert InvalidResidentRef(recordId, change.reason, change.newResidentRef);
+        }
+        if (!merge && !voiding && change.newContentHash == current) revert ContentHashUnchanged(recordId, current);
 
         record.contentHash = change.newContentHash;
         record.pointerHash = change.newPointerHash;
+        if (merge) record.residentRef = change.newResidentRef;
+        if (voiding) record.voided = true;
         uint32 version = record.version + 1;
         record.version = version;
 
-        emit RecordChanged(
-            recordId,
-            institution,
-            current,
-            change.newContentHash,
-            change.newPointerHash,
-            change.reason,
-            change.changedAt,
-            version
-        );
+        _emitChanged(change, version);
     }
 
     /// @notice Anchors the Merkle root of a batch of the caller's institution's entries or changes.
@@ -370,7 +380,7 @@ contract DataIndex is ConsortiumGuarded {
         return _verifyItem(batchId, BatchKind.Changes, change.institution, changeItem(change), index, proof);
     }
 
-    /// @notice Whether `entry` is exactly the current state of a singly anchored record.
+    /// @notice Whether `entry` is exactly the current state of a singly anchored, not voided record.
     /// @dev After a change the original entry no longer matches: compare against the new
     ///      contentHash and pointerHash.
     /// @param entry The index entry.
@@ -379,6 +389,7 @@ contract DataIndex is ConsortiumGuarded {
         Record storage record = _records[entry.recordId];
         return
             record.institution != address(0) &&
+            !record.voided &&
             record.institution == entry.institution &&
             record.schemaVersion == entry.schemaVersion &&
             record.residentRef == entry.residentRef &&
@@ -386,6 +397,22 @@ contract DataIndex is ConsortiumGuarded {
             record.contentHash == entry.contentHash &&
             record.pointerHash == entry.pointerHash &&
             record.sourceTime == entry.sourceTime;
+    }
+
+    /// @dev A separate frame for the event's many fields (the caller's stack is full).
+    ///      `previousContentHash` was checked to be the replaced fingerprint.
+    function _emitChanged(RecordChange calldata change, uint32 version) private {
+        emit RecordChanged(
+            change.recordId,
+            change.institution,
+            change.previousContentHash,
+            change.newContentHash,
+            change.newPointerHash,
+            change.newResidentRef,
+            change.reason,
+            change.changedAt,
+            version
+        );
     }
 
     /// @dev Latest acceptable source-side timestamp now.

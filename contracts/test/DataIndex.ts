@@ -24,7 +24,7 @@ type Signer = Awaited<ReturnType<typeof ethers.getSigners>>[number];
 
 const abi = ethers.AbiCoder.defaultAbiCoder();
 const ENTRY_TUPLE = "tuple(bytes32,bytes32,address,bytes32,bytes32,uint32,bytes32,uint64)";
-const CHANGE_TUPLE = "tuple(bytes32,address,bytes32,bytes32,bytes32,uint8,uint64)";
+const CHANGE_TUPLE = "tuple(bytes32,address,bytes32,bytes32,bytes32,bytes32,uint8,uint64)";
 
 /** keccak256(abi.encode(entry)), computed off chain as an institution's batch job would. */
 function entryItem(e: IndexEntry): string {
@@ -51,7 +51,7 @@ function changeItem(c: RecordChange): string {
   return ethers.keccak256(
     abi.encode(
       [CHANGE_TUPLE],
-      [[c.recordId, c.institution, c.previousContentHash, c.newContentHash, c.newPointerHash, c.reason, c.changedAt]],
+      [[c.recordId, c.institution, c.previousContentHash, c.newContentHash, c.newPointerHash, c.newResidentRef, c.reason, c.changedAt]],
     ),
   );
 }
@@ -116,6 +116,7 @@ async function anchoredFixture() {
     previousContentHash: entry.contentHash,
     newContentHash: ethers.id("sm3 of record 1, corrected"),
     newPointerHash: ethers.id("cid of record 1, corrected"),
+    newResidentRef: ZERO,
     reason: Reason.Correction,
     changedAt: f.now - 60,
   };
@@ -310,6 +311,7 @@ describe("DataIndex", function () {
           f.entry.contentHash,
           f.change.newContentHash,
           f.change.newPointerHash,
+          ZERO,
           Reason.Correction,
           f.change.changedAt,
           2,
@@ -324,10 +326,11 @@ describe("DataIndex", function () {
       expect(await f.index.isAnchored(current)).to.equal(true);
     });
 
-    it("accepts every reason code and chains versions", async function () {
+    it("accepts every content-changing reason code and chains versions", async function () {
       const f = await loadFixture(anchoredFixture);
       let previous = f.entry.contentHash;
-      for (const [i, reason] of Object.values(Reason).entries()) {
+      const reasons = [Reason.Correction, Reason.Amendment, Reason.LateResult, Reason.Other];
+      for (const [i, reason] of reasons.entries()) {
         const next = ethers.id(`version ${i + 2}`);
         const change = { ...f.change, previousContentHash: previous, newContentHash: next, reason };
         await expect(f.index.connect(f.hospitalA).recordChange(change))
@@ -338,13 +341,75 @@ describe("DataIndex", function () {
             previous,
             next,
             f.change.newPointerHash,
+            ZERO,
             reason,
             f.change.changedAt,
             i + 2,
           );
         previous = next;
       }
-      expect((await f.index.getRecord(f.entry.recordId)).version).to.equal(7n);
+      expect((await f.index.getRecord(f.entry.recordId)).version).to.equal(5n);
+    });
+
+    it("moves a record to the surviving resident reference on an identity merge, content unchanged", async function () {
+      const f = await loadFixture(anchoredFixture);
+      const survivor = ethers.id("salted ref of the surviving master index");
+      const merge = {
+        ...f.change,
+        newContentHash: f.entry.contentHash,
+        newPointerHash: f.entry.pointerHash,
+        newResidentRef: survivor,
+        reason: Reason.IdentityMerge,
+      };
+      await expect(f.index.connect(f.hospitalA).recordChange(merge))
+        .to.emit(f.index, "RecordChanged")
+        .withArgs(
+          f.entry.recordId,
+          f.hospitalA.address,
+          f.entry.contentHash,
+          f.entry.contentHash,
+          f.entry.pointerHash,
+          survivor,
+          Reason.IdentityMerge,
+          f.change.changedAt,
+          2,
+        );
+      const record = await f.index.getRecord(f.entry.recordId);
+      expect(record.residentRef).to.equal(survivor);
+      expect(await f.index.isAnchored({ ...f.entry, residentRef: survivor })).to.equal(true);
+      expect(await f.index.isAnchored(f.entry)).to.equal(false);
+    });
+
+    it("refuses an identity merge without a new resident reference, and a resident reference on other changes", async function () {
+      const f = await loadFixture(anchoredFixture);
+      const merge = { ...f.change, reason: Reason.IdentityMerge };
+      for (const newResidentRef of [ZERO, f.entry.residentRef]) {
+        await expect(f.index.connect(f.hospitalA).recordChange({ ...merge, newResidentRef }))
+          .to.be.revertedWithCustomError(f.index, "InvalidResidentRef")
+          .withArgs(f.entry.recordId, Reason.IdentityMerge, newResidentRef);
+      }
+      const stray = ethers.id("a resident ref on a correction");
+      await expect(f.index.connect(f.hospitalA).recordChange({ ...f.change, newResidentRef: stray }))
+        .to.be.revertedWithCustomError(f.index, "InvalidResidentRef")
+        .withArgs(f.entry.recordId, Reason.Correction, stray);
+      expect((await f.index.getRecord(f.entry.recordId)).version).to.equal(1n);
+    });
+
+    it("voids a record for good: no further change, no longer anchored as current", async function () {
+      const f = await loadFixture(anchoredFixture);
+      const voiding = {
+        ...f.change,
+        newContentHash: f.entry.contentHash,
+        newPointerHash: f.entry.pointerHash,
+        reason: Reason.Void,
+      };
+      await f.index.connect(f.hospitalA).recordChange(voiding);
+      const record = await f.index.getRecord(f.entry.recordId);
+      expect([record.voided, record.version, record.contentHash]).to.deep.equal([true, 2n, f.entry.contentHash]);
+      expect(await f.index.isAnchored(f.entry)).to.equal(false);
+      await expect(f.index.connect(f.hospitalA).recordChange(f.change))
+        .to.be.revertedWithCustomError(f.index, "RecordVoided")
+        .withArgs(f.entry.recordId);
     });
 
     it("accepts a change time up to the clock-skew allowance ahead of the block", async function () {
@@ -591,6 +656,7 @@ describe("DataIndex", function () {
           previousContentHash: ethers.id(`old ${i}`),
           newContentHash: ethers.id(`new ${i}`),
           newPointerHash: ethers.id(`cid ${i}`),
+          newResidentRef: i % 6 === Reason.IdentityMerge ? ethers.id(`surviving ref ${i}`) : ZERO,
           reason: i % 6,
           changedAt: f.now - i,
         }));
@@ -619,6 +685,7 @@ describe("DataIndex", function () {
         previousContentHash: ethers.id("old"),
         newContentHash: ethers.id("new"),
         newPointerHash: ethers.id("cid"),
+        newResidentRef: ZERO,
         reason: Reason.LateResult,
         changedAt: f.now,
       };
