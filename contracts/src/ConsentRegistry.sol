@@ -100,10 +100,12 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
         uint64 deadline;
     }
 
-    /// @notice The end of a delegation, signed by the resident.
+    /// @notice The end of a delegation, signed by the resident; names the delegation it ends (the
+    ///         digest of its `Delegation` message), so it can never end a later one.
     struct DelegationRevocation {
         address resident;
         address delegate;
+        bytes32 delegationId;
         uint256 nonce;
         uint64 deadline;
     }
@@ -156,7 +158,9 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
             "Delegation(address resident,address delegate,uint8 relation,uint64 notAfter,uint256 nonce,uint64 deadline)"
         );
     bytes32 public constant DELEGATION_REVOCATION_TYPEHASH =
-        keccak256("DelegationRevocation(address resident,address delegate,uint256 nonce,uint64 deadline)");
+        keccak256(
+            "DelegationRevocation(address resident,address delegate,bytes32 delegationId,uint256 nonce,uint64 deadline)"
+        );
     bytes32 public constant RESHARE_TYPEHASH =
         keccak256(
             "Reshare(bytes32 parentId,bytes32 grantee,uint8 granteeKind,bytes32[] categories,bytes32[] recordIds,bytes32[] fields,uint8 purposes,uint64 notAfter,uint256 nonce,uint64 deadline)"
@@ -201,6 +205,7 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
     struct DelegateRecord {
         uint8 relation;
         uint64 notAfter;
+        bytes32 delegationId;
     }
 
     mapping(bytes32 grantId => Grant) private _grants;
@@ -277,10 +282,17 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
         bytes32 grantId,
         address signer
     );
-    /// @notice A resident delegated consent management.
-    event DelegateSet(address indexed resident, address indexed delegate, uint8 relation, uint64 notAfter);
+    /// @notice A resident delegated consent management; `delegationId` is the digest of the signed
+    ///         `Delegation`, which a revocation names.
+    event DelegateSet(
+        address indexed resident,
+        address indexed delegate,
+        bytes32 delegationId,
+        uint8 relation,
+        uint64 notAfter
+    );
     /// @notice A delegation ended.
-    event DelegateRevoked(address indexed resident, address indexed delegate);
+    event DelegateRevoked(address indexed resident, address indexed delegate, bytes32 delegationId);
 
     // ---------------------------------------------------------------- errors
 
@@ -298,6 +310,7 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
     error NotAuthorizedSigner(address resident, address signer);
     error TooManyGrants(address resident, bytes32 grantee, uint256 max);
     error GrantNotFound(bytes32 grantId);
+    error GrantAlreadyExists(bytes32 grantId);
     error GrantRevokedAlready(bytes32 grantId, uint64 revokedAt);
     error NotANarrowing(bytes32 grantId);
     error ScopeItemNotInGrant(bytes32 grantId, bytes32 item);
@@ -334,6 +347,7 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
         address signer,
         bytes calldata signature
     ) external returns (bytes32 grantId) {
+        if (g.resident == address(0)) revert InvalidResident(g.resident);
         grantId = grantDigest(g);
         _checkResidentSignature(g.resident, signer, g.nonce, g.deadline, grantId, signature);
         if (g.notAfter <= g.notBefore) revert InvalidWindow(g.notBefore, g.notAfter);
@@ -520,21 +534,23 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
         if (d.delegate == address(0) || d.delegate == d.resident) revert InvalidDelegate(d.delegate);
         if (d.relation > RELATION_AGENT) revert InvalidRelation(d.relation);
         if (d.notAfter <= block.timestamp) revert WindowEnded(d.notAfter, uint64(block.timestamp));
-        _checkSignature(d.resident, d.nonce, d.deadline, delegationDigest(d), signature);
-        _delegates[d.resident][d.delegate] = DelegateRecord(d.relation, d.notAfter);
-        emit DelegateSet(d.resident, d.delegate, d.relation, d.notAfter);
+        bytes32 delegationId = delegationDigest(d);
+        _checkSignature(d.resident, d.nonce, d.deadline, delegationId, signature);
+        _delegates[d.resident][d.delegate] = DelegateRecord(d.relation, d.notAfter, delegationId);
+        emit DelegateSet(d.resident, d.delegate, delegationId, d.relation, d.notAfter);
     }
 
     /// @notice Ends a delegation.
     /// @param d The revocation, signed by the resident.
     /// @param signature The resident's EIP-712 signature.
     function revokeDelegate(DelegationRevocation calldata d, bytes calldata signature) external {
-        if (_delegates[d.resident][d.delegate].notAfter < block.timestamp) {
+        DelegateRecord storage current = _delegates[d.resident][d.delegate];
+        if (current.notAfter < block.timestamp || current.delegationId != d.delegationId) {
             revert DelegateNotFound(d.resident, d.delegate);
         }
         _checkSignature(d.resident, d.nonce, d.deadline, delegationRevocationDigest(d), signature);
         delete _delegates[d.resident][d.delegate];
-        emit DelegateRevoked(d.resident, d.delegate);
+        emit DelegateRevoked(d.resident, d.delegate, d.delegationId);
     }
 
     // ---------------------------------------------------------------- checks
@@ -615,12 +631,13 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
     /// @return relation The relation code.
     /// @return notAfter When it ends.
     /// @return active Whether it is in force now.
+    /// @return delegationId The digest of the `Delegation` message that set it.
     function delegation(
         address resident,
         address delegate
-    ) external view returns (uint8 relation, uint64 notAfter, bool active) {
+    ) external view returns (uint8 relation, uint64 notAfter, bool active, bytes32 delegationId) {
         DelegateRecord storage d = _delegates[resident][delegate];
-        return (d.relation, d.notAfter, d.notAfter >= block.timestamp);
+        return (d.relation, d.notAfter, d.notAfter >= block.timestamp, d.delegationId);
     }
 
     /// @notice Whether a signer's nonce has been used.
@@ -703,7 +720,9 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
     function delegationRevocationDigest(DelegationRevocation calldata d) public view returns (bytes32) {
         return
             _hashTypedDataV4(
-                keccak256(abi.encode(DELEGATION_REVOCATION_TYPEHASH, d.resident, d.delegate, d.nonce, d.deadline))
+                keccak256(
+                    abi.encode(DELEGATION_REVOCATION_TYPEHASH, d.resident, d.delegate, d.delegationId, d.nonce, d.deadline)
+                )
             );
     }
 
@@ -726,14 +745,17 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
 
     // ---------------------------------------------------------------- internals
 
+    /// @dev `t.resident` is never zero: `grant` checks it, the other paths take a stored resident.
     function _createGrant(bytes32 grantId, GrantTerms memory t, Scope memory scope, address signer) private {
-        if (t.resident == address(0)) revert InvalidResident(t.resident);
         _checkGrantee(t.grantee, t.granteeKind);
         _checkScope(scope);
         Purposes.checkMask(t.purposes);
         if (t.notAfter <= block.timestamp) revert WindowEnded(t.notAfter, uint64(block.timestamp));
-
         Grant storage gr = _grants[grantId];
+        // The same message signed twice (by the resident and by a delegate, each with its own
+        // nonces) has the same id: the first relay made the grant, the second must not remake it.
+        if (gr.resident != address(0)) revert GrantAlreadyExists(grantId);
+
         gr.resident = t.resident;
         gr.granteeKind = t.granteeKind;
         gr.purposes = t.purposes;
@@ -765,6 +787,10 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
         bool recordMatch = recordId != bytes32(0) && _records[id][recordId];
         bool categoryMatch = category != bytes32(0) && (_categories[id][category] || _categories[id][ALL]);
         if (!recordMatch && !categoryMatch) return false;
+        // A suspended or exited institution reads nothing, whatever its residents granted it.
+        if (gr.granteeKind == GRANTEE_INSTITUTION && !registry.isActiveMember(address(uint160(uint256(gr.grantee))))) {
+            return false;
+        }
         // A re-shared grant never reaches beyond what its parent allows at the same moment.
         return gr.parentId == bytes32(0) || _allows(gr.parentId, recordId, category, field, purpose, at);
     }
@@ -863,16 +889,20 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
     function _actsForGrantee(Grant storage parent, address signer) private view returns (bool) {
         address granteeAccount = address(uint160(uint256(parent.grantee)));
         if (parent.granteeKind == GRANTEE_DOCTOR) return signer == granteeAccount;
-        if (parent.granteeKind == GRANTEE_INSTITUTION) return registry.institutionOf(signer) == granteeAccount;
+        if (parent.granteeKind == GRANTEE_INSTITUTION) {
+            return registry.institutionOf(signer) == granteeAccount && registry.isActiveMember(granteeAccount);
+        }
         return false;
     }
 
     function _list(address resident, bytes32 grantee, bytes32 grantId) private {
         bytes32[] storage ids = _liveGrants[_pair(resident, grantee)];
         if (ids.length >= MAX_GRANTS_PER_GRANTEE) {
-            // Make room by dropping grants whose window has ended; they can never allow anything again.
+            // Make room by dropping grants that can never allow anything again: their window has
+            // ended, or they were re-shared from a grant since revoked.
             for (uint256 i = ids.length; i > 0; --i) {
-                if (_grants[ids[i - 1]].notAfter < block.timestamp) {
+                Grant storage listed = _grants[ids[i - 1]];
+                if (listed.notAfter < block.timestamp || (listed.parentId != 0 && _grants[listed.parentId].revoked)) {
                     ids[i - 1] = ids[ids.length - 1];
                     ids.pop();
                 }
