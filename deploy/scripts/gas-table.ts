@@ -65,6 +65,7 @@ await sent("ConsortiumRegistry", "vote (not yet passing)", registry.connect(hosp
 await sent("ConsortiumRegistry", "vote (passing: admits the member)", registry.connect(eqa).vote(1n, true));
 
 // DataIndex.
+const anchorTime = Number(await now()) - 86_400;
 const entry = (n: number) => ({
   recordId: id(`record-${n}`),
   residentRef: id(`salted-resident-${n % 97}`),
@@ -73,10 +74,10 @@ const entry = (n: number) => ({
   contentHash: id(`sm3-content-${n}`),
   schemaVersion: 1,
   pointerHash: id(`cid-${n}`),
-  sourceTime: Number(await now()) - 86_400,
+  sourceTime: anchorTime,
 });
 const ENTRY = "tuple(bytes32,bytes32,address,bytes32,bytes32,uint32,bytes32,uint64)";
-const first = await entry(0);
+const first = entry(0);
 await sent("DataIndex", "anchorRecord (one entry)", dataIndex.connect(hospital).anchorRecord(first));
 await sent(
   "DataIndex",
@@ -92,7 +93,7 @@ await sent(
     changedAt: Number(await now()),
   }),
 );
-const batch = await Promise.all(Array.from({ length: 256 }, (_, n) => entry(n + 1)));
+const batch = Array.from({ length: 256 }, (_, n) => entry(n + 1));
 const items = batch.map((e) => ethers.keccak256(abi.encode([ENTRY], [Object.values(e)])));
 const tree = buildTree(items);
 await sent("DataIndex", "anchorBatch (root of 256 entries)", dataIndex.connect(hospital).anchorBatch(0, tree.root, 256));
@@ -204,7 +205,9 @@ await sent(
 );
 
 // CertificateRegistry.
-const sm2Signature = ethers.hexlify(ethers.randomBytes(72));
+// The longest DER form of an SM2 signature: SEQUENCE { INTEGER r, INTEGER s }, both 33 bytes.
+const derInteger = () => "022100" + ethers.hexlify(ethers.randomBytes(32)).slice(2);
+const sm2Signature = "0x3046" + derInteger() + derInteger();
 await sent(
   "CertificateRegistry",
   "issue (72-byte SM2 signature kept)",
