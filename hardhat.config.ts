@@ -23,6 +23,7 @@ export default defineConfig({
   },
   paths: {
     sources: "contracts/src",
+    ignition: "deploy/ignition",
     tests: { mocha: "contracts/test", solidity: "contracts/test" },
   },
   test: {

@@ -1,0 +1,171 @@
+// End-to-end check of `npm start`: the chain answers, every contract of the suite is deployed and
+// wired to the registry, the deployments file says the same, and Ctrl-C stops everything cleanly.
+import assert from "node:assert/strict";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { test } from "node:test";
+import { Contract, JsonRpcProvider, id } from "ethers";
+import { DEV_FOUNDERS } from "../ignition/modules/HealthChain.ts";
+import { CONTRACT_NAMES, type Deployments } from "../scripts/deployments.ts";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+// The first start on a fresh clone compiles the contracts with solc-js.
+const READY_TIMEOUT_MS = 300_000;
+const STOP_TIMEOUT_MS = 30_000;
+
+async function freePort(): Promise<number> {
+  return await new Promise((done, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startNpm(env: NodeJS.ProcessEnv): Started {
+  // Its own process group, so that SIGINT can go to the whole group as a terminal's Ctrl-C does.
+  const child = spawn("npm", ["start"], { cwd: ROOT, env: { ...process.env, ...env }, detached: true });
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.once("close", (code, signal) => done({ code, signal })),
+  );
+  return { child, output: () => output, exited };
+}
+
+async function waitFor(started: Started, text: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!started.output().includes(text)) {
+    if (started.child.exitCode !== null || started.child.signalCode !== null) {
+      assert.fail(`npm start exited before printing "${text}":\n${started.output()}`);
+    }
+    if (Date.now() > deadline) assert.fail(`npm start did not print "${text}" within ${timeoutMs / 1000} s:\n${started.output()}`);
+    await new Promise((wait) => setTimeout(wait, 200));
+  }
+}
+
+function field(output: string, label: string): string {
+  const match = new RegExp(`^\\s+${label}\\s+(\\S+)\\s*$`, "m").exec(output);
+  assert.ok(match, `no "${label}" line in:\n${output}`);
+  return match[1]!;
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test("npm start runs a chain with the contract suite deployed and stops cleanly on Ctrl-C", { timeout: READY_TIMEOUT_MS + 60_000 }, async (t) => {
+  const port = await freePort();
+  const deploymentsDir = mkdtempSync(join(tmpdir(), "deployments-"));
+  const started = startNpm({ CHAIN_RPC_PORT: String(port), DEPLOYMENTS_DIR: deploymentsDir });
+  t.after(async () => {
+    const pid = started.child.pid;
+    if (pid !== undefined && groupAlive(pid)) {
+      // A failed step left it running: let it stop its chain, then make sure.
+      process.kill(-pid, "SIGTERM");
+      const timer = setTimeout(() => groupAlive(pid) && process.kill(-pid, "SIGKILL"), STOP_TIMEOUT_MS);
+      await started.exited;
+      clearTimeout(timer);
+    }
+    rmSync(deploymentsDir, { recursive: true, force: true });
+    rmSync(join(ROOT, "cache", `chain-${port}.log`), { force: true });
+  });
+
+  await waitFor(started, "Press Ctrl-C to stop.", READY_TIMEOUT_MS);
+  const output = started.output();
+  const rpcUrl = field(output, "RPC URL");
+  const chainId = Number(field(output, "chain id"));
+  const file = resolve(ROOT, field(output, "deployments file"));
+  const printed = Object.fromEntries(
+    CONTRACT_NAMES.map((name) => [name, new RegExp(`^\\s+${name}\\s+(0x[0-9a-fA-F]{40})\\s+\\d+\\s*$`, "m").exec(output)?.[1]]),
+  );
+
+  await t.test("prints the RPC URL on the requested port and the deployments file of the chain", () => {
+    assert.equal(rpcUrl, `http://127.0.0.1:${port}`);
+    assert.equal(file, join(deploymentsDir, `${chainId}.json`));
+    for (const name of CONTRACT_NAMES) assert.ok(printed[name], `no address printed for ${name}:\n${output}`);
+  });
+
+  await t.test("deploys every contract where the deployments file says, wired to the registry", async () => {
+    const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true });
+    try {
+      const deployments = JSON.parse(readFileSync(file, "utf8")) as Deployments;
+      assert.equal(deployments.chainId, chainId);
+      assert.equal(Number((await provider.getNetwork()).chainId), chainId);
+      assert.equal(deployments.network, "localhost");
+      assert.ok(!Number.isNaN(Date.parse(deployments.deployedAt)), `deployedAt: ${deployments.deployedAt}`);
+      assert.equal(deployments.deployer, DEV_FOUNDERS[0]!.institution);
+      assert.deepEqual(Object.keys(deployments.contracts).sort(), [...CONTRACT_NAMES].sort());
+
+      for (const name of CONTRACT_NAMES) {
+        const { address, blockNumber, txHash } = deployments.contracts[name];
+        assert.equal(address, printed[name], `${name}: printed and written addresses differ`);
+        assert.notEqual(await provider.getCode(address), "0x", `${name}: no code at ${address}`);
+        const receipt = await provider.getTransactionReceipt(txHash);
+        assert.ok(receipt, `${name}: no receipt for ${txHash}`);
+        assert.equal(receipt.contractAddress, address);
+        assert.equal(receipt.blockNumber, blockNumber);
+      }
+
+      const registryAddress = deployments.contracts.ConsortiumRegistry.address;
+      for (const name of CONTRACT_NAMES.filter((n) => n !== "ConsortiumRegistry")) {
+        const guarded = new Contract(deployments.contracts[name].address, ["function registry() view returns (address)"], provider);
+        assert.equal(await guarded.getFunction("registry")(), registryAddress, `${name} is not wired to the registry`);
+      }
+      const registry = new Contract(
+        registryAddress,
+        ["function members() view returns (address[])", "function hasRole(bytes32 role, address account) view returns (bool)"],
+        provider,
+      );
+      assert.deepEqual([...(await registry.getFunction("members")())], DEV_FOUNDERS.map((f) => f.institution));
+      for (const founder of DEV_FOUNDERS) {
+        for (const role of founder.roles) assert.ok(await registry.getFunction("hasRole")(role, founder.institution));
+      }
+      assert.equal(await registry.getFunction("hasRole")(id("CERT_ISSUER"), DEV_FOUNDERS[1]!.institution), false);
+    } finally {
+      provider.destroy();
+    }
+  });
+
+  await t.test("refuses to start a second chain on the same port, with a clear error", () => {
+    const second = spawnSync(process.execPath, ["deploy/scripts/start.ts"], {
+      cwd: ROOT,
+      env: { ...process.env, CHAIN_RPC_PORT: String(port), DEPLOYMENTS_DIR: deploymentsDir },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    assert.equal(second.status, 1);
+    assert.match(second.stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`));
+  });
+
+  await t.test("stops the chain and exits 0 on Ctrl-C, leaving no process behind", async () => {
+    process.kill(-started.child.pid!, "SIGINT");
+    const timer = setTimeout(() => process.kill(-started.child.pid!, "SIGKILL"), STOP_TIMEOUT_MS);
+    const { code, signal } = await started.exited;
+    clearTimeout(timer);
+    assert.deepEqual({ code, signal }, { code: 0, signal: null }, started.output());
+    assert.match(started.output(), /chain stopped/);
+    assert.equal(groupAlive(started.child.pid!), false, "a process of npm start is still running");
+    await assert.rejects(
+      fetch(rpcUrl, { method: "POST", body: "{}", signal: AbortSignal.timeout(2_000) }),
+      "the chain still answers",
+    );
+  });
+});
