@@ -24,14 +24,19 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
     /// @notice Grantee kinds: an institution (its address), a doctor (the doctor's account), or a
     ///         research project (its project id).
     uint8 public constant GRANTEE_INSTITUTION = 0;
+    /// @notice Grantee kind 1: a doctor, identified by the doctor's account.
     uint8 public constant GRANTEE_DOCTOR = 1;
+    /// @notice Grantee kind 2: a research project, identified by its project id.
     uint8 public constant GRANTEE_PROJECT = 2;
     /// @notice How a resident answered an access request: remotely (on their phone) or on site.
     uint8 public constant MODE_REMOTE = 0;
+    /// @notice Answer mode 1: the resident answered on site, at the institution.
     uint8 public constant MODE_ON_SITE = 1;
     /// @notice Delegate relations: guardian (监护人), family member, authorised agent.
     uint8 public constant RELATION_GUARDIAN = 0;
+    /// @notice Delegate relation 1: a family member.
     uint8 public constant RELATION_FAMILY = 1;
+    /// @notice Delegate relation 2: an authorised agent.
     uint8 public constant RELATION_AGENT = 2;
     /// @notice Wildcard scope item: in `categories`, every category; in `fields`, every field.
     bytes32 public constant ALL = bytes32(type(uint256).max);
@@ -139,28 +144,36 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
         bytes32 reasonHash;
     }
 
+    /// @notice EIP-712 type hash of `ConsentGrant`, the message a resident or delegate signs to grant access.
     bytes32 public constant CONSENT_GRANT_TYPEHASH =
         keccak256(
             "ConsentGrant(address resident,bytes32 grantee,uint8 granteeKind,bytes32[] categories,bytes32[] recordIds,bytes32[] fields,uint8 purposes,uint64 notBefore,uint64 notAfter,bool mayReshare,uint256 nonce,uint64 deadline)"
         );
+    /// @notice EIP-712 type hash of `ConsentNarrowing`, the message a resident or delegate signs to narrow a grant.
     bytes32 public constant CONSENT_NARROWING_TYPEHASH =
         keccak256(
             "ConsentNarrowing(bytes32 grantId,bytes32[] removeCategories,bytes32[] removeRecordIds,bytes32[] removeFields,uint8 removePurposes,uint64 notAfter,uint256 nonce,uint64 deadline)"
         );
+    /// @notice EIP-712 type hash of `ConsentRevocation`, the message a resident or delegate signs to revoke a grant.
     bytes32 public constant CONSENT_REVOCATION_TYPEHASH =
         keccak256("ConsentRevocation(bytes32 grantId,uint256 nonce,uint64 deadline)");
+    /// @notice EIP-712 type hash of `RequestAnswer`, the message a resident or delegate signs to answer an
+    ///         access request.
     bytes32 public constant REQUEST_ANSWER_TYPEHASH =
         keccak256(
             "RequestAnswer(bytes32 requestId,bool approve,uint8 mode,uint64 notBefore,uint64 notAfter,uint256 nonce,uint64 deadline)"
         );
+    /// @notice EIP-712 type hash of `Delegation`, the message a resident signs to appoint a delegate.
     bytes32 public constant DELEGATION_TYPEHASH =
         keccak256(
             "Delegation(address resident,address delegate,uint8 relation,uint64 notAfter,uint256 nonce,uint64 deadline)"
         );
+    /// @notice EIP-712 type hash of `DelegationRevocation`, the message a resident signs to end a delegation.
     bytes32 public constant DELEGATION_REVOCATION_TYPEHASH =
         keccak256(
             "DelegationRevocation(address resident,address delegate,bytes32 delegationId,uint256 nonce,uint64 deadline)"
         );
+    /// @notice EIP-712 type hash of `Reshare`, the message a grantee signs to pass on part of its grant.
     bytes32 public constant RESHARE_TYPEHASH =
         keccak256(
             "Reshare(bytes32 parentId,bytes32 grantee,uint8 granteeKind,bytes32[] categories,bytes32[] recordIds,bytes32[] fields,uint8 purposes,uint64 notAfter,uint256 nonce,uint64 deadline)"
@@ -196,10 +209,13 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
         bytes32 grantId;
     }
 
-    /// @notice Request status codes.
+    /// @notice Request status codes. `REQUEST_NONE` (0): no request with this id was filed.
     uint8 public constant REQUEST_NONE = 0;
+    /// @notice Request status 1: filed and awaiting the resident's answer (until `answerBy`).
     uint8 public constant REQUEST_PENDING = 1;
+    /// @notice Request status 2: approved by the resident; the grant it created is recorded with it.
     uint8 public constant REQUEST_APPROVED = 2;
+    /// @notice Request status 3: rejected by the resident; no grant was created.
     uint8 public constant REQUEST_REJECTED = 3;
 
     struct DelegateRecord {
@@ -241,6 +257,13 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
     }
 
     /// @notice A grant was created (by the resident, by answering a request, or by re-sharing).
+    /// @param grantId The grant's id: the EIP-712 digest of the message that created it.
+    /// @param resident The resident whose records it opens.
+    /// @param grantee Who may read: an institution or doctor account (as bytes32), or a project id.
+    /// @param terms Grantee kind, purposes, validity window, re-share permission and parent grant
+    ///        (zero unless re-shared).
+    /// @param scope The categories, record ids and fields it covers.
+    /// @param signer Who signed it: the resident, a delegate, or the re-sharing grantee.
     event GrantCreated(
         bytes32 indexed grantId,
         address indexed resident,
@@ -250,6 +273,12 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
         address signer
     );
     /// @notice A grant was narrowed; `purposes` and `notAfter` are the new values.
+    /// @param grantId The grant.
+    /// @param resident The resident whose grant it is.
+    /// @param removed The categories, record ids and fields taken out of its scope.
+    /// @param purposes Its purpose mask from now on.
+    /// @param notAfter The end of its validity from now on.
+    /// @param signer Who signed the narrowing: the resident or a delegate.
     event GrantNarrowed(
         bytes32 indexed grantId,
         address indexed resident,
@@ -259,8 +288,22 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
         address signer
     );
     /// @notice A grant was revoked.
+    /// @param grantId The grant.
+    /// @param resident The resident whose grant it was.
+    /// @param signer Who signed the revocation: the resident or a delegate.
     event GrantRevoked(bytes32 indexed grantId, address indexed resident, address signer);
     /// @notice A doctor's access request was filed by `institution` on its behalf.
+    /// @param requestId The request's id, which the resident's answer names.
+    /// @param resident The resident asked.
+    /// @param grantee Who would be the grantee: a doctor or institution account (as bytes32), or a
+    ///        project id.
+    /// @param institution The member institution that filed it on the doctor's behalf.
+    /// @param granteeKind The grantee kind code.
+    /// @param scope The categories, record ids and fields asked for.
+    /// @param purposes The purpose mask asked for.
+    /// @param validFor Longest validity, in seconds, that an approval may give.
+    /// @param answerBy Time after which the request can no longer be answered.
+    /// @param reasonHash Digest of the stated reason, kept off chain.
     event AccessRequested(
         bytes32 indexed requestId,
         address indexed resident,
@@ -274,6 +317,12 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
         bytes32 reasonHash
     );
     /// @notice A resident answered an access request; `grantId` is zero when rejected.
+    /// @param requestId The request.
+    /// @param resident The resident whose answer it is.
+    /// @param approved Whether the request was approved.
+    /// @param mode How the answer was given: `MODE_REMOTE` or `MODE_ON_SITE`.
+    /// @param grantId The grant the approval created, or zero.
+    /// @param signer Who signed the answer: the resident or a delegate.
     event AccessRequestAnswered(
         bytes32 indexed requestId,
         address indexed resident,
@@ -284,6 +333,11 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
     );
     /// @notice A resident delegated consent management; `delegationId` is the digest of the signed
     ///         `Delegation`, which a revocation names.
+    /// @param resident The resident who delegated.
+    /// @param delegate The guardian, family member or agent who may now manage the resident's consent.
+    /// @param delegationId The digest of the signed `Delegation`.
+    /// @param relation The delegate relation code.
+    /// @param notAfter The end of the delegation.
     event DelegateSet(
         address indexed resident,
         address indexed delegate,
@@ -292,6 +346,9 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
         uint64 notAfter
     );
     /// @notice A delegation ended.
+    /// @param resident The resident.
+    /// @param delegate The delegate who may no longer act.
+    /// @param delegationId The delegation that ended.
     event DelegateRevoked(address indexed resident, address indexed delegate, bytes32 delegationId);
 
     // ---------------------------------------------------------------- errors

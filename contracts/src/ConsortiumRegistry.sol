@@ -23,15 +23,21 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     uint8 public constant INSTITUTION_KIND_COUNT = 7;
     /// @notice Member status codes. A member is admitted Active; Active and Suspended alternate;
     ///         Exited is final.
+    ///         `STATUS_NONE` (0): never admitted, not a member.
     uint8 public constant STATUS_NONE = 0;
+    /// @notice Member status 1, active: its accounts may transact, it holds its roles and votes.
     uint8 public constant STATUS_ACTIVE = 1;
+    /// @notice Member status 2, suspended: kept in the registry but may neither act nor vote until
+    ///         a vote reactivates it.
     uint8 public constant STATUS_SUSPENDED = 2;
+    /// @notice Member status 3, exited: final; it has left every alliance and may never act again.
     uint8 public constant STATUS_EXITED = 3;
     /// @notice Alliance kinds: 0 medical alliance (医联体), 1 county/district medical community
     ///         (医共体), 2 specialist alliance (专科联盟), 3 research alliance, 4 other.
     uint8 public constant ALLIANCE_KIND_COUNT = 5;
-    /// @notice Bounds of the governance settings.
+    /// @notice Bounds of the governance settings: the shortest voting period, in seconds.
     uint64 public constant MIN_VOTING_PERIOD = 1 hours;
+    /// @notice Bounds of the governance settings: the longest voting period, in seconds.
     uint64 public constant MAX_VOTING_PERIOD = 90 days;
     /// @notice Most roles granted in one change, to keep every loop bounded.
     uint256 public constant MAX_ROLES = 16;
@@ -145,32 +151,73 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     // ---------------------------------------------------------------- events
 
     /// @notice A member institution was admitted.
+    /// @param institution The new member's primary account, which identifies it.
+    /// @param kind Its institution kind code.
+    /// @param name Its registered name.
+    /// @param roles The roles granted on admission.
     event MemberAdded(address indexed institution, uint8 kind, string name, bytes32[] roles);
     /// @notice A member's status changed.
+    /// @param institution The member.
+    /// @param previousStatus Its status code before the change.
+    /// @param status Its status code from now on.
     event MemberStatusChanged(address indexed institution, uint8 previousStatus, uint8 status);
     /// @notice A member's roles were replaced.
+    /// @param institution The member.
+    /// @param roles Its complete set of roles from now on.
     event MemberRolesChanged(address indexed institution, bytes32[] roles);
     /// @notice An account was put on the allowlist, acting for `institution`.
+    /// @param account The allowlisted account.
+    /// @param institution The member it acts for (itself for a member's primary account).
     event AccountAllowed(address indexed account, address indexed institution);
     /// @notice An account was taken off the allowlist.
+    /// @param account The account taken off.
+    /// @param institution The member it acted for.
     event AccountRemoved(address indexed account, address indexed institution);
     /// @notice A node was put on the node allowlist.
+    /// @param node The node's address, derived from its public key.
+    /// @param institution The member operating the node.
+    /// @param validator Whether it takes part in consensus (else an observer node).
+    /// @param publicKey Its secp256k1 public key (64 bytes, X ‖ Y).
     event NodeAdded(address indexed node, address indexed institution, bool validator, bytes publicKey);
     /// @notice A node was taken off the node allowlist.
+    /// @param node The node's address.
+    /// @param institution The member that operated it.
+    /// @param validator Whether it was a validator.
     event NodeRemoved(address indexed node, address indexed institution, bool validator);
     /// @notice An alliance was created.
+    /// @param allianceId The alliance's id.
+    /// @param kind Its alliance kind code.
+    /// @param lead The leading institution, also its first member.
+    /// @param name Its name.
     event AllianceCreated(bytes32 indexed allianceId, uint8 kind, address indexed lead, string name);
     /// @notice An institution joined an alliance.
+    /// @param allianceId The alliance.
+    /// @param institution The joining member.
     event AllianceJoined(bytes32 indexed allianceId, address indexed institution);
     /// @notice An institution left an alliance.
+    /// @param allianceId The alliance.
+    /// @param institution The leaving member.
     event AllianceLeft(bytes32 indexed allianceId, address indexed institution);
     /// @notice An alliance's lead exited the consortium; the alliance has no lead from now on.
+    /// @param allianceId The alliance.
+    /// @param formerLead The exited institution that led it.
     event AllianceLeadCleared(bytes32 indexed allianceId, address indexed formerLead);
     /// @notice The governance settings changed.
+    /// @param thresholdBps Share of active members whose yes votes pass a proposal, in basis points.
+    /// @param votingPeriod How long a proposal stays open from now on, in seconds.
     event GovernanceChanged(uint16 thresholdBps, uint64 votingPeriod);
     /// @notice A version of a contract of the suite was registered in the directory.
+    /// @param name The contract's name in the directory.
+    /// @param deployment The registered deployment.
+    /// @param version Its version number (from 1).
     event ContractRegistered(bytes32 indexed name, address indexed deployment, uint32 version);
     /// @notice A proposal was made.
+    /// @param proposalId The new proposal's id.
+    /// @param proposer The member that made it (its yes vote follows).
+    /// @param action What it changes.
+    /// @param params The ABI encoding of the action's arguments.
+    /// @param deadline The last moment it can pass.
+    /// @param required Yes votes it needs to pass.
     event ProposalCreated(
         uint256 indexed proposalId,
         address indexed proposer,
@@ -180,10 +227,18 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         uint32 required
     );
     /// @notice A member voted.
+    /// @param proposalId The proposal.
+    /// @param voter The voting member.
+    /// @param support True for yes, false for no.
+    /// @param yes The proposal's yes votes so far, this one included.
+    /// @param no The proposal's no votes so far, this one included.
     event VoteCast(uint256 indexed proposalId, address indexed voter, bool support, uint32 yes, uint32 no);
     /// @notice A proposal passed and its change was made.
+    /// @param proposalId The proposal.
+    /// @param action The change made (its own events follow).
     event ProposalExecuted(uint256 indexed proposalId, Action action);
     /// @notice A proposal can no longer pass.
+    /// @param proposalId The proposal: its no votes leave too few eligible voters to reach `required`.
     event ProposalRejected(uint256 indexed proposalId);
 
     // ---------------------------------------------------------------- errors
@@ -618,83 +673,119 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         }
     }
 
+    /// @dev Makes a passed proposal's change. Each action re-checks its arguments first: the state
+    ///      may have moved on since the proposal was made, and then the passing vote reverts.
     function _execute(Action action, bytes memory params) private {
-        if (action == Action.AddMember) {
-            (address institution, uint8 kind, string memory name, bytes32[] memory roles) = abi.decode(
-                params,
-                (address, uint8, string, bytes32[])
-            );
-            _checkNewMember(institution, kind, name);
-            _addMember(institution, kind, name, roles);
-        } else if (action == Action.SetMemberStatus) {
-            (address institution, uint8 status) = abi.decode(params, (address, uint8));
-            _checkStatusChange(institution, status);
-            _setStatus(institution, status);
-        } else if (action == Action.SetMemberRoles) {
-            (address institution, bytes32[] memory roles) = abi.decode(params, (address, bytes32[]));
-            _checkCurrentMember(institution);
-            _setRoles(institution, roles);
-        } else if (action == Action.AddAccount) {
-            (address account, address institution) = abi.decode(params, (address, address));
-            _checkNewAccount(account, institution);
-            _allowAccount(account, institution);
-        } else if (action == Action.RemoveAccount) {
-            address account = abi.decode(params, (address));
-            _checkRemovableAccount(account);
-            address institution = _accountInstitution[account];
-            delete _accountInstitution[account];
-            _accountSet.remove(account);
-            emit AccountRemoved(account, institution);
-        } else if (action == Action.AddNode) {
-            (bytes memory publicKey, address institution, bool validator) = abi.decode(
-                params,
-                (bytes, address, bool)
-            );
-            address node = _checkNewNode(publicKey, institution);
-            _nodes[node] = Node(institution, validator, uint64(block.timestamp), publicKey);
-            _nodeSet.add(node);
-            emit NodeAdded(node, institution, validator, publicKey);
-        } else if (action == Action.RemoveNode) {
-            address node = abi.decode(params, (address));
-            _checkNodeExists(node);
-            Node storage n = _nodes[node];
-            emit NodeRemoved(node, n.institution, n.validator);
-            _nodeSet.remove(node);
-            delete _nodes[node];
-        } else if (action == Action.CreateAlliance) {
-            (bytes32 allianceId, uint8 kind, string memory name, address lead) = abi.decode(
-                params,
-                (bytes32, uint8, string, address)
-            );
-            _checkNewAlliance(allianceId, kind, name, lead);
-            Alliance storage a = _alliances[allianceId];
-            a.kind = kind;
-            a.lead = lead;
-            a.createdAt = uint64(block.timestamp);
-            a.name = name;
-            _allianceSet.add(allianceId);
-            emit AllianceCreated(allianceId, kind, lead, name);
-            _join(allianceId, lead);
-        } else if (action == Action.JoinAlliance) {
-            (bytes32 allianceId, address institution) = abi.decode(params, (bytes32, address));
-            _checkJoin(allianceId, institution);
-            _join(allianceId, institution);
-        } else if (action == Action.LeaveAlliance) {
-            (bytes32 allianceId, address institution) = abi.decode(params, (bytes32, address));
-            _checkLeave(allianceId, institution);
-            _leave(allianceId, institution);
-        } else if (action == Action.SetGovernance) {
-            (uint16 bps, uint64 period) = abi.decode(params, (uint16, uint64));
-            _setGovernance(bps, period);
-        } else {
-            (bytes32 name, address deployment) = abi.decode(params, (bytes32, address));
-            _checkContract(name, deployment);
-            ContractVersion[] storage history = _contractVersions[name];
-            uint32 version = uint32(history.length + 1);
-            history.push(ContractVersion(deployment, version, uint64(block.timestamp)));
-            _contractNames.add(name);
-            emit ContractRegistered(name, deployment, version);
-        }
+        if (action == Action.AddMember) _executeAddMember(params);
+        else if (action == Action.SetMemberStatus) _executeSetMemberStatus(params);
+        else if (action == Action.SetMemberRoles) _executeSetMemberRoles(params);
+        else if (action == Action.AddAccount) _executeAddAccount(params);
+        else if (action == Action.RemoveAccount) _executeRemoveAccount(params);
+        else if (action == Action.AddNode) _executeAddNode(params);
+        else if (action == Action.RemoveNode) _executeRemoveNode(params);
+        else if (action == Action.CreateAlliance) _executeCreateAlliance(params);
+        else if (action == Action.JoinAlliance) _executeJoinAlliance(params);
+        else if (action == Action.LeaveAlliance) _executeLeaveAlliance(params);
+        else if (action == Action.SetGovernance) _executeSetGovernance(params);
+        else _executeRegisterContract(params);
+    }
+
+    // ---------------------------------------------------------------- execution, one per action
+
+    function _executeAddMember(bytes memory params) private {
+        (address institution, uint8 kind, string memory name, bytes32[] memory roles) = abi.decode(
+            params,
+            (address, uint8, string, bytes32[])
+        );
+        _checkNewMember(institution, kind, name);
+        _addMember(institution, kind, name, roles);
+    }
+
+    function _executeSetMemberStatus(bytes memory params) private {
+        (address institution, uint8 status) = abi.decode(params, (address, uint8));
+        _checkStatusChange(institution, status);
+        _setStatus(institution, status);
+    }
+
+    function _executeSetMemberRoles(bytes memory params) private {
+        (address institution, bytes32[] memory roles) = abi.decode(params, (address, bytes32[]));
+        _checkCurrentMember(institution);
+        _setRoles(institution, roles);
+    }
+
+    function _executeAddAccount(bytes memory params) private {
+        (address account, address institution) = abi.decode(params, (address, address));
+        _checkNewAccount(account, institution);
+        _allowAccount(account, institution);
+    }
+
+    function _executeRemoveAccount(bytes memory params) private {
+        address account = abi.decode(params, (address));
+        _checkRemovableAccount(account);
+        address institution = _accountInstitution[account];
+        delete _accountInstitution[account];
+        _accountSet.remove(account);
+        emit AccountRemoved(account, institution);
+    }
+
+    function _executeAddNode(bytes memory params) private {
+        (bytes memory publicKey, address institution, bool validator) = abi.decode(params, (bytes, address, bool));
+        address node = _checkNewNode(publicKey, institution);
+        _nodes[node] = Node(institution, validator, uint64(block.timestamp), publicKey);
+        _nodeSet.add(node);
+        emit NodeAdded(node, institution, validator, publicKey);
+    }
+
+    function _executeRemoveNode(bytes memory params) private {
+        address node = abi.decode(params, (address));
+        _checkNodeExists(node);
+        Node storage n = _nodes[node];
+        emit NodeRemoved(node, n.institution, n.validator);
+        _nodeSet.remove(node);
+        delete _nodes[node];
+    }
+
+    function _executeCreateAlliance(bytes memory params) private {
+        (bytes32 allianceId, uint8 kind, string memory name, address lead) = abi.decode(
+            params,
+            (bytes32, uint8, string, address)
+        );
+        _checkNewAlliance(allianceId, kind, name, lead);
+        Alliance storage a = _alliances[allianceId];
+        a.kind = kind;
+        a.lead = lead;
+        a.createdAt = uint64(block.timestamp);
+        a.name = name;
+        _allianceSet.add(allianceId);
+        emit AllianceCreated(allianceId, kind, lead, name);
+        _join(allianceId, lead);
+    }
+
+    function _executeJoinAlliance(bytes memory params) private {
+        (bytes32 allianceId, address institution) = abi.decode(params, (bytes32, address));
+        _checkJoin(allianceId, institution);
+        _join(allianceId, institution);
+    }
+
+    function _executeLeaveAlliance(bytes memory params) private {
+        (bytes32 allianceId, address institution) = abi.decode(params, (bytes32, address));
+        _checkLeave(allianceId, institution);
+        _leave(allianceId, institution);
+    }
+
+    function _executeSetGovernance(bytes memory params) private {
+        (uint16 bps, uint64 period) = abi.decode(params, (uint16, uint64));
+        _setGovernance(bps, period);
+    }
+
+    function _executeRegisterContract(bytes memory params) private {
+        (bytes32 name, address deployment) = abi.decode(params, (bytes32, address));
+        _checkContract(name, deployment);
+        ContractVersion[] storage history = _contractVersions[name];
+        uint32 version = uint32(history.length + 1);
+        history.push(ContractVersion(deployment, version, uint64(block.timestamp)));
+        _contractNames.add(name);
+        emit ContractRegistered(name, deployment, version);
     }
 
     // ---------------------------------------------------------------- effects

@@ -18,6 +18,8 @@ library MerkleBatch {
     uint256 internal constant MAX_DEPTH = 32;
 
     /// @notice The leaf of a batch element.
+    /// @param item The element's 32-byte digest.
+    /// @return leaf keccak256(0x00 ‖ item).
     function leafHash(bytes32 item) internal pure returns (bytes32 leaf) {
         assembly ("memory-safe") {
             mstore8(0x00, 0x00)
@@ -27,6 +29,9 @@ library MerkleBatch {
     }
 
     /// @notice The parent of two ordered nodes.
+    /// @param left The left child.
+    /// @param right The right child.
+    /// @return node keccak256(0x01 ‖ left ‖ right).
     function nodeHash(bytes32 left, bytes32 right) internal pure returns (bytes32 node) {
         assembly ("memory-safe") {
             let ptr := mload(0x40)
@@ -40,6 +45,13 @@ library MerkleBatch {
     /// @notice Whether `item` is element `index` of a batch of `leafCount` elements with root `root`.
     /// @dev False (never a revert) for an index out of range, a proof of the wrong length, or a
     ///      proof that does not lead to the root: a verifier asks, it does not change anything.
+    /// @param root The batch's anchored Merkle root.
+    /// @param leafCount Number of elements in the batch.
+    /// @param item The element's 32-byte digest.
+    /// @param index The element's position in the batch, from 0.
+    /// @param proof The sibling nodes from the leaf's level up to the root, skipping levels where
+    ///        the node is carried up unchanged.
+    /// @return True when the proof leads from `item` at `index` to `root`.
     function verify(
         bytes32 root,
         uint256 leafCount,
