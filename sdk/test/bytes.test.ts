@@ -1,0 +1,29 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { concatBytes, constantTimeEqual, toBytes, toHex, utf8 } from "../src/bytes.ts";
+import { isPlatformError } from "../src/errors.ts";
+
+test("converts hex with or without 0x to bytes and back", () => {
+  assert.deepEqual(toBytes("0x00ff10"), new Uint8Array([0, 255, 16]));
+  assert.deepEqual(toBytes("00FF10"), new Uint8Array([0, 255, 16]));
+  assert.equal(toHex(new Uint8Array([0, 255, 16])), "0x00ff10");
+  assert.equal(toHex(new Uint8Array([0, 255, 16]), false), "00ff10");
+  assert.deepEqual(toBytes(""), new Uint8Array());
+});
+
+test("rejects odd-length and non-hex strings with INVALID_HEX naming the value", () => {
+  for (const bad of ["0x0", "abc", "0xzz", "0x 01"]) {
+    assert.throws(
+      () => toBytes(bad, "signature"),
+      (e: unknown) => isPlatformError(e, "INVALID_HEX") && e.details.what === "signature",
+    );
+  }
+});
+
+test("utf8, concatenation and constant-time comparison", () => {
+  assert.deepEqual(utf8("医"), new Uint8Array([0xe5, 0x8c, 0xbb]));
+  assert.deepEqual(concatBytes(new Uint8Array([1]), new Uint8Array(), new Uint8Array([2, 3])), new Uint8Array([1, 2, 3]));
+  assert.equal(constantTimeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2])), true);
+  assert.equal(constantTimeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 3])), false);
+  assert.equal(constantTimeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2, 3])), false);
+});
