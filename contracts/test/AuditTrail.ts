@@ -1,4 +1,15 @@
 import { expect } from "chai";
+import {
+  ACCESS_OUTCOMES,
+  codesOf,
+  LIMITS,
+  MEMBER_STATUS,
+  PURPOSES,
+  ROLES,
+  WORKFLOW_DECISIONS,
+  WORKFLOW_STATUS,
+  WORKFLOW_STEPS,
+} from "@health-chain/sdk";
 import { network } from "hardhat";
 import type { AuditTrail } from "../../types/ethers-contracts/index.js";
 import { buildTree, merkleProof, verifyProof } from "./helpers/merkle.ts";
@@ -6,20 +17,20 @@ import { buildTree, merkleProof, verifyProof } from "./helpers/merkle.ts";
 const { ethers, networkHelpers } = await network.create();
 const { time, loadFixture } = networkHelpers;
 
-const AUDIT_RECORDER = ethers.id("AUDIT_RECORDER");
-const DATA_PROVIDER = ethers.id("DATA_PROVIDER");
-const STATUS_SUSPENDED = 2;
+const AUDIT_RECORDER = ROLES.auditRecorder.id;
+const DATA_PROVIDER = ROLES.dataProvider.id;
+const STATUS_SUSPENDED = MEMBER_STATUS.suspended.code;
 const THRESHOLD_BPS = 5000; // 3 founders: 2 yes votes pass a proposal
 const VOTING_PERIOD = 3600;
-const MAX_CLOCK_SKEW = 15 * 60;
-const MAX_FIELDS = 64;
+const MAX_CLOCK_SKEW = LIMITS.maxClockSkew;
+const MAX_FIELDS = LIMITS.maxEvidenceFields;
 const ZERO = ethers.ZeroHash;
 
-const Purpose = { Treatment: 0, Referral: 1, Research: 2, Insurance: 3, PublicHealth: 4, Other: 5 } as const;
-const Outcome = { Granted: 0, Refused: 1 } as const;
-const Step = { Application: 0, Approval: 1, ComplianceCheck: 2, Download: 3 } as const;
-const Decision = { None: 0, Approved: 1, Rejected: 2 } as const;
-const WorkflowStatus = { None: 0, Approving: 1, Approved: 2, Cleared: 3, Rejected: 4, NonCompliant: 5 } as const;
+const Purpose = codesOf(PURPOSES);
+const Outcome = codesOf(ACCESS_OUTCOMES);
+const Step = codesOf(WORKFLOW_STEPS);
+const Decision = codesOf(WORKFLOW_DECISIONS);
+const WorkflowStatus = codesOf(WORKFLOW_STATUS);
 
 type AccessEvidence = AuditTrail.AccessEvidenceStruct & { fields: string[]; accessedAt: number };
 
@@ -66,10 +77,10 @@ async function deployFixture() {
     residentRef: ethers.id("salted resident 42"),
     recordId: ethers.id("record-hospital-0001"),
     fields: [ethers.id("diagnosis"), ethers.id("lab.hba1c")],
-    purpose: Purpose.Treatment,
+    purpose: Purpose.treatment,
     grantId: ethers.id("grant-7"),
     accessedAt: now - 30,
-    outcome: Outcome.Granted,
+    outcome: Outcome.granted,
   };
   return { registry, audit, platform, hospital, authority, gateway, outsider, now, evidence };
 }
@@ -159,7 +170,7 @@ describe("AuditTrail", function () {
           e.outcome,
           f.platform.address,
         );
-      const second = { ...e, purpose: Purpose.Referral };
+      const second = { ...e, purpose: Purpose.referral };
       await expect(f.audit.connect(f.authority).recordAccess(second))
         .to.emit(f.audit, "AccessRecorded")
         .withArgs(
@@ -168,7 +179,7 @@ describe("AuditTrail", function () {
           e.residentRef,
           e.recordId,
           e.fields,
-          Purpose.Referral,
+          Purpose.referral,
           e.grantId,
           e.accessedAt,
           e.outcome,
@@ -185,7 +196,7 @@ describe("AuditTrail", function () {
 
     it("records a refused attempt, which needs neither grant nor fields", async function () {
       const f = await loadFixture(deployFixture);
-      const refused = { ...f.evidence, fields: [], grantId: ZERO, outcome: Outcome.Refused };
+      const refused = { ...f.evidence, fields: [], grantId: ZERO, outcome: Outcome.refused };
       await expect(f.audit.connect(f.platform).recordAccess(refused))
         .to.emit(f.audit, "AccessRecorded")
         .withArgs(
@@ -197,7 +208,7 @@ describe("AuditTrail", function () {
           refused.purpose,
           ZERO,
           refused.accessedAt,
-          Outcome.Refused,
+          Outcome.refused,
           f.platform.address,
         );
       expect(await f.audit.verifyEvidence(1, refused)).to.equal(true);
@@ -277,7 +288,7 @@ describe("AuditTrail", function () {
     it("refuses more than MAX_FIELDS fields", async function () {
       const f = await loadFixture(deployFixture);
       const fields = Array.from({ length: MAX_FIELDS + 1 }, (_, i) => ethers.id(`field ${i}`));
-      for (const outcome of [Outcome.Granted, Outcome.Refused]) {
+      for (const outcome of [Outcome.granted, Outcome.refused]) {
         await expect(f.audit.connect(f.platform).recordAccess({ ...f.evidence, fields, outcome }))
           .to.be.revertedWithCustomError(f.audit, "TooManyFields")
           .withArgs(MAX_FIELDS + 1, MAX_FIELDS);
@@ -312,10 +323,10 @@ describe("AuditTrail", function () {
         { recordId: ethers.id("another record") },
         { fields: [ethers.id("diagnosis")] },
         { fields: [...f.evidence.fields].reverse() },
-        { purpose: Purpose.Research },
+        { purpose: Purpose.research },
         { grantId: ethers.id("grant-8") },
         { accessedAt: f.evidence.accessedAt + 1 },
-        { outcome: Outcome.Refused },
+        { outcome: Outcome.refused },
       ];
       for (const diff of differing) {
         expect(await f.audit.verifyEvidence(1, { ...f.evidence, ...diff }), JSON.stringify(diff)).to.equal(false);
@@ -453,7 +464,7 @@ describe("AuditTrail", function () {
       await time.setNextBlockTimestamp(at);
       await expect(f.audit.connect(f.platform).applyForSharing(WF, APPLICANT, APPLICATION, 2))
         .to.emit(f.audit, "WorkflowStepRecorded")
-        .withArgs(WF, Step.Application, Decision.None, APPLICANT, APPLICATION, 0, f.platform.address, at);
+        .withArgs(WF, Step.application, Decision.none, APPLICANT, APPLICATION, 0, f.platform.address, at);
       let wf = await f.audit.getWorkflow(WF);
       expect(wf.applicant).to.equal(APPLICANT);
       expect(wf.applicationHash).to.equal(APPLICATION);
@@ -461,7 +472,7 @@ describe("AuditTrail", function () {
       expect(wf.appliedAt).to.equal(BigInt(at));
       expect(wf.requiredApprovals).to.equal(2n);
       expect(wf.approvals).to.equal(0n);
-      expect(wf.status).to.equal(BigInt(WorkflowStatus.Approving));
+      expect(wf.status).to.equal(BigInt(WorkflowStatus.approving));
 
       for (const level of [1, 2]) {
         at += 10;
@@ -471,8 +482,8 @@ describe("AuditTrail", function () {
           .to.emit(f.audit, "WorkflowStepRecorded")
           .withArgs(
             WF,
-            Step.Approval,
-            Decision.Approved,
+            Step.approval,
+            Decision.approved,
             APPROVER(level),
             OPINION(level),
             level,
@@ -481,32 +492,32 @@ describe("AuditTrail", function () {
           );
         expect((await f.audit.getWorkflow(WF)).approvals).to.equal(BigInt(level));
       }
-      expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.Approved));
+      expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.approved));
 
       at += 10;
       await time.setNextBlockTimestamp(at);
       await expect(f.audit.connect(f.gateway).recordComplianceCheck(WF, CHECKER, true, REPORT))
         .to.emit(f.audit, "WorkflowStepRecorded")
-        .withArgs(WF, Step.ComplianceCheck, Decision.Approved, CHECKER, REPORT, 0, f.platform.address, at);
-      expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.Cleared));
+        .withArgs(WF, Step.complianceCheck, Decision.approved, CHECKER, REPORT, 0, f.platform.address, at);
+      expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.cleared));
 
       for (const n of [1, 2]) {
         at += 10;
         await time.setNextBlockTimestamp(at);
         await expect(f.audit.connect(f.gateway).recordDownload(WF, DOWNLOADER, PACKAGE))
           .to.emit(f.audit, "WorkflowStepRecorded")
-          .withArgs(WF, Step.Download, Decision.None, DOWNLOADER, PACKAGE, 0, f.platform.address, at);
+          .withArgs(WF, Step.download, Decision.none, DOWNLOADER, PACKAGE, 0, f.platform.address, at);
         expect((await f.audit.getWorkflow(WF)).downloads).to.equal(BigInt(n));
       }
       wf = await f.audit.getWorkflow(WF);
-      expect(wf.status).to.equal(BigInt(WorkflowStatus.Cleared));
+      expect(wf.status).to.equal(BigInt(WorkflowStatus.cleared));
       expect(wf.approvals).to.equal(2n);
     });
 
     it("returns an empty workflow for an unknown id", async function () {
       const f = await loadFixture(deployFixture);
       const wf = await f.audit.getWorkflow(WF);
-      expect(wf.status).to.equal(BigInt(WorkflowStatus.None));
+      expect(wf.status).to.equal(BigInt(WorkflowStatus.none));
       expect(wf.institution).to.equal(ethers.ZeroAddress);
     });
 
@@ -545,7 +556,7 @@ describe("AuditTrail", function () {
         await expect(r.applyForSharing(WF, APPLICANT, ZERO, 1))
           .to.be.revertedWithCustomError(f.audit, "ZeroDocumentHash")
           .withArgs(WF);
-        expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.None));
+        expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.none));
       });
 
       it("needs 1 to 8 approval levels", async function () {
@@ -595,9 +606,9 @@ describe("AuditTrail", function () {
         await time.setNextBlockTimestamp(at);
         await expect(f.audit.connect(f.platform).recordApproval(WF, 2, APPROVER(2), false, OPINION(2)))
           .to.emit(f.audit, "WorkflowStepRecorded")
-          .withArgs(WF, Step.Approval, Decision.Rejected, APPROVER(2), OPINION(2), 2, f.platform.address, at);
+          .withArgs(WF, Step.approval, Decision.rejected, APPROVER(2), OPINION(2), 2, f.platform.address, at);
         const wf = await f.audit.getWorkflow(WF);
-        expect(wf.status).to.equal(BigInt(WorkflowStatus.Rejected));
+        expect(wf.status).to.equal(BigInt(WorkflowStatus.rejected));
         expect(wf.approvals).to.equal(1n);
         const r = f.audit.connect(f.platform);
         const closed = [
@@ -608,7 +619,7 @@ describe("AuditTrail", function () {
         for (const call of closed) {
           await expect(call())
             .to.be.revertedWithCustomError(f.audit, "WorkflowClosed")
-            .withArgs(WF, WorkflowStatus.Rejected);
+            .withArgs(WF, WorkflowStatus.rejected);
         }
       });
 
@@ -646,7 +657,7 @@ describe("AuditTrail", function () {
         await expect(f.audit.connect(f.platform).recordComplianceCheck(WF, CHECKER, true, REPORT))
           .to.be.revertedWithCustomError(f.audit, "ApprovalsIncomplete")
           .withArgs(WF, 1, 3);
-        expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.Approving));
+        expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.approving));
       });
 
       it("closes the workflow on a failed check", async function () {
@@ -655,15 +666,15 @@ describe("AuditTrail", function () {
         await time.setNextBlockTimestamp(at);
         await expect(f.audit.connect(f.platform).recordComplianceCheck(WF, CHECKER, false, REPORT))
           .to.emit(f.audit, "WorkflowStepRecorded")
-          .withArgs(WF, Step.ComplianceCheck, Decision.Rejected, CHECKER, REPORT, 0, f.platform.address, at);
-        expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.NonCompliant));
+          .withArgs(WF, Step.complianceCheck, Decision.rejected, CHECKER, REPORT, 0, f.platform.address, at);
+        expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.nonCompliant));
         const r = f.audit.connect(f.platform);
         await expect(r.recordComplianceCheck(WF, CHECKER, true, REPORT))
           .to.be.revertedWithCustomError(f.audit, "WorkflowClosed")
-          .withArgs(WF, WorkflowStatus.NonCompliant);
+          .withArgs(WF, WorkflowStatus.nonCompliant);
         await expect(r.recordDownload(WF, DOWNLOADER, PACKAGE))
           .to.be.revertedWithCustomError(f.audit, "WorkflowClosed")
-          .withArgs(WF, WorkflowStatus.NonCompliant);
+          .withArgs(WF, WorkflowStatus.nonCompliant);
       });
 
       it("refuses a second check once passed", async function () {
@@ -671,7 +682,7 @@ describe("AuditTrail", function () {
         await expect(f.audit.connect(f.platform).recordComplianceCheck(WF, CHECKER, false, REPORT))
           .to.be.revertedWithCustomError(f.audit, "ComplianceAlreadyChecked")
           .withArgs(WF);
-        expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.Cleared));
+        expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.cleared));
       });
 
       it("refuses an unknown workflow, a zero checker or report", async function () {
@@ -687,7 +698,7 @@ describe("AuditTrail", function () {
         await expect(r.recordComplianceCheck(WF, CHECKER, true, ZERO))
           .to.be.revertedWithCustomError(f.audit, "ZeroDocumentHash")
           .withArgs(WF);
-        expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.Approved));
+        expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.approved));
       });
     });
 
@@ -697,11 +708,11 @@ describe("AuditTrail", function () {
         const r = f.audit.connect(f.platform);
         await expect(r.recordDownload(WF, DOWNLOADER, PACKAGE))
           .to.be.revertedWithCustomError(f.audit, "ComplianceNotPassed")
-          .withArgs(WF, WorkflowStatus.Approving);
+          .withArgs(WF, WorkflowStatus.approving);
         for (const level of [1, 2, 3]) await r.recordApproval(WF, level, APPROVER(level), true, OPINION(level));
         await expect(r.recordDownload(WF, DOWNLOADER, PACKAGE))
           .to.be.revertedWithCustomError(f.audit, "ComplianceNotPassed")
-          .withArgs(WF, WorkflowStatus.Approved);
+          .withArgs(WF, WorkflowStatus.approved);
         expect((await f.audit.getWorkflow(WF)).downloads).to.equal(0n);
       });
 

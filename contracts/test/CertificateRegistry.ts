@@ -1,23 +1,25 @@
 import { expect } from "chai";
+import {
+  CERTIFICATE_STATUS,
+  codesOf,
+  DOCUMENT_TYPES,
+  MEMBER_STATUS,
+  REVOCATION_REASONS,
+  ROLES,
+} from "@health-chain/sdk";
 import { network } from "hardhat";
 
 const { ethers, networkHelpers } = await network.create();
 const { time, loadFixture } = networkHelpers;
 
-const CERT_ISSUER = ethers.id("CERT_ISSUER");
-const STATUS_SUSPENDED = 2;
+const CERT_ISSUER = ROLES.certIssuer.id;
+const STATUS_SUSPENDED = MEMBER_STATUS.suspended.code;
 const THRESHOLD_BPS = 5000; // 3 founders: 2 yes votes pass a proposal
 const VOTING_PERIOD = 3600;
 
-const DocumentType = {
-  EqaCertificate: 0,
-  ProficiencyTestingReport: 1,
-  DischargeSummary: 2,
-  ExportPackage: 3,
-  Other: 4,
-} as const;
-const Reason = { Unspecified: 0, Superseded: 1, IssuedInError: 2, KeyCompromise: 3, Withdrawn: 4 } as const;
-const Status = { Unknown: 0, Valid: 1, Revoked: 2, Expired: 3, HashMismatch: 4, NotYetValid: 5 } as const;
+const DocumentType = codesOf(DOCUMENT_TYPES);
+const Reason = codesOf(REVOCATION_REASONS);
+const Status = codesOf(CERTIFICATE_STATUS);
 
 const CERT_ID = ethers.id("EQA-2025-R1-0001");
 const DOC_HASH = ethers.id("sm3 of the certificate PDF");
@@ -83,7 +85,7 @@ async function issueDefault(f: Fixture, validFrom = 0, validUntil = 0, at?: numb
   await time.setNextBlockTimestamp(issuedAt);
   await f.certificates
     .connect(f.eqa)
-    .issue(CERT_ID, DocumentType.EqaCertificate, f.labSubject, DOC_HASH, validFrom, validUntil, RAW_SIGNATURE);
+    .issue(CERT_ID, DocumentType.eqaCertificate, f.labSubject, DOC_HASH, validFrom, validUntil, RAW_SIGNATURE);
   return issuedAt;
 }
 
@@ -128,14 +130,14 @@ describe("CertificateRegistry", function () {
       await expect(
         f.certificates
           .connect(f.eqa)
-          .issue(CERT_ID, DocumentType.EqaCertificate, f.labSubject, DOC_HASH, 0, validUntil, RAW_SIGNATURE),
+          .issue(CERT_ID, DocumentType.eqaCertificate, f.labSubject, DOC_HASH, 0, validUntil, RAW_SIGNATURE),
       )
         .to.emit(f.certificates, "CertificateIssued")
         .withArgs(
           CERT_ID,
           f.eqa.address,
           f.labSubject,
-          DocumentType.EqaCertificate,
+          DocumentType.eqaCertificate,
           DOC_HASH,
           issuedAt,
           issuedAt,
@@ -148,13 +150,13 @@ describe("CertificateRegistry", function () {
       expect(cert.documentHash).to.equal(DOC_HASH);
       expect(cert.issuer).to.equal(f.eqa.address);
       expect(cert.issuedAt).to.equal(issuedAt);
-      expect(cert.documentType).to.equal(DocumentType.EqaCertificate);
+      expect(cert.documentType).to.equal(DocumentType.eqaCertificate);
       expect(cert.revocationReason).to.equal(0);
       expect(cert.validFrom).to.equal(issuedAt);
       expect(cert.validUntil).to.equal(validUntil);
       expect(cert.revokedAt).to.equal(0);
       expect(cert.issuerSignature).to.equal(RAW_SIGNATURE);
-      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.Valid);
+      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.valid);
       expect(await f.certificates.certificateCountOf(f.labSubject)).to.equal(1);
       expect(await f.certificates.certificatesOf(f.labSubject, 0, 10)).to.deep.equal([CERT_ID]);
     });
@@ -187,7 +189,7 @@ describe("CertificateRegistry", function () {
       expect(der.map((d) => ethers.dataLength(d))).to.deep.equal([72, 71, 70, 69, 65]);
       for (const signature of [RAW_SIGNATURE, ...der]) {
         const certId = ethers.id(`sig-${signature.length}`);
-        await f.certificates.connect(f.eqa).issue(certId, DocumentType.Other, f.labSubject, DOC_HASH, 0, 0, signature);
+        await f.certificates.connect(f.eqa).issue(certId, DocumentType.other, f.labSubject, DOC_HASH, 0, 0, signature);
         expect((await f.certificates.getCertificate(certId)).issuerSignature).to.equal(signature);
       }
     });
@@ -195,7 +197,7 @@ describe("CertificateRegistry", function () {
     it("attributes a certificate to the institution, not to the account that sent it", async function () {
       const f = await loadFixture(clerkFixture);
       const certId = ethers.id("issued-by-clerk");
-      const type = DocumentType.ProficiencyTestingReport;
+      const type = DocumentType.proficiencyTestingReport;
       const issuedAt = (await time.latest()) + 10;
       await time.setNextBlockTimestamp(issuedAt);
       await expect(
@@ -208,7 +210,7 @@ describe("CertificateRegistry", function () {
 
     describe("rejects, changing nothing,", function () {
       async function expectNothingAnchored(f: Fixture, certId = CERT_ID) {
-        expect(await f.certificates.verify(certId, DOC_HASH)).to.equal(Status.Unknown);
+        expect(await f.certificates.verify(certId, DOC_HASH)).to.equal(Status.unknown);
         expect(await f.certificates.certificateCountOf(f.labSubject)).to.equal(0);
         await expect(f.certificates.getCertificate(certId))
           .to.be.revertedWithCustomError(f.certificates, "CertificateNotFound")
@@ -291,7 +293,7 @@ describe("CertificateRegistry", function () {
             .to.be.revertedWithCustomError(f.certificates, "CertificateAlreadyExists")
             .withArgs(CERT_ID);
         }
-        await f.certificates.connect(f.eqa).revoke(CERT_ID, Reason.IssuedInError);
+        await f.certificates.connect(f.eqa).revoke(CERT_ID, Reason.issuedInError);
         await expect(f.certificates.connect(f.eqa).issue(CERT_ID, 0, f.labSubject, DOC_HASH, 0, 0, RAW_SIGNATURE))
           .to.be.revertedWithCustomError(f.certificates, "CertificateAlreadyExists")
           .withArgs(CERT_ID);
@@ -348,13 +350,13 @@ describe("CertificateRegistry", function () {
       const f = await loadFixture(issuedFixture);
       const revokedAt = (await time.latest()) + 60;
       await time.setNextBlockTimestamp(revokedAt);
-      await expect(f.certificates.connect(f.eqa).revoke(CERT_ID, Reason.Superseded))
+      await expect(f.certificates.connect(f.eqa).revoke(CERT_ID, Reason.superseded))
         .to.emit(f.certificates, "CertificateRevoked")
-        .withArgs(CERT_ID, f.eqa.address, Reason.Superseded, revokedAt);
+        .withArgs(CERT_ID, f.eqa.address, Reason.superseded, revokedAt);
       const cert = await f.certificates.getCertificate(CERT_ID);
       expect(cert.revokedAt).to.equal(revokedAt);
-      expect(cert.revocationReason).to.equal(Reason.Superseded);
-      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.Revoked);
+      expect(cert.revocationReason).to.equal(Reason.superseded);
+      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.revoked);
     });
 
     it("accepts every revocation reason", async function () {
@@ -371,17 +373,17 @@ describe("CertificateRegistry", function () {
 
     it("lets another account of the issuing institution revoke", async function () {
       const f = await loadFixture(clerkFixture);
-      await expect(f.certificates.connect(f.eqaClerk).revoke(CERT_ID, Reason.KeyCompromise))
+      await expect(f.certificates.connect(f.eqaClerk).revoke(CERT_ID, Reason.keyCompromise))
         .to.emit(f.certificates, "CertificateRevoked")
-        .withArgs(CERT_ID, f.eqa.address, Reason.KeyCompromise, (v: bigint) => v > 0n);
+        .withArgs(CERT_ID, f.eqa.address, Reason.keyCompromise, (v: bigint) => v > 0n);
     });
 
     it("still records a revocation after the certificate expired", async function () {
       const f = await loadFixture(issuedFixture);
       await time.increaseTo(f.validUntil + 1);
-      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.Expired);
-      await f.certificates.connect(f.eqa).revoke(CERT_ID, Reason.KeyCompromise);
-      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.Revoked);
+      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.expired);
+      await f.certificates.connect(f.eqa).revoke(CERT_ID, Reason.keyCompromise);
+      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.revoked);
     });
 
     describe("rejects, changing nothing,", function () {
@@ -389,12 +391,12 @@ describe("CertificateRegistry", function () {
         const cert = await f.certificates.getCertificate(CERT_ID);
         expect(cert.revokedAt).to.equal(0);
         expect(cert.revocationReason).to.equal(0);
-        expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.Valid);
+        expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.valid);
       }
 
       it("an account that is not allowlisted", async function () {
         const f = await loadFixture(issuedFixture);
-        await expect(f.certificates.connect(f.outsider).revoke(CERT_ID, Reason.Withdrawn))
+        await expect(f.certificates.connect(f.outsider).revoke(CERT_ID, Reason.withdrawn))
           .to.be.revertedWithCustomError(f.certificates, "MissingRole")
           .withArgs(f.outsider.address, CERT_ISSUER);
         await expectNotRevoked(f);
@@ -402,7 +404,7 @@ describe("CertificateRegistry", function () {
 
       it("a member institution without the CERT_ISSUER role", async function () {
         const f = await loadFixture(issuedFixture);
-        await expect(f.certificates.connect(f.authority).revoke(CERT_ID, Reason.Withdrawn))
+        await expect(f.certificates.connect(f.authority).revoke(CERT_ID, Reason.withdrawn))
           .to.be.revertedWithCustomError(f.certificates, "MissingRole")
           .withArgs(f.authority.address, CERT_ISSUER);
         await expectNotRevoked(f);
@@ -411,7 +413,7 @@ describe("CertificateRegistry", function () {
       it("the issuer while suspended by a member vote", async function () {
         const f = await loadFixture(issuedFixture);
         await suspend(f, f.eqa.address, f.hospital);
-        await expect(f.certificates.connect(f.eqa).revoke(CERT_ID, Reason.Withdrawn))
+        await expect(f.certificates.connect(f.eqa).revoke(CERT_ID, Reason.withdrawn))
           .to.be.revertedWithCustomError(f.certificates, "MissingRole")
           .withArgs(f.eqa.address, CERT_ISSUER);
         await expectNotRevoked(f);
@@ -419,7 +421,7 @@ describe("CertificateRegistry", function () {
 
       it("another issuer institution", async function () {
         const f = await loadFixture(issuedFixture);
-        await expect(f.certificates.connect(f.hospital).revoke(CERT_ID, Reason.Withdrawn))
+        await expect(f.certificates.connect(f.hospital).revoke(CERT_ID, Reason.withdrawn))
           .to.be.revertedWithCustomError(f.certificates, "NotIssuer")
           .withArgs(CERT_ID, f.eqa.address, f.hospital.address);
         await expectNotRevoked(f);
@@ -428,7 +430,7 @@ describe("CertificateRegistry", function () {
       it("an unknown certificate", async function () {
         const f = await loadFixture(issuedFixture);
         const unknown = ethers.id("never issued");
-        await expect(f.certificates.connect(f.eqa).revoke(unknown, Reason.Withdrawn))
+        await expect(f.certificates.connect(f.eqa).revoke(unknown, Reason.withdrawn))
           .to.be.revertedWithCustomError(f.certificates, "CertificateNotFound")
           .withArgs(unknown);
         await expectNotRevoked(f);
@@ -448,13 +450,13 @@ describe("CertificateRegistry", function () {
         const f = await loadFixture(issuedFixture);
         const revokedAt = (await time.latest()) + 60;
         await time.setNextBlockTimestamp(revokedAt);
-        await f.certificates.connect(f.eqa).revoke(CERT_ID, Reason.Superseded);
-        await expect(f.certificates.connect(f.eqa).revoke(CERT_ID, Reason.KeyCompromise))
+        await f.certificates.connect(f.eqa).revoke(CERT_ID, Reason.superseded);
+        await expect(f.certificates.connect(f.eqa).revoke(CERT_ID, Reason.keyCompromise))
           .to.be.revertedWithCustomError(f.certificates, "AlreadyRevoked")
           .withArgs(CERT_ID, revokedAt);
         const cert = await f.certificates.getCertificate(CERT_ID);
         expect(cert.revokedAt).to.equal(revokedAt);
-        expect(cert.revocationReason).to.equal(Reason.Superseded);
+        expect(cert.revocationReason).to.equal(Reason.superseded);
       });
     });
   });
@@ -462,28 +464,28 @@ describe("CertificateRegistry", function () {
   describe("verify", function () {
     it("answers Unknown for an id never issued", async function () {
       const f = await loadFixture(issuedFixture);
-      expect(await f.certificates.verify(ethers.id("never issued"), DOC_HASH)).to.equal(Status.Unknown);
-      expect(await f.certificates.verify(ZERO, ZERO)).to.equal(Status.Unknown);
+      expect(await f.certificates.verify(ethers.id("never issued"), DOC_HASH)).to.equal(Status.unknown);
+      expect(await f.certificates.verify(ZERO, ZERO)).to.equal(Status.unknown);
     });
 
     it("answers HashMismatch for another document, before any other status", async function () {
       const f = await loadFixture(deployFixture);
       const start = (await time.latest()) + 1000;
       await issueDefault(f, start, start + 100);
-      expect(await f.certificates.verify(CERT_ID, OTHER_HASH)).to.equal(Status.HashMismatch); // not yet valid
+      expect(await f.certificates.verify(CERT_ID, OTHER_HASH)).to.equal(Status.hashMismatch); // not yet valid
       await time.increaseTo(start + 200);
-      expect(await f.certificates.verify(CERT_ID, OTHER_HASH)).to.equal(Status.HashMismatch); // expired
-      await f.certificates.connect(f.eqa).revoke(CERT_ID, Reason.Withdrawn);
-      expect(await f.certificates.verify(CERT_ID, OTHER_HASH)).to.equal(Status.HashMismatch); // revoked
+      expect(await f.certificates.verify(CERT_ID, OTHER_HASH)).to.equal(Status.hashMismatch); // expired
+      await f.certificates.connect(f.eqa).revoke(CERT_ID, Reason.withdrawn);
+      expect(await f.certificates.verify(CERT_ID, OTHER_HASH)).to.equal(Status.hashMismatch); // revoked
     });
 
     it("answers Revoked before NotYetValid", async function () {
       const f = await loadFixture(deployFixture);
       const start = (await time.latest()) + 1000;
       await issueDefault(f, start, 0);
-      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.NotYetValid);
-      await f.certificates.connect(f.eqa).revoke(CERT_ID, Reason.IssuedInError);
-      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.Revoked);
+      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.notYetValid);
+      await f.certificates.connect(f.eqa).revoke(CERT_ID, Reason.issuedInError);
+      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.revoked);
     });
 
     it("follows the half-open window [validFrom, validUntil)", async function () {
@@ -492,26 +494,26 @@ describe("CertificateRegistry", function () {
       const end = start + 86400;
       await issueDefault(f, start, end);
       await time.increaseTo(start - 1);
-      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.NotYetValid);
+      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.notYetValid);
       await time.increaseTo(start);
-      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.Valid);
+      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.valid);
       await time.increaseTo(end - 1);
-      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.Valid);
+      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.valid);
       await time.increaseTo(end);
-      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.Expired);
+      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.expired);
     });
 
     it("never expires a certificate without validUntil", async function () {
       const f = await loadFixture(deployFixture);
       await issueDefault(f, 0, 0);
       await time.increase(100 * 365 * 86400);
-      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.Valid);
+      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.valid);
     });
 
     it("keeps answering for certificates of an issuer suspended later", async function () {
       const f = await loadFixture(issuedFixture);
       await suspend(f, f.eqa.address, f.hospital);
-      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.Valid);
+      expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.valid);
     });
   });
 
@@ -540,7 +542,7 @@ describe("CertificateRegistry", function () {
 
     it("lists a subject's certificates in issuance order, revoked ones included", async function () {
       const f = await loadFixture(listedFixture);
-      await f.certificates.connect(f.eqa).revoke(f.ids[0]!, Reason.Superseded);
+      await f.certificates.connect(f.eqa).revoke(f.ids[0]!, Reason.superseded);
       expect(await f.certificates.certificateCountOf(f.labSubject)).to.equal(5);
       expect(await f.certificates.certificatesOf(f.labSubject, 0, 5)).to.deep.equal(f.ids);
       expect(await f.certificates.certificateCountOf(f.otherSubject)).to.equal(1);

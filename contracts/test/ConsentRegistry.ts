@@ -1,10 +1,23 @@
 import { expect } from "chai";
+import {
+  ALL_PURPOSES_MASK,
+  codesOf,
+  CONSENT_PRIMARY_TYPES,
+  CONSENT_SCOPE_ALL,
+  GRANTEE_KINDS,
+  LIMITS,
+  MEMBER_STATUS,
+  PURPOSES,
+  RELATIONS,
+  REQUEST_MODES,
+  REQUEST_STATUS,
+  ROLES,
+} from "@health-chain/sdk";
 import { network } from "hardhat";
 import type { ConsentRegistry } from "../../types/ethers-contracts/index.js";
 import {
   CONSENT_DOMAIN_NAME,
   CONSENT_DOMAIN_VERSION,
-  ConsentTypes,
   consentDigest,
   consentDomain,
   consentDomainAt,
@@ -17,27 +30,27 @@ import {
 const { ethers, networkHelpers } = await network.create();
 const { time, loadFixture } = networkHelpers;
 
-const DATA_CONSUMER = ethers.id("DATA_CONSUMER");
-const AUDIT_RECORDER = ethers.id("AUDIT_RECORDER");
-const STATUS_SUSPENDED = 2;
+const DATA_CONSUMER = ROLES.dataConsumer.id;
+const AUDIT_RECORDER = ROLES.auditRecorder.id;
+const STATUS_SUSPENDED = MEMBER_STATUS.suspended.code;
 const THRESHOLD_BPS = 5000; // 3 founders: 2 yes votes pass a proposal
 const VOTING_PERIOD = 3600;
 const HOUR = 3600;
 const DAY = 24 * HOUR;
-const MAX_SCOPE_ITEMS = 32;
-const MAX_GRANTS_PER_GRANTEE = 16;
-const MAX_REQUEST_TTL = 30 * DAY;
+const MAX_SCOPE_ITEMS = LIMITS.maxScopeItems;
+const MAX_GRANTS_PER_GRANTEE = LIMITS.maxGrantsPerGrantee;
+const MAX_REQUEST_TTL = LIMITS.maxRequestTtl;
 
-const Kind = { Institution: 0, Doctor: 1, Project: 2 } as const;
-const Mode = { Remote: 0, OnSite: 1 } as const;
-const Relation = { Guardian: 0, Family: 1, Agent: 2 } as const;
-const RequestStatus = { None: 0, Pending: 1, Approved: 2, Rejected: 3 } as const;
-const Purpose = { Treatment: 0, Referral: 1, Research: 2, Insurance: 3, PublicHealth: 4, Other: 5 } as const;
+const Kind = codesOf(GRANTEE_KINDS);
+const Mode = codesOf(REQUEST_MODES);
+const Relation = codesOf(RELATIONS);
+const RequestStatus = codesOf(REQUEST_STATUS);
+const Purpose = codesOf(PURPOSES);
 const mask = (...purposes: number[]) => purposes.reduce((m, p) => m | (1 << p), 0);
-const ALL_PURPOSES = 0x3f;
+const ALL_PURPOSES = ALL_PURPOSES_MASK;
 
 const ZERO = ethers.ZeroHash;
-const ALL = "0x" + "ff".repeat(32);
+const ALL = CONSENT_SCOPE_ALL;
 const LAB = ethers.id("category:LAB_REPORT");
 const IMAGING = ethers.id("category:IMAGING");
 const OUTPATIENT = ethers.id("category:OUTPATIENT_VISIT");
@@ -132,11 +145,11 @@ function grantOf(f: Fixture, over: Partial<Grant> = {}): Grant {
   return {
     resident: f.resident.address,
     grantee: asGrantee(f.doctor.address),
-    granteeKind: Kind.Doctor,
+    granteeKind: Kind.doctor,
     categories: [LAB],
     recordIds: [REC1, REC2],
     fields: [DIAGNOSIS, RESULT],
-    purposes: mask(Purpose.Treatment, Purpose.Referral),
+    purposes: mask(Purpose.treatment, Purpose.referral),
     notBefore: f.now,
     notAfter: f.now + 30 * DAY,
     mayReshare: true,
@@ -165,11 +178,11 @@ function reshareOf(f: Fixture, parentId: string, over: Partial<Reshare> = {}): R
   return {
     parentId,
     grantee: asGrantee(f.doctor2.address),
-    granteeKind: Kind.Doctor,
+    granteeKind: Kind.doctor,
     categories: [LAB],
     recordIds: [],
     fields: [DIAGNOSIS],
-    purposes: mask(Purpose.Treatment),
+    purposes: mask(Purpose.treatment),
     notAfter: f.now + 10 * DAY,
     nonce: nextNonce(),
     deadline: f.now + 365 * DAY,
@@ -181,11 +194,11 @@ function requestOf(f: Fixture, over: Partial<AccessRequest> = {}): AccessRequest
   return {
     resident: f.resident.address,
     grantee: asGrantee(f.doctor.address),
-    granteeKind: Kind.Doctor,
+    granteeKind: Kind.doctor,
     categories: [IMAGING],
     recordIds: [REC3],
     fields: [DIAGNOSIS],
-    purposes: mask(Purpose.Treatment),
+    purposes: mask(Purpose.treatment),
     validFor: 7 * DAY,
     answerBy: f.now + 2 * DAY,
     reasonHash: ethers.id("reason: follow-up of the chest CT"),
@@ -197,7 +210,7 @@ function answerOf(f: Fixture, requestId: string, over: Partial<Answer> = {}): An
   return {
     requestId,
     approve: true,
-    mode: Mode.Remote,
+    mode: Mode.remote,
     notBefore: f.now,
     notAfter: f.now + 7 * DAY,
     nonce: nextNonce(),
@@ -210,7 +223,7 @@ function delegationOf(f: Fixture, over: Partial<Delegation> = {}): Delegation {
   return {
     resident: f.resident.address,
     delegate: f.guardian.address,
-    relation: Relation.Guardian,
+    relation: Relation.guardian,
     notAfter: f.now + 180 * DAY,
     nonce: nextNonce(),
     deadline: f.now + 365 * DAY,
@@ -298,7 +311,7 @@ async function check(f: Fixture, q: Query = {}): Promise<[boolean, string]> {
     q.recordId ?? REC1,
     q.category ?? ZERO,
     q.field ?? DIAGNOSIS,
-    q.purpose ?? Purpose.Treatment,
+    q.purpose ?? Purpose.treatment,
     q.at ?? f.now + DAY,
   );
   return [allowed, grantId];
@@ -345,7 +358,7 @@ async function grantSnapshot(f: Fixture, grantId: string) {
 
 describe("ConsentRegistry", function () {
   describe("EIP-712: off-chain and on-chain agree", function () {
-    const types = Object.keys(ConsentTypes) as ConsentMessageType[];
+    const types: readonly ConsentMessageType[] = CONSENT_PRIMARY_TYPES;
     const typehashGetter: Record<ConsentMessageType, string> = {
       ConsentGrant: "CONSENT_GRANT_TYPEHASH",
       ConsentNarrowing: "CONSENT_NARROWING_TYPEHASH",
@@ -379,7 +392,7 @@ describe("ConsentRegistry", function () {
       const samples: Grant[] = [
         grantOf(f),
         grantOf(f, { categories: [], recordIds: [REC1], fields: [ALL], mayReshare: false }),
-        grantOf(f, { grantee: PROJECT, granteeKind: Kind.Project, categories: [ALL, LAB, IMAGING], recordIds: [] }),
+        grantOf(f, { grantee: PROJECT, granteeKind: Kind.project, categories: [ALL, LAB, IMAGING], recordIds: [] }),
         grantOf(f, { purposes: ALL_PURPOSES, nonce: ethers.MaxUint256, deadline: 2n ** 64n - 1n }),
       ];
       for (const g of samples) expect(await f.consent.grantDigest(g)).to.equal(digestOf(f, "ConsentGrant", g));
@@ -402,10 +415,10 @@ describe("ConsentRegistry", function () {
       }
       const r = revocationOf(f, id);
       expect(await f.consent.revocationDigest(r)).to.equal(digestOf(f, "ConsentRevocation", r));
-      for (const a of [answerOf(f, id), answerOf(f, id, { approve: false, mode: Mode.OnSite, notBefore: 0 })]) {
+      for (const a of [answerOf(f, id), answerOf(f, id, { approve: false, mode: Mode.onSite, notBefore: 0 })]) {
         expect(await f.consent.answerDigest(a)).to.equal(digestOf(f, "RequestAnswer", a));
       }
-      const d = delegationOf(f, { relation: Relation.Agent });
+      const d = delegationOf(f, { relation: Relation.agent });
       expect(await f.consent.delegationDigest(d)).to.equal(digestOf(f, "Delegation", d));
       const dr = {
         resident: f.resident.address,
@@ -417,7 +430,7 @@ describe("ConsentRegistry", function () {
       expect(await f.consent.delegationRevocationDigest(dr)).to.equal(digestOf(f, "DelegationRevocation", dr));
       for (const s of [
         reshareOf(f, id),
-        reshareOf(f, id, { granteeKind: Kind.Institution, categories: [], recordIds: [REC1, REC2], fields: [ALL] }),
+        reshareOf(f, id, { granteeKind: Kind.institution, categories: [], recordIds: [REC1, REC2], fields: [ALL] }),
       ]) {
         expect(await f.consent.reshareDigest(s)).to.equal(digestOf(f, "Reshare", s));
       }
@@ -493,7 +506,7 @@ describe("ConsentRegistry", function () {
           grantId,
           f.resident.address,
           g.grantee,
-          [f.resident.address, g.grantee, Kind.Doctor, g.purposes, g.notBefore, g.notAfter, true, ZERO],
+          [f.resident.address, g.grantee, Kind.doctor, g.purposes, g.notBefore, g.notAfter, true, ZERO],
           [g.categories, g.recordIds, g.fields],
           f.resident.address,
         );
@@ -501,8 +514,8 @@ describe("ConsentRegistry", function () {
       const stored = await f.consent.getGrant(grantId);
       expect(stored.resident).to.equal(f.resident.address);
       expect(stored.grantee).to.equal(g.grantee);
-      expect(stored.granteeKind).to.equal(BigInt(Kind.Doctor));
-      expect(stored.purposes).to.equal(BigInt(mask(Purpose.Treatment, Purpose.Referral)));
+      expect(stored.granteeKind).to.equal(BigInt(Kind.doctor));
+      expect(stored.purposes).to.equal(BigInt(mask(Purpose.treatment, Purpose.referral)));
       expect(stored.mayReshare).to.equal(true);
       expect(stored.revoked).to.equal(false);
       expect(stored.notBefore).to.equal(BigInt(g.notBefore));
@@ -539,7 +552,7 @@ describe("ConsentRegistry", function () {
           grantId,
           f.resident.address,
           g.grantee,
-          [f.resident.address, g.grantee, Kind.Doctor, g.purposes, g.notBefore, g.notAfter, true, ZERO],
+          [f.resident.address, g.grantee, Kind.doctor, g.purposes, g.notBefore, g.notAfter, true, ZERO],
           [g.categories, g.recordIds, g.fields],
           f.guardian.address,
         );
@@ -552,9 +565,9 @@ describe("ConsentRegistry", function () {
     it("accepts institution, doctor and research-project grantees", async function () {
       const f = await loadFixture(deployFixture);
       for (const [grantee, granteeKind] of [
-        [asGrantee(f.hospitalA.address), Kind.Institution],
-        [asGrantee(f.doctor2.address), Kind.Doctor],
-        [PROJECT, Kind.Project],
+        [asGrantee(f.hospitalA.address), Kind.institution],
+        [asGrantee(f.doctor2.address), Kind.doctor],
+        [PROJECT, Kind.project],
       ] as const) {
         const g = grantOf(f, { grantee, granteeKind });
         await sendGrant(f, g);
@@ -576,13 +589,13 @@ describe("ConsentRegistry", function () {
       const f = await loadFixture(deployFixture);
       const notAnAddress = "0x01" + f.doctor.address.slice(2).toLowerCase().padStart(62, "0");
       for (const [grantee, granteeKind] of [
-        [ZERO, Kind.Doctor],
-        [ZERO, Kind.Project],
+        [ZERO, Kind.doctor],
+        [ZERO, Kind.project],
         [asGrantee(f.doctor.address), 3],
         [PROJECT, 255],
-        [notAnAddress, Kind.Doctor],
-        [notAnAddress, Kind.Institution],
-        [PROJECT, Kind.Institution],
+        [notAnAddress, Kind.doctor],
+        [notAnAddress, Kind.institution],
+        [PROJECT, Kind.institution],
       ] as const) {
         const g = grantOf(f, { grantee, granteeKind });
         await expect(sendGrant(f, g))
@@ -731,11 +744,11 @@ describe("ConsentRegistry", function () {
       const signature = await signConsent(f.resident, f.domain, "ConsentGrant", g);
       const tampered: Partial<Grant>[] = [
         { grantee: asGrantee(f.doctor2.address) },
-        { granteeKind: Kind.Institution },
+        { granteeKind: Kind.institution },
         { categories: [LAB, IMAGING] },
         { recordIds: [REC1, REC2, REC3] },
         { fields: [DIAGNOSIS, RESULT, ADDRESS_FIELD] },
-        { purposes: mask(Purpose.Treatment, Purpose.Referral, Purpose.Research) },
+        { purposes: mask(Purpose.treatment, Purpose.referral, Purpose.research) },
         { notBefore: f.now - DAY },
         { notAfter: f.now + 60 * DAY },
         { mayReshare: false },
@@ -868,7 +881,7 @@ describe("ConsentRegistry", function () {
     it("allows a granted field by record id and names the grant", async function () {
       const f = await loadFixture(grantedFixture);
       expect(await check(f, { recordId: REC1, category: ZERO })).to.deep.equal([true, f.grantId]);
-      expect(await check(f, { recordId: REC2, field: RESULT, purpose: Purpose.Referral })).to.deep.equal([
+      expect(await check(f, { recordId: REC2, field: RESULT, purpose: Purpose.referral })).to.deep.equal([
         true,
         f.grantId,
       ]);
@@ -896,8 +909,8 @@ describe("ConsentRegistry", function () {
 
     it("refuses purposes outside the grant and undefined purpose codes", async function () {
       const f = await loadFixture(grantedFixture);
-      expect(await allows(f, { purpose: Purpose.Referral })).to.equal(true);
-      for (const purpose of [Purpose.Research, Purpose.Insurance, Purpose.PublicHealth, Purpose.Other, 6, 8, 255]) {
+      expect(await allows(f, { purpose: Purpose.referral })).to.equal(true);
+      for (const purpose of [Purpose.research, Purpose.insurance, Purpose.publicHealth, Purpose.other, 6, 8, 255]) {
         expect(await allows(f, { purpose }), `purpose ${purpose}`).to.equal(false);
       }
     });
@@ -983,18 +996,18 @@ describe("ConsentRegistry", function () {
 
     it("removes a purpose", async function () {
       const f = await loadFixture(grantedFixture);
-      await expect(sendNarrow(f, narrowingOf(f, f.grantId, { removePurposes: mask(Purpose.Referral) })))
+      await expect(sendNarrow(f, narrowingOf(f, f.grantId, { removePurposes: mask(Purpose.referral) })))
         .to.emit(f.consent, "GrantNarrowed")
         .withArgs(
           f.grantId,
           f.resident.address,
           [[], [], []],
-          mask(Purpose.Treatment),
+          mask(Purpose.treatment),
           f.g.notAfter,
           f.resident.address,
         );
-      expect(await allows(f, { purpose: Purpose.Referral })).to.equal(false);
-      expect(await allows(f, { purpose: Purpose.Treatment })).to.equal(true);
+      expect(await allows(f, { purpose: Purpose.referral })).to.equal(false);
+      expect(await allows(f, { purpose: Purpose.treatment })).to.equal(true);
     });
 
     it("ends the grant sooner", async function () {
@@ -1014,7 +1027,7 @@ describe("ConsentRegistry", function () {
         removeCategories: [LAB],
         removeRecordIds: [REC2],
         removeFields: [RESULT],
-        removePurposes: mask(Purpose.Referral),
+        removePurposes: mask(Purpose.referral),
         notAfter: f.now + 3 * DAY,
       });
       await expect(sendNarrow(f, n, f.guardian))
@@ -1023,14 +1036,14 @@ describe("ConsentRegistry", function () {
           f.grantId,
           f.resident.address,
           [[LAB], [REC2], [RESULT]],
-          mask(Purpose.Treatment),
+          mask(Purpose.treatment),
           f.now + 3 * DAY,
           f.guardian.address,
         );
       const stored = await f.consent.getGrant(f.grantId);
       expect(stored.targetCount).to.equal(1n);
       expect(stored.fieldCount).to.equal(1n);
-      expect(stored.purposes).to.equal(BigInt(mask(Purpose.Treatment)));
+      expect(stored.purposes).to.equal(BigInt(mask(Purpose.treatment)));
       expect(await allows(f)).to.equal(true);
       expect(await allows(f, { recordId: REC2, category: LAB })).to.equal(false);
     });
@@ -1050,8 +1063,8 @@ describe("ConsentRegistry", function () {
       const f = await loadFixture(grantedFixture);
       const before = await grantSnapshot(f, f.grantId);
       for (const over of [
-        { removePurposes: mask(Purpose.Research) },
-        { removePurposes: mask(Purpose.Referral, Purpose.Research) },
+        { removePurposes: mask(Purpose.research) },
+        { removePurposes: mask(Purpose.referral, Purpose.research) },
         { removePurposes: 0x40 },
         { notAfter: Number(f.g.notAfter) + 1 },
         { notAfter: Number(f.g.notBefore) },
@@ -1097,7 +1110,7 @@ describe("ConsentRegistry", function () {
       for (const over of [
         { removeCategories: [LAB], removeRecordIds: [REC1, REC2] },
         { removeFields: [DIAGNOSIS, RESULT] },
-        { removePurposes: mask(Purpose.Treatment, Purpose.Referral) },
+        { removePurposes: mask(Purpose.treatment, Purpose.referral) },
       ]) {
         await expect(sendNarrow(f, narrowingOf(f, f.grantId, over)))
           .to.be.revertedWithCustomError(f.consent, "GrantWouldBeEmpty")
@@ -1269,7 +1282,7 @@ describe("ConsentRegistry", function () {
           childId,
           f.resident.address,
           s.grantee,
-          [f.resident.address, s.grantee, Kind.Doctor, s.purposes, at, s.notAfter, false, f.grantId],
+          [f.resident.address, s.grantee, Kind.doctor, s.purposes, at, s.notAfter, false, f.grantId],
           [s.categories, s.recordIds, s.fields],
           f.doctor.address,
         );
@@ -1287,7 +1300,7 @@ describe("ConsentRegistry", function () {
       // Only what was passed on: not the result field, not referral, not before the re-share.
       expect(await allows(f, { grantee: doctor2, recordId: ZERO, category: LAB, field: RESULT, at })).to.equal(false);
       expect(
-        await allows(f, { grantee: doctor2, recordId: ZERO, category: LAB, purpose: Purpose.Referral, at }),
+        await allows(f, { grantee: doctor2, recordId: ZERO, category: LAB, purpose: Purpose.referral, at }),
       ).to.equal(false);
       expect(await allows(f, { grantee: doctor2, recordId: ZERO, category: LAB, at: at - 1 })).to.equal(false);
       expect(await f.consent.isNonceUsed(f.doctor.address, s.nonce)).to.equal(true);
@@ -1299,7 +1312,7 @@ describe("ConsentRegistry", function () {
 
     it("lets any account of the institution grantee re-share", async function () {
       const f = await loadFixture(deployFixture);
-      const g = grantOf(f, { grantee: asGrantee(f.hospitalA.address), granteeKind: Kind.Institution });
+      const g = grantOf(f, { grantee: asGrantee(f.hospitalA.address), granteeKind: Kind.institution });
       await sendGrant(f, g);
       const parentId = digestOf(f, "ConsentGrant", g);
       for (const by of [f.gatewayA, f.hospitalA]) {
@@ -1325,7 +1338,7 @@ describe("ConsentRegistry", function () {
     it("refuses a re-share by a suspended institution grantee, and lets it read nothing meanwhile", async function () {
       const f = await loadFixture(deployFixture);
       const hospitalA = asGrantee(f.hospitalA.address);
-      const g = grantOf(f, { grantee: hospitalA, granteeKind: Kind.Institution });
+      const g = grantOf(f, { grantee: hospitalA, granteeKind: Kind.institution });
       await sendGrant(f, g);
       const parentId = digestOf(f, "ConsentGrant", g);
       expect(await allows(f, { grantee: hospitalA })).to.equal(true);
@@ -1353,7 +1366,7 @@ describe("ConsentRegistry", function () {
           .to.be.revertedWithCustomError(f.consent, "NotGrantee")
           .withArgs(f.grantId, by.address);
       }
-      const project = grantOf(f, { grantee: PROJECT, granteeKind: Kind.Project });
+      const project = grantOf(f, { grantee: PROJECT, granteeKind: Kind.project });
       await sendGrant(f, project);
       const projectId = digestOf(f, "ConsentGrant", project);
       await expect(sendReshare(f, reshareOf(f, projectId)))
@@ -1401,8 +1414,8 @@ describe("ConsentRegistry", function () {
         [{ categories: [], recordIds: [REC1, REC3] }, REC3],
         [{ fields: [ADDRESS_FIELD] }, ADDRESS_FIELD],
         [{ fields: [ALL] }, ALL],
-        [{ purposes: mask(Purpose.Research) }, ZERO],
-        [{ purposes: mask(Purpose.Treatment, Purpose.Insurance) }, ZERO],
+        [{ purposes: mask(Purpose.research) }, ZERO],
+        [{ purposes: mask(Purpose.treatment, Purpose.insurance) }, ZERO],
         [{ notAfter: Number(f.g.notAfter) + 1 }, ZERO],
       ];
       for (const [over, item] of cases) {
@@ -1451,7 +1464,7 @@ describe("ConsentRegistry", function () {
         .withArgs(at, at);
       await expect(sendReshare(f, reshareOf(f, f.grantId, { grantee: ZERO })))
         .to.be.revertedWithCustomError(f.consent, "InvalidGrantee")
-        .withArgs(ZERO, Kind.Doctor);
+        .withArgs(ZERO, Kind.doctor);
       await expect(sendReshare(f, reshareOf(f, f.grantId, { fields: [] }))).to.be.revertedWithCustomError(
         f.consent,
         "EmptyFieldScope",
@@ -1510,13 +1523,13 @@ describe("ConsentRegistry", function () {
         await sendNarrow(g, narrowingOf(g, g.grantId, { removeFields: [RESULT] }));
         expect(await doctor2Reads(g, { field: RESULT })).to.equal(false);
         expect(await doctor2Reads(g, { field: DIAGNOSIS })).to.equal(true);
-        await sendNarrow(g, narrowingOf(g, g.grantId, { removePurposes: mask(Purpose.Treatment) }));
-        expect(await doctor2Reads(g, { purpose: Purpose.Treatment })).to.equal(false);
-        expect(await doctor2Reads(g, { purpose: Purpose.Referral })).to.equal(true);
+        await sendNarrow(g, narrowingOf(g, g.grantId, { removePurposes: mask(Purpose.treatment) }));
+        expect(await doctor2Reads(g, { purpose: Purpose.treatment })).to.equal(false);
+        expect(await doctor2Reads(g, { purpose: Purpose.referral })).to.equal(true);
         const end = g.now + 3 * DAY;
         await sendNarrow(g, narrowingOf(g, g.grantId, { notAfter: end }));
-        expect(await doctor2Reads(g, { purpose: Purpose.Referral, at: end })).to.equal(true);
-        expect(await doctor2Reads(g, { purpose: Purpose.Referral, at: end + 1 })).to.equal(false);
+        expect(await doctor2Reads(g, { purpose: Purpose.referral, at: end })).to.equal(true);
+        expect(await doctor2Reads(g, { purpose: Purpose.referral, at: end + 1 })).to.equal(false);
       });
     });
   });
@@ -1550,7 +1563,7 @@ describe("ConsentRegistry", function () {
       expect(stored.resident).to.equal(f.resident.address);
       expect(stored.institution).to.equal(f.hospitalA.address);
       expect(stored.answerBy).to.equal(BigInt(r.answerBy));
-      expect(stored.status).to.equal(BigInt(RequestStatus.Pending));
+      expect(stored.status).to.equal(BigInt(RequestStatus.pending));
       expect(stored.contentHash).to.equal(await f.consent.requestContentHash(r));
       expect(stored.grantId).to.equal(ZERO);
     });
@@ -1638,7 +1651,7 @@ describe("ConsentRegistry", function () {
       const r = f.request;
       await expect(sendAnswer(f, r, a))
         .to.emit(f.consent, "AccessRequestAnswered")
-        .withArgs(f.requestId, f.resident.address, true, Mode.Remote, grantId, f.resident.address)
+        .withArgs(f.requestId, f.resident.address, true, Mode.remote, grantId, f.resident.address)
         .and.to.emit(f.consent, "GrantCreated")
         .withArgs(
           grantId,
@@ -1649,7 +1662,7 @@ describe("ConsentRegistry", function () {
           f.resident.address,
         );
       const stored = await f.consent.getRequest(f.requestId);
-      expect(stored.status).to.equal(BigInt(RequestStatus.Approved));
+      expect(stored.status).to.equal(BigInt(RequestStatus.approved));
       expect(stored.grantId).to.equal(grantId);
       expect(await check(f, { recordId: REC3 })).to.deep.equal([true, grantId]);
       expect(await check(f, { recordId: ZERO, category: IMAGING })).to.deep.equal([true, grantId]);
@@ -1660,27 +1673,27 @@ describe("ConsentRegistry", function () {
     it("approves on site, signed by a delegate, for exactly the validity asked", async function () {
       const f = await loadFixture(requestedFixture);
       const a = answerOf(f, f.requestId, {
-        mode: Mode.OnSite,
+        mode: Mode.onSite,
         notBefore: f.now + DAY,
         notAfter: f.now + DAY + Number(f.request.validFor),
       });
       const grantId = digestOf(f, "RequestAnswer", a);
       await expect(sendAnswer(f, f.request, a, f.guardian))
         .to.emit(f.consent, "AccessRequestAnswered")
-        .withArgs(f.requestId, f.resident.address, true, Mode.OnSite, grantId, f.guardian.address);
+        .withArgs(f.requestId, f.resident.address, true, Mode.onSite, grantId, f.guardian.address);
       expect(await allows(f, { recordId: REC3, at: f.now + DAY })).to.equal(true);
       expect(await allows(f, { recordId: REC3, at: f.now + DAY - 1 })).to.equal(false);
     });
 
     it("records a rejection without creating a grant", async function () {
       const f = await loadFixture(requestedFixture);
-      const a = answerOf(f, f.requestId, { approve: false, mode: Mode.OnSite });
+      const a = answerOf(f, f.requestId, { approve: false, mode: Mode.onSite });
       await expect(sendAnswer(f, f.request, a))
         .to.emit(f.consent, "AccessRequestAnswered")
-        .withArgs(f.requestId, f.resident.address, false, Mode.OnSite, ZERO, f.resident.address)
+        .withArgs(f.requestId, f.resident.address, false, Mode.onSite, ZERO, f.resident.address)
         .and.not.to.emit(f.consent, "GrantCreated");
       const stored = await f.consent.getRequest(f.requestId);
-      expect(stored.status).to.equal(BigInt(RequestStatus.Rejected));
+      expect(stored.status).to.equal(BigInt(RequestStatus.rejected));
       expect(stored.grantId).to.equal(ZERO);
       expect(await f.consent.liveGrants(f.resident.address, f.request.grantee)).to.deep.equal([]);
       expect(await f.consent.isNonceUsed(f.resident.address, a.nonce)).to.equal(true);
@@ -1699,13 +1712,13 @@ describe("ConsentRegistry", function () {
       await sendAnswer(f, f.request, answerOf(f, f.requestId));
       await expect(sendAnswer(f, f.request, answerOf(f, f.requestId, { approve: false })))
         .to.be.revertedWithCustomError(f.consent, "RequestNotPending")
-        .withArgs(f.requestId, RequestStatus.Approved);
+        .withArgs(f.requestId, RequestStatus.approved);
 
       const other = await fileRequest(f, f.request);
       await sendAnswer(f, f.request, answerOf(f, other, { approve: false }));
       await expect(sendAnswer(f, f.request, answerOf(f, other)))
         .to.be.revertedWithCustomError(f.consent, "RequestNotPending")
-        .withArgs(other, RequestStatus.Rejected);
+        .withArgs(other, RequestStatus.rejected);
     });
 
     it("accepts an answer at the answer-by time and refuses one after", async function () {
@@ -1759,7 +1772,7 @@ describe("ConsentRegistry", function () {
           .withArgs(notBefore, notAfter);
         expect(await f.consent.isNonceUsed(f.resident.address, a.nonce)).to.equal(false);
       }
-      expect((await f.consent.getRequest(f.requestId)).status).to.equal(BigInt(RequestStatus.Pending));
+      expect((await f.consent.getRequest(f.requestId)).status).to.equal(BigInt(RequestStatus.pending));
     });
 
     it("refuses an approval whose window has already ended", async function () {
@@ -1785,7 +1798,7 @@ describe("ConsentRegistry", function () {
       const a = answerOf(f, f.requestId, { approve: false });
       const signature = await signConsent(f.resident, f.domain, "RequestAnswer", a);
       const next = await fileRequest(f, f.request);
-      for (const over of [{ approve: true }, { mode: Mode.OnSite }, { requestId: next }]) {
+      for (const over of [{ approve: true }, { mode: Mode.onSite }, { requestId: next }]) {
         await expect(
           f.consent.connect(f.relayer).answerRequest(f.request, { ...a, ...over }, f.resident.address, signature),
         )
@@ -1799,20 +1812,20 @@ describe("ConsentRegistry", function () {
       )
         .to.be.revertedWithCustomError(f.consent, "NonceAlreadyUsed")
         .withArgs(f.resident.address, a.nonce);
-      expect((await f.consent.getRequest(next)).status).to.equal(BigInt(RequestStatus.Pending));
+      expect((await f.consent.getRequest(next)).status).to.equal(BigInt(RequestStatus.pending));
     });
   });
 
   describe("delegation", function () {
     it("sets a delegate, who may then manage the resident's consent", async function () {
       const f = await loadFixture(deployFixture);
-      const d = delegationOf(f, { relation: Relation.Family });
+      const d = delegationOf(f, { relation: Relation.family });
       const delegationId = digestOf(f, "Delegation", d);
       await expect(sendDelegate(f, d))
         .to.emit(f.consent, "DelegateSet")
-        .withArgs(f.resident.address, f.guardian.address, delegationId, Relation.Family, d.notAfter);
+        .withArgs(f.resident.address, f.guardian.address, delegationId, Relation.family, d.notAfter);
       expect(await f.consent.delegation(f.resident.address, f.guardian.address)).to.deep.equal([
-        BigInt(Relation.Family),
+        BigInt(Relation.family),
         BigInt(d.notAfter),
         true,
         delegationId,
@@ -1823,10 +1836,10 @@ describe("ConsentRegistry", function () {
 
     it("accepts every relation and replaces an earlier delegation to the same person", async function () {
       const f = await loadFixture(delegatedFixture);
-      const d = delegationOf(f, { relation: Relation.Agent, notAfter: f.now + 5 * DAY });
+      const d = delegationOf(f, { relation: Relation.agent, notAfter: f.now + 5 * DAY });
       await sendDelegate(f, d);
       expect(await f.consent.delegation(f.resident.address, f.guardian.address)).to.deep.equal([
-        BigInt(Relation.Agent),
+        BigInt(Relation.agent),
         BigInt(d.notAfter),
         true,
         digestOf(f, "Delegation", d),

@@ -1,14 +1,23 @@
 import { expect } from "chai";
+import {
+  ALLIANCE_KINDS,
+  codesOf,
+  INSTITUTION_KINDS,
+  MEMBER_STATUS,
+  PROPOSAL_ACTIONS,
+  PROPOSAL_STATES,
+  ROLES,
+} from "@health-chain/sdk";
 import type { ContractTransactionResponse, Log } from "ethers";
 import { network } from "hardhat";
 
 const { ethers, networkHelpers } = await network.create();
 const { time, loadFixture } = networkHelpers;
 
-const DATA_PROVIDER = ethers.id("DATA_PROVIDER");
-const DATA_CONSUMER = ethers.id("DATA_CONSUMER");
-const CERT_ISSUER = ethers.id("CERT_ISSUER");
-const AUDIT_RECORDER = ethers.id("AUDIT_RECORDER");
+const DATA_PROVIDER = ROLES.dataProvider.id;
+const DATA_CONSUMER = ROLES.dataConsumer.id;
+const CERT_ISSUER = ROLES.certIssuer.id;
+const AUDIT_RECORDER = ROLES.auditRecorder.id;
 
 const THRESHOLD_BPS = 6667;
 const HOUR = 3600;
@@ -17,32 +26,11 @@ const VOTING_PERIOD = 7 * DAY;
 const ZERO = ethers.ZeroAddress;
 const abi = ethers.AbiCoder.defaultAbiCoder();
 
-const Kind = {
-  HealthAuthority: 0,
-  Hospital: 1,
-  CommunityHealthCentre: 2,
-  EqaCentre: 3,
-  ResearchInstitute: 4,
-  Auditor: 5,
-  PlatformOperator: 6,
-} as const;
-const Status = { None: 0, Active: 1, Suspended: 2, Exited: 3 } as const;
-const AllianceKind = { MedicalAlliance: 0, MedicalCommunity: 1, Specialist: 2, Research: 3, Other: 4 } as const;
-const Action = {
-  AddMember: 0,
-  SetMemberStatus: 1,
-  SetMemberRoles: 2,
-  AddAccount: 3,
-  RemoveAccount: 4,
-  AddNode: 5,
-  RemoveNode: 6,
-  CreateAlliance: 7,
-  JoinAlliance: 8,
-  LeaveAlliance: 9,
-  SetGovernance: 10,
-  RegisterContract: 11,
-} as const;
-const State = { None: 0, Pending: 1, Executed: 2, Rejected: 3, Expired: 4 } as const;
+const Kind = codesOf(INSTITUTION_KINDS);
+const Status = codesOf(MEMBER_STATUS);
+const AllianceKind = codesOf(ALLIANCE_KINDS);
+const Action = codesOf(PROPOSAL_ACTIONS);
+const State = codesOf(PROPOSAL_STATES);
 
 const MEDICAL_ALLIANCE = ethers.id("XH-MA-2024-001"); // 医联体, id = keccak256 of its registration number
 const SPECIALIST_ALLIANCE = ethers.id("XH-SA-2024-007");
@@ -83,14 +71,14 @@ async function deployConsortium() {
   const relayer = signer(8); // another extra account
   const outsider = signer(9); // never allowlisted
   const founders = [
-    founder(authority.address, Kind.HealthAuthority, "Xuhui District Health Commission (徐汇区卫健委)", [
+    founder(authority.address, Kind.healthAuthority, "Xuhui District Health Commission (徐汇区卫健委)", [
       DATA_CONSUMER,
       AUDIT_RECORDER,
     ]),
-    founder(hospital.address, Kind.Hospital, "Xuhui District Central Hospital", [DATA_PROVIDER, DATA_CONSUMER]),
-    founder(chc.address, Kind.CommunityHealthCentre, "Tianping Community Health Centre", [DATA_PROVIDER]),
-    founder(eqa.address, Kind.EqaCentre, "Municipal Clinical Laboratory Quality Centre (临检中心)", [CERT_ISSUER]),
-    founder(operator.address, Kind.PlatformOperator, "Health Data Platform Operator", [AUDIT_RECORDER]),
+    founder(hospital.address, Kind.hospital, "Xuhui District Central Hospital", [DATA_PROVIDER, DATA_CONSUMER]),
+    founder(chc.address, Kind.communityHealthCentre, "Tianping Community Health Centre", [DATA_PROVIDER]),
+    founder(eqa.address, Kind.eqaCentre, "Municipal Clinical Laboratory Quality Centre (临检中心)", [CERT_ISSUER]),
+    founder(operator.address, Kind.platformOperator, "Health Data Platform Operator", [AUDIT_RECORDER]),
   ];
   const registry = await ethers.deployContract("ConsortiumRegistry", [founders, THRESHOLD_BPS, VOTING_PERIOD]);
   const deployedAt = (await ethers.provider.getBlock("latest"))!.timestamp;
@@ -158,10 +146,10 @@ async function enact(
   let tx = await call(f.registry.connect(proposer));
   const id = await f.registry.proposalCount();
   for (const voter of await remainingVoters(f, id)) {
-    if ((await f.registry.proposalState(id)) !== BigInt(State.Pending)) break;
+    if ((await f.registry.proposalState(id)) !== BigInt(State.pending)) break;
     tx = await f.registry.connect(voter).vote(id, true);
   }
-  expect(await f.registry.proposalState(id)).to.equal(State.Executed);
+  expect(await f.registry.proposalState(id)).to.equal(State.executed);
   return { id, tx };
 }
 
@@ -211,12 +199,12 @@ async function expectPassingVoteReverts(f: Fixture, id: bigint, error: string, a
     .to.be.revertedWithCustomError(f.registry, error)
     .withArgs(...args);
   expect({ views: await snapshot(f), tally: await tally(f, id, voter.address) }).to.deep.equal(before);
-  expect(await f.registry.proposalState(id)).to.equal(State.Pending);
+  expect(await f.registry.proposalState(id)).to.equal(State.pending);
   await time.increase(VOTING_PERIOD + 1);
-  expect(await f.registry.proposalState(id)).to.equal(State.Expired);
+  expect(await f.registry.proposalState(id)).to.equal(State.expired);
   await expect(f.registry.connect(voter).vote(id, true))
     .to.be.revertedWithCustomError(f.registry, "ProposalNotPending")
-    .withArgs(id, State.Expired);
+    .withArgs(id, State.expired);
 }
 
 /** The base consortium plus: the hospital's gateway account, two nodes and a 医联体 led by the hospital. */
@@ -226,7 +214,7 @@ async function deployWithNetwork() {
   await enact(f, f.authority, (r) => r.proposeAddNode(VALIDATOR_NODE.publicKey, f.operator.address, true));
   await enact(f, f.authority, (r) => r.proposeAddNode(OBSERVER_NODE.publicKey, f.hospital.address, false));
   await enact(f, f.authority, (r) =>
-    r.proposeCreateAlliance(MEDICAL_ALLIANCE, AllianceKind.MedicalAlliance, "Xuhui Medical Alliance", f.hospital.address),
+    r.proposeCreateAlliance(MEDICAL_ALLIANCE, AllianceKind.medicalAlliance, "Xuhui Medical Alliance", f.hospital.address),
   );
   await enact(f, f.authority, (r) => r.proposeJoinAlliance(MEDICAL_ALLIANCE, f.chc.address));
   return f;
@@ -237,9 +225,9 @@ async function deployTrio() {
   const [a, b, c] = await ethers.getSigners();
   const registry = await ethers.deployContract("ConsortiumRegistry", [
     [
-      founder(a!.address, Kind.HealthAuthority, "Authority", []),
-      founder(b!.address, Kind.Hospital, "Hospital", []),
-      founder(c!.address, Kind.CommunityHealthCentre, "Health Centre", []),
+      founder(a!.address, Kind.healthAuthority, "Authority", []),
+      founder(b!.address, Kind.hospital, "Hospital", []),
+      founder(c!.address, Kind.communityHealthCentre, "Health Centre", []),
     ],
     5000,
     VOTING_PERIOD,
@@ -251,7 +239,7 @@ async function deployTrio() {
 async function deploySolo() {
   const [only] = await ethers.getSigners();
   const registry = await ethers.deployContract("ConsortiumRegistry", [
-    [founder(only!.address, Kind.HealthAuthority, "Authority", [DATA_CONSUMER])],
+    [founder(only!.address, Kind.healthAuthority, "Authority", [DATA_CONSUMER])],
     THRESHOLD_BPS,
     VOTING_PERIOD,
   ]);
@@ -270,7 +258,7 @@ describe("ConsortiumRegistry", function () {
         const [kind, status, joinedAt, name, roles] = await registry.memberInfo(m.institution);
         expect([kind, status, joinedAt, name, [...roles]]).to.deep.equal([
           BigInt(m.kind),
-          BigInt(Status.Active),
+          BigInt(Status.active),
           BigInt(f.deployedAt),
           m.name,
           m.roles,
@@ -303,10 +291,10 @@ describe("ConsortiumRegistry", function () {
       const { registry } = await loadFixture(deployConsortium);
       expect(await registry.INSTITUTION_KIND_COUNT()).to.equal(7);
       expect(await registry.ALLIANCE_KIND_COUNT()).to.equal(5);
-      expect(await registry.STATUS_NONE()).to.equal(Status.None);
-      expect(await registry.STATUS_ACTIVE()).to.equal(Status.Active);
-      expect(await registry.STATUS_SUSPENDED()).to.equal(Status.Suspended);
-      expect(await registry.STATUS_EXITED()).to.equal(Status.Exited);
+      expect(await registry.STATUS_NONE()).to.equal(Status.none);
+      expect(await registry.STATUS_ACTIVE()).to.equal(Status.active);
+      expect(await registry.STATUS_SUSPENDED()).to.equal(Status.suspended);
+      expect(await registry.STATUS_EXITED()).to.equal(Status.exited);
       expect(await registry.MIN_VOTING_PERIOD()).to.equal(HOUR);
       expect(await registry.MAX_VOTING_PERIOD()).to.equal(90 * DAY);
       expect(await registry.MAX_ROLES()).to.equal(16);
@@ -325,7 +313,7 @@ describe("ConsortiumRegistry", function () {
 
     describe("rejects bad settings and founders", function () {
       const a1 = ethers.getAddress("0x00000000000000000000000000000000000000a1");
-      const one = (roles: string[] = [DATA_PROVIDER]) => [founder(a1, Kind.Hospital, "Hospital", roles)];
+      const one = (roles: string[] = [DATA_PROVIDER]) => [founder(a1, Kind.hospital, "Hospital", roles)];
       const cases: { title: string; args: () => unknown[]; error: string; errorArgs: unknown[] }[] = [
         { title: "no founders", args: () => [[], THRESHOLD_BPS, VOTING_PERIOD], error: "NoFoundingMembers", errorArgs: [] },
         { title: "a zero threshold", args: () => [one(), 0, VOTING_PERIOD], error: "InvalidThreshold", errorArgs: [0] },
@@ -349,7 +337,7 @@ describe("ConsortiumRegistry", function () {
         },
         {
           title: "a zero-address founder",
-          args: () => [[founder(ZERO, Kind.Hospital, "Hospital", [])], THRESHOLD_BPS, VOTING_PERIOD],
+          args: () => [[founder(ZERO, Kind.hospital, "Hospital", [])], THRESHOLD_BPS, VOTING_PERIOD],
           error: "InvalidInstitution",
           errorArgs: [ZERO],
         },
@@ -361,14 +349,14 @@ describe("ConsortiumRegistry", function () {
         },
         {
           title: "an empty name",
-          args: () => [[founder(a1, Kind.Hospital, "", [])], THRESHOLD_BPS, VOTING_PERIOD],
+          args: () => [[founder(a1, Kind.hospital, "", [])], THRESHOLD_BPS, VOTING_PERIOD],
           error: "EmptyName",
           errorArgs: [],
         },
         {
           title: "a duplicate founder",
           args: () => [
-            [founder(a1, Kind.Hospital, "Hospital", []), founder(a1, Kind.Auditor, "Auditor", [])],
+            [founder(a1, Kind.hospital, "Hospital", []), founder(a1, Kind.auditor, "Auditor", [])],
             THRESHOLD_BPS,
             VOTING_PERIOD,
           ],
@@ -425,20 +413,20 @@ describe("ConsortiumRegistry", function () {
       const name = "Shanghai Institute of Public Health";
       const params = abi.encode(
         ["address", "uint8", "string", "bytes32[]"],
-        [f.institute.address, Kind.ResearchInstitute, name, roles],
+        [f.institute.address, Kind.researchInstitute, name, roles],
       );
       const tx = await f.registry
         .connect(f.authority)
-        .proposeAddMember(f.institute.address, Kind.ResearchInstitute, name, roles);
+        .proposeAddMember(f.institute.address, Kind.researchInstitute, name, roles);
       const at = await blockTime(tx);
       await expect(tx)
         .to.emit(f.registry, "ProposalCreated")
-        .withArgs(1, f.authority.address, Action.AddMember, params, at + VOTING_PERIOD, 4);
+        .withArgs(1, f.authority.address, Action.addMember, params, at + VOTING_PERIOD, 4);
       await expect(tx).to.emit(f.registry, "VoteCast").withArgs(1, f.authority.address, true, 1, 0);
       await expect(tx).not.to.emit(f.registry, "ProposalExecuted");
       const p = await f.registry.getProposal(1);
       expect([p.action, p.proposer, p.createdAt, p.deadline, p.eligible, p.required, p.yes, p.no]).to.deep.equal([
-        BigInt(Action.AddMember),
+        BigInt(Action.addMember),
         f.authority.address,
         BigInt(at),
         BigInt(at + VOTING_PERIOD),
@@ -449,7 +437,7 @@ describe("ConsortiumRegistry", function () {
       ]);
       expect([p.executed, p.rejected, p.params]).to.deep.equal([false, false, params]);
       expect(await f.registry.proposalCount()).to.equal(1);
-      expect(await f.registry.proposalState(1)).to.equal(State.Pending);
+      expect(await f.registry.proposalState(1)).to.equal(State.pending);
       expect(await f.registry.hasVoted(1, f.authority.address)).to.equal(true);
       expect(await f.registry.hasVoted(1, f.hospital.address)).to.equal(false);
       expect(await f.registry.isActiveMember(f.institute.address)).to.equal(false);
@@ -477,9 +465,9 @@ describe("ConsortiumRegistry", function () {
       expect(await f.registry.thresholdBps()).to.equal(THRESHOLD_BPS);
       const passing = await f.registry.connect(f.operator).vote(id, true);
       await expect(passing).to.emit(f.registry, "VoteCast").withArgs(id, f.operator.address, true, 4, 1);
-      await expect(passing).to.emit(f.registry, "ProposalExecuted").withArgs(id, Action.SetGovernance);
+      await expect(passing).to.emit(f.registry, "ProposalExecuted").withArgs(id, Action.setGovernance);
       await expect(passing).to.emit(f.registry, "GovernanceChanged").withArgs(5000, DAY);
-      expect(await f.registry.proposalState(id)).to.equal(State.Executed);
+      expect(await f.registry.proposalState(id)).to.equal(State.executed);
       expect((await f.registry.getProposal(id)).executed).to.equal(true);
       expect(await f.registry.thresholdBps()).to.equal(5000);
     });
@@ -489,16 +477,16 @@ describe("ConsortiumRegistry", function () {
       const id = await propose(f, f.authority, (r) => r.proposeSetGovernance(5000, DAY));
       // 5 eligible, 4 required: one no leaves 4 possible yes votes, a second no leaves 3.
       await expect(f.registry.connect(f.hospital).vote(id, false)).not.to.emit(f.registry, "ProposalRejected");
-      expect(await f.registry.proposalState(id)).to.equal(State.Pending);
+      expect(await f.registry.proposalState(id)).to.equal(State.pending);
       const second = await f.registry.connect(f.chc).vote(id, false);
       await expect(second).to.emit(f.registry, "VoteCast").withArgs(id, f.chc.address, false, 1, 2);
       await expect(second).to.emit(f.registry, "ProposalRejected").withArgs(id);
-      expect(await f.registry.proposalState(id)).to.equal(State.Rejected);
+      expect(await f.registry.proposalState(id)).to.equal(State.rejected);
       expect((await f.registry.getProposal(id)).rejected).to.equal(true);
       expect(await f.registry.thresholdBps()).to.equal(THRESHOLD_BPS);
       await expect(f.registry.connect(f.eqa).vote(id, true))
         .to.be.revertedWithCustomError(f.registry, "ProposalNotPending")
-        .withArgs(id, State.Rejected);
+        .withArgs(id, State.rejected);
     });
 
     it("rejects on the first no when every eligible member must agree", async function () {
@@ -514,7 +502,7 @@ describe("ConsortiumRegistry", function () {
       const { id } = await enact(f, f.authority, (r) => r.proposeSetGovernance(5000, DAY));
       await expect(f.registry.connect(f.operator).vote(id, true))
         .to.be.revertedWithCustomError(f.registry, "ProposalNotPending")
-        .withArgs(id, State.Executed);
+        .withArgs(id, State.executed);
     });
 
     it("stays open up to its deadline and expires one second after", async function () {
@@ -523,13 +511,13 @@ describe("ConsortiumRegistry", function () {
       const { deadline } = await f.registry.getProposal(id);
       await time.setNextBlockTimestamp(deadline);
       await f.registry.connect(f.hospital).vote(id, true);
-      expect(await f.registry.proposalState(id)).to.equal(State.Pending);
+      expect(await f.registry.proposalState(id)).to.equal(State.pending);
       await time.increaseTo(deadline + 1n);
-      expect(await f.registry.proposalState(id)).to.equal(State.Expired);
+      expect(await f.registry.proposalState(id)).to.equal(State.expired);
       const before = await tally(f, id, f.chc.address);
       await expect(f.registry.connect(f.chc).vote(id, true))
         .to.be.revertedWithCustomError(f.registry, "ProposalNotPending")
-        .withArgs(id, State.Expired);
+        .withArgs(id, State.expired);
       expect(await tally(f, id, f.chc.address)).to.deep.equal(before);
     });
 
@@ -539,7 +527,7 @@ describe("ConsortiumRegistry", function () {
         await expect(f.registry.connect(f.hospital).vote(id, true))
           .to.be.revertedWithCustomError(f.registry, "ProposalNotFound")
           .withArgs(id);
-        expect(await f.registry.proposalState(id)).to.equal(State.None);
+        expect(await f.registry.proposalState(id)).to.equal(State.none);
       }
       // Unknown comes first: even a non-member is told the proposal does not exist.
       await expect(f.registry.connect(f.outsider).vote(7, true))
@@ -576,14 +564,14 @@ describe("ConsortiumRegistry", function () {
     it("refuses proposals and votes from a suspended member; once reactivated it votes on proposals made since", async function () {
       const f = await loadFixture(deployConsortium);
       const pending = await propose(f, f.authority, (r) => r.proposeSetGovernance(5000, DAY));
-      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.eqa.address, Status.Suspended));
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.eqa.address, Status.suspended));
       await expect(f.registry.connect(f.eqa).proposeSetGovernance(5000, DAY))
         .to.be.revertedWithCustomError(f.registry, "NotActiveMember")
         .withArgs(f.eqa.address);
       await expect(f.registry.connect(f.eqa).vote(pending, true))
         .to.be.revertedWithCustomError(f.registry, "NotActiveMember")
         .withArgs(f.eqa.address);
-      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.eqa.address, Status.Active));
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.eqa.address, Status.active));
       await expect(f.registry.connect(f.eqa).vote(pending, true))
         .to.be.revertedWithCustomError(f.registry, "NotEligibleToVote")
         .withArgs(pending, f.eqa.address);
@@ -596,7 +584,7 @@ describe("ConsortiumRegistry", function () {
     it("refuses proposals and votes from an exited member", async function () {
       const f = await loadFixture(deployConsortium);
       const pending = await propose(f, f.authority, (r) => r.proposeSetGovernance(5000, DAY));
-      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.chc.address, Status.Exited));
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.chc.address, Status.exited));
       await expect(f.registry.connect(f.chc).proposeSetGovernance(5000, DAY))
         .to.be.revertedWithCustomError(f.registry, "NotActiveMember")
         .withArgs(f.chc.address);
@@ -609,7 +597,7 @@ describe("ConsortiumRegistry", function () {
       const f = await loadFixture(deployConsortium);
       const before = await propose(f, f.authority, (r) => r.proposeSetGovernance(5000, DAY));
       const admission = await propose(f, f.authority, (r) =>
-        r.proposeAddMember(f.institute.address, Kind.ResearchInstitute, "Institute", []),
+        r.proposeAddMember(f.institute.address, Kind.researchInstitute, "Institute", []),
       );
       // Made while the admission was pending: still before the member joined.
       const during = await propose(f, f.hospital, (r) => r.proposeRegisterContract(DATA_INDEX, r.target));
@@ -629,10 +617,10 @@ describe("ConsortiumRegistry", function () {
 
     it("counts as voters only members active when the proposal was made, so a rejection is always final", async function () {
       const f = await loadFixture(deployConsortium);
-      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.eqa.address, Status.Suspended));
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.eqa.address, Status.suspended));
       // Made while 4 members are active: eligible 4, required ceil(4 × 0.6667) = 3.
       const id = await propose(f, f.authority, (r) => r.proposeSetGovernance(5000, DAY));
-      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.eqa.address, Status.Active));
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.eqa.address, Status.active));
       const p = await f.registry.getProposal(id);
       expect([p.eligible, p.required, p.yes]).to.deep.equal([4n, 3n, 1n]);
       // Reactivated after the proposal was made: not among its voters.
@@ -642,7 +630,7 @@ describe("ConsortiumRegistry", function () {
       await f.registry.connect(f.hospital).vote(id, false);
       await expect(f.registry.connect(f.chc).vote(id, false)).to.emit(f.registry, "ProposalRejected").withArgs(id);
       // Of the 4 counted members 2 said no: at most 2 yes votes remain possible, fewer than 3.
-      expect(await f.registry.proposalState(id)).to.equal(State.Rejected);
+      expect(await f.registry.proposalState(id)).to.equal(State.rejected);
     });
 
     it("keeps a pending proposal's required votes and deadline when the governance settings change", async function () {
@@ -657,7 +645,7 @@ describe("ConsortiumRegistry", function () {
         before.eligible,
       ]);
       await time.increase(2 * HOUR);
-      expect(await f.registry.proposalState(pending)).to.equal(State.Pending);
+      expect(await f.registry.proposalState(pending)).to.equal(State.pending);
       await expect(f.registry.connect(f.chc).vote(pending, true)).not.to.emit(f.registry, "ProposalExecuted");
     });
 
@@ -665,7 +653,7 @@ describe("ConsortiumRegistry", function () {
       const signers = await ethers.getSigners();
       const deployWith = async (n: number, bps: number) =>
         ethers.deployContract("ConsortiumRegistry", [
-          signers.slice(0, n).map((s, i) => founder(s.address, Kind.Hospital, `Hospital ${i}`, [])),
+          signers.slice(0, n).map((s, i) => founder(s.address, Kind.hospital, `Hospital ${i}`, [])),
           bps,
           VOTING_PERIOD,
         ]);
@@ -694,14 +682,14 @@ describe("ConsortiumRegistry", function () {
       const tx = await f.registry.connect(f.eqa).proposeRegisterContract(DATA_INDEX, f.registry.target);
       await expect(tx).to.emit(f.registry, "ProposalCreated");
       await expect(tx).to.emit(f.registry, "VoteCast").withArgs(2, f.eqa.address, true, 1, 0);
-      await expect(tx).to.emit(f.registry, "ProposalExecuted").withArgs(2, Action.RegisterContract);
+      await expect(tx).to.emit(f.registry, "ProposalExecuted").withArgs(2, Action.registerContract);
       await expect(tx).to.emit(f.registry, "ContractRegistered").withArgs(DATA_INDEX, f.registry.target, 1);
-      expect(await f.registry.proposalState(2)).to.equal(State.Executed);
+      expect(await f.registry.proposalState(2)).to.equal(State.executed);
     });
 
     it("reverts a passing vote whose change is no longer valid; the proposal then expires", async function () {
       const f = await loadFixture(deployConsortium);
-      const add = (r: Registry) => r.proposeAddMember(f.institute.address, Kind.ResearchInstitute, "Institute", []);
+      const add = (r: Registry) => r.proposeAddMember(f.institute.address, Kind.researchInstitute, "Institute", []);
       const second = await propose(f, f.hospital, add);
       await enact(f, f.authority, add);
       await expectPassingVoteReverts(f, second, "MemberAlreadyExists", [f.institute.address]);
@@ -714,19 +702,19 @@ describe("ConsortiumRegistry", function () {
       const name = "Shanghai Institute of Public Health";
       const roles = [DATA_CONSUMER, AUDIT_RECORDER];
       const { id, tx } = await enact(f, f.authority, (r) =>
-        r.proposeAddMember(f.institute.address, Kind.ResearchInstitute, name, roles),
+        r.proposeAddMember(f.institute.address, Kind.researchInstitute, name, roles),
       );
-      await expect(tx).to.emit(f.registry, "ProposalExecuted").withArgs(id, Action.AddMember);
+      await expect(tx).to.emit(f.registry, "ProposalExecuted").withArgs(id, Action.addMember);
       await expect(tx)
         .to.emit(f.registry, "MemberAdded")
-        .withArgs(f.institute.address, Kind.ResearchInstitute, name, roles);
+        .withArgs(f.institute.address, Kind.researchInstitute, name, roles);
       await expect(tx).to.emit(f.registry, "MemberRolesChanged").withArgs(f.institute.address, roles);
       await expect(tx).to.emit(f.registry, "AccountAllowed").withArgs(f.institute.address, f.institute.address);
       const at = await blockTime(tx);
       const [kind, status, joinedAt, storedName, storedRoles] = await f.registry.memberInfo(f.institute.address);
       expect([kind, status, joinedAt, storedName, [...storedRoles]]).to.deep.equal([
-        BigInt(Kind.ResearchInstitute),
-        BigInt(Status.Active),
+        BigInt(Kind.researchInstitute),
+        BigInt(Status.active),
         BigInt(at),
         name,
         roles,
@@ -747,7 +735,7 @@ describe("ConsortiumRegistry", function () {
 
     it("admits a member with no roles", async function () {
       const f = await loadFixture(deployConsortium);
-      await enact(f, f.authority, (r) => r.proposeAddMember(f.auditor.address, Kind.Auditor, "Audit Firm", []));
+      await enact(f, f.authority, (r) => r.proposeAddMember(f.auditor.address, Kind.auditor, "Audit Firm", []));
       expect((await f.registry.memberInfo(f.auditor.address)).roles).to.deep.equal([]);
       expect(await f.registry.isAllowedAccount(f.auditor.address)).to.equal(true);
     });
@@ -760,35 +748,35 @@ describe("ConsortiumRegistry", function () {
         error: string;
         args: (f: Fixture) => unknown[];
       }[] = [
-        { title: "the zero address", call: () => [ZERO, Kind.Hospital, "H", []], error: "InvalidInstitution", args: () => [ZERO] },
+        { title: "the zero address", call: () => [ZERO, Kind.hospital, "H", []], error: "InvalidInstitution", args: () => [ZERO] },
         {
           title: "an unknown kind",
           call: (f) => [f.institute.address, 7, "H", []],
           error: "InvalidInstitutionKind",
           args: () => [7],
         },
-        { title: "an empty name", call: (f) => [f.institute.address, Kind.Hospital, "", []], error: "EmptyName", args: () => [] },
+        { title: "an empty name", call: (f) => [f.institute.address, Kind.hospital, "", []], error: "EmptyName", args: () => [] },
         {
           title: "an existing member",
-          call: (f) => [f.chc.address, Kind.CommunityHealthCentre, "Again", []],
+          call: (f) => [f.chc.address, Kind.communityHealthCentre, "Again", []],
           error: "MemberAlreadyExists",
           args: (f) => [f.chc.address],
         },
         {
           title: "a zero role",
-          call: (f) => [f.institute.address, Kind.ResearchInstitute, "I", [ethers.ZeroHash]],
+          call: (f) => [f.institute.address, Kind.researchInstitute, "I", [ethers.ZeroHash]],
           error: "InvalidRole",
           args: () => [ethers.ZeroHash],
         },
         {
           title: "a duplicate role",
-          call: (f) => [f.institute.address, Kind.ResearchInstitute, "I", [DATA_CONSUMER, DATA_CONSUMER]],
+          call: (f) => [f.institute.address, Kind.researchInstitute, "I", [DATA_CONSUMER, DATA_CONSUMER]],
           error: "DuplicateRole",
           args: () => [DATA_CONSUMER],
         },
         {
           title: "more than 16 roles",
-          call: (f) => [f.institute.address, Kind.ResearchInstitute, "I", tooMany],
+          call: (f) => [f.institute.address, Kind.researchInstitute, "I", tooMany],
           error: "TooManyRoles",
           args: () => [17, 16],
         },
@@ -806,15 +794,15 @@ describe("ConsortiumRegistry", function () {
 
       it("rejects an address that already acts for another institution", async function () {
         const f = await loadFixture(deployWithNetwork);
-        await expect(f.registry.connect(f.authority).proposeAddMember(f.gateway.address, Kind.Hospital, "Gateway", []))
+        await expect(f.registry.connect(f.authority).proposeAddMember(f.gateway.address, Kind.hospital, "Gateway", []))
           .to.be.revertedWithCustomError(f.registry, "AccountAlreadyAllowed")
           .withArgs(f.gateway.address, f.hospital.address);
       });
 
       it("rejects re-admitting an exited member", async function () {
         const f = await loadFixture(deployConsortium);
-        await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.chc.address, Status.Exited));
-        await expect(f.registry.connect(f.authority).proposeAddMember(f.chc.address, Kind.CommunityHealthCentre, "C", []))
+        await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.chc.address, Status.exited));
+        await expect(f.registry.connect(f.authority).proposeAddMember(f.chc.address, Kind.communityHealthCentre, "C", []))
           .to.be.revertedWithCustomError(f.registry, "MemberAlreadyExists")
           .withArgs(f.chc.address);
       });
@@ -822,7 +810,7 @@ describe("ConsortiumRegistry", function () {
 
     it("rejects at the passing vote an address allowlisted for another institution since", async function () {
       const f = await loadFixture(deployConsortium);
-      const id = await propose(f, f.hospital, (r) => r.proposeAddMember(f.relayer.address, Kind.Auditor, "Auditor", []));
+      const id = await propose(f, f.hospital, (r) => r.proposeAddMember(f.relayer.address, Kind.auditor, "Auditor", []));
       await enact(f, f.authority, (r) => r.proposeAddAccount(f.relayer.address, f.eqa.address));
       await expectPassingVoteReverts(f, id, "AccountAlreadyAllowed", [f.relayer.address, f.eqa.address]);
     });
@@ -831,12 +819,12 @@ describe("ConsortiumRegistry", function () {
   describe("proposeSetMemberStatus", function () {
     it("suspends a member: it, its accounts and its nodes lose their rights but keep their records", async function () {
       const f = await loadFixture(deployWithNetwork);
-      const { tx } = await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.hospital.address, Status.Suspended));
+      const { tx } = await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.hospital.address, Status.suspended));
       await expect(tx)
         .to.emit(f.registry, "MemberStatusChanged")
-        .withArgs(f.hospital.address, Status.Active, Status.Suspended);
+        .withArgs(f.hospital.address, Status.active, Status.suspended);
       await expect(tx).not.to.emit(f.registry, "AllianceLeft");
-      expect((await f.registry.memberInfo(f.hospital.address)).status).to.equal(Status.Suspended);
+      expect((await f.registry.memberInfo(f.hospital.address)).status).to.equal(Status.suspended);
       expect(await f.registry.isActiveMember(f.hospital.address)).to.equal(false);
       expect(await f.registry.activeMemberCount()).to.equal(4);
       expect(await f.registry.requiredVotes()).to.equal(3); // ceil(4 × 0.6667)
@@ -856,11 +844,11 @@ describe("ConsortiumRegistry", function () {
 
     it("reactivates a suspended member with its accounts, roles and nodes", async function () {
       const f = await loadFixture(deployWithNetwork);
-      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.hospital.address, Status.Suspended));
-      const { tx } = await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.hospital.address, Status.Active));
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.hospital.address, Status.suspended));
+      const { tx } = await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.hospital.address, Status.active));
       await expect(tx)
         .to.emit(f.registry, "MemberStatusChanged")
-        .withArgs(f.hospital.address, Status.Suspended, Status.Active);
+        .withArgs(f.hospital.address, Status.suspended, Status.active);
       expect(await f.registry.activeMemberCount()).to.equal(5);
       expect(await f.registry.isActiveMember(f.hospital.address)).to.equal(true);
       expect(await f.registry.hasRole(DATA_PROVIDER, f.gateway.address)).to.equal(true);
@@ -872,14 +860,14 @@ describe("ConsortiumRegistry", function () {
     it("exits a member for good and takes it out of every alliance it belongs to", async function () {
       const f = await loadFixture(deployWithNetwork);
       await enact(f, f.authority, (r) =>
-        r.proposeCreateAlliance(SPECIALIST_ALLIANCE, AllianceKind.Specialist, "Diabetes Alliance", f.authority.address),
+        r.proposeCreateAlliance(SPECIALIST_ALLIANCE, AllianceKind.specialist, "Diabetes Alliance", f.authority.address),
       );
       await enact(f, f.authority, (r) => r.proposeJoinAlliance(SPECIALIST_ALLIANCE, f.chc.address));
       await enact(f, f.authority, (r) =>
-        r.proposeCreateAlliance(RESEARCH_ALLIANCE, AllianceKind.Research, "Cohort Study", f.eqa.address),
+        r.proposeCreateAlliance(RESEARCH_ALLIANCE, AllianceKind.research, "Cohort Study", f.eqa.address),
       );
-      const { tx } = await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.chc.address, Status.Exited));
-      await expect(tx).to.emit(f.registry, "MemberStatusChanged").withArgs(f.chc.address, Status.Active, Status.Exited);
+      const { tx } = await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.chc.address, Status.exited));
+      await expect(tx).to.emit(f.registry, "MemberStatusChanged").withArgs(f.chc.address, Status.active, Status.exited);
       expect(await eventsOf(f, tx, "AllianceLeft")).to.deep.equal([
         [MEDICAL_ALLIANCE, f.chc.address],
         [SPECIALIST_ALLIANCE, f.chc.address],
@@ -891,21 +879,21 @@ describe("ConsortiumRegistry", function () {
       expect((await f.registry.allianceInfo(RESEARCH_ALLIANCE)).memberList).to.deep.equal([f.eqa.address]);
       expect(await f.registry.alliancesOf(f.chc.address)).to.deep.equal([]);
       expect(await f.registry.alliancesOf(f.authority.address)).to.deep.equal([SPECIALIST_ALLIANCE]);
-      expect((await f.registry.memberInfo(f.chc.address)).status).to.equal(Status.Exited);
+      expect((await f.registry.memberInfo(f.chc.address)).status).to.equal(Status.exited);
       expect(await f.registry.activeMemberCount()).to.equal(4);
       expect(await f.registry.members()).to.include(f.chc.address);
       expect(await f.registry.isAllowedAccount(f.chc.address)).to.equal(false);
       expect(await f.registry.hasRole(DATA_PROVIDER, f.chc.address)).to.equal(false);
-      for (const status of [Status.Active, Status.Suspended, Status.Exited, Status.None]) {
+      for (const status of [Status.active, Status.suspended, Status.exited, Status.none]) {
         await expect(f.registry.connect(f.authority).proposeSetMemberStatus(f.chc.address, status))
           .to.be.revertedWithCustomError(f.registry, "InvalidStatusTransition")
-          .withArgs(f.chc.address, Status.Exited, status);
+          .withArgs(f.chc.address, Status.exited, status);
       }
     });
 
     it("takes an exiting lead out of the alliances it leads, which live on without a lead", async function () {
       const f = await loadFixture(deployWithNetwork);
-      const { tx } = await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.hospital.address, Status.Exited));
+      const { tx } = await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.hospital.address, Status.exited));
       await expect(tx).to.emit(f.registry, "AllianceLeft").withArgs(MEDICAL_ALLIANCE, f.hospital.address);
       await expect(tx).to.emit(f.registry, "AllianceLeadCleared").withArgs(MEDICAL_ALLIANCE, f.hospital.address);
       expect((await f.registry.allianceInfo(MEDICAL_ALLIANCE)).lead).to.equal(ethers.ZeroAddress);
@@ -916,17 +904,17 @@ describe("ConsortiumRegistry", function () {
 
     it("exits a suspended member without changing the active count", async function () {
       const f = await loadFixture(deployConsortium);
-      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.eqa.address, Status.Suspended));
-      const { tx } = await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.eqa.address, Status.Exited));
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.eqa.address, Status.suspended));
+      const { tx } = await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.eqa.address, Status.exited));
       await expect(tx)
         .to.emit(f.registry, "MemberStatusChanged")
-        .withArgs(f.eqa.address, Status.Suspended, Status.Exited);
+        .withArgs(f.eqa.address, Status.suspended, Status.exited);
       expect(await f.registry.activeMemberCount()).to.equal(4);
     });
 
     it("rejects an unknown member", async function () {
       const f = await loadFixture(deployConsortium);
-      await expect(f.registry.connect(f.authority).proposeSetMemberStatus(f.outsider.address, Status.Suspended))
+      await expect(f.registry.connect(f.authority).proposeSetMemberStatus(f.outsider.address, Status.suspended))
         .to.be.revertedWithCustomError(f.registry, "MemberNotFound")
         .withArgs(f.outsider.address);
     });
@@ -934,22 +922,22 @@ describe("ConsortiumRegistry", function () {
     it("rejects transitions other than Active↔Suspended and →Exited", async function () {
       const f = await loadFixture(deployConsortium);
       const r = f.registry.connect(f.authority);
-      for (const status of [Status.None, Status.Active, 4, 255]) {
+      for (const status of [Status.none, Status.active, 4, 255]) {
         await expect(r.proposeSetMemberStatus(f.chc.address, status))
           .to.be.revertedWithCustomError(f.registry, "InvalidStatusTransition")
-          .withArgs(f.chc.address, Status.Active, status);
+          .withArgs(f.chc.address, Status.active, status);
       }
-      await enact(f, f.authority, (x) => x.proposeSetMemberStatus(f.chc.address, Status.Suspended));
-      for (const status of [Status.None, Status.Suspended, 4]) {
+      await enact(f, f.authority, (x) => x.proposeSetMemberStatus(f.chc.address, Status.suspended));
+      for (const status of [Status.none, Status.suspended, 4]) {
         await expect(r.proposeSetMemberStatus(f.chc.address, status))
           .to.be.revertedWithCustomError(f.registry, "InvalidStatusTransition")
-          .withArgs(f.chc.address, Status.Suspended, status);
+          .withArgs(f.chc.address, Status.suspended, status);
       }
     });
 
     it("rejects suspending or exiting the last active member", async function () {
       const { registry, only } = await loadFixture(deploySolo);
-      for (const status of [Status.Suspended, Status.Exited]) {
+      for (const status of [Status.suspended, Status.exited]) {
         await expect(registry.connect(only).proposeSetMemberStatus(only.address, status))
           .to.be.revertedWithCustomError(registry, "LastActiveMember")
           .withArgs(only.address);
@@ -959,30 +947,30 @@ describe("ConsortiumRegistry", function () {
 
     it("rejects at the passing vote a transition that is no longer valid", async function () {
       const f = await loadFixture(deployConsortium);
-      const second = await propose(f, f.hospital, (r) => r.proposeSetMemberStatus(f.chc.address, Status.Suspended));
-      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.chc.address, Status.Suspended));
+      const second = await propose(f, f.hospital, (r) => r.proposeSetMemberStatus(f.chc.address, Status.suspended));
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.chc.address, Status.suspended));
       await expectPassingVoteReverts(f, second, "InvalidStatusTransition", [
         f.chc.address,
-        Status.Suspended,
-        Status.Suspended,
+        Status.suspended,
+        Status.suspended,
       ]);
     });
 
     it("rejects at the passing vote suspending whoever has become the last active member", async function () {
       const { registry, a, b, c } = await loadFixture(deployTrio);
-      await registry.connect(a).proposeSetMemberStatus(c.address, Status.Suspended); // 1: needs 2 of 3
-      await registry.connect(b).proposeSetMemberStatus(a.address, Status.Suspended); // 2
+      await registry.connect(a).proposeSetMemberStatus(c.address, Status.suspended); // 1: needs 2 of 3
+      await registry.connect(b).proposeSetMemberStatus(a.address, Status.suspended); // 2
       await registry.connect(c).vote(2, true); // a suspended; b and c remain, one vote passes
-      await registry.connect(b).proposeSetMemberStatus(b.address, Status.Suspended); // 3: passes at once
+      await registry.connect(b).proposeSetMemberStatus(b.address, Status.suspended); // 3: passes at once
       expect(await registry.activeMemberCount()).to.equal(1);
       await expect(registry.connect(c).vote(1, true))
         .to.be.revertedWithCustomError(registry, "LastActiveMember")
         .withArgs(c.address);
       expect(await registry.isActiveMember(c.address)).to.equal(true);
       // The last active member still governs alone: it can bring the others back.
-      await expect(registry.connect(c).proposeSetMemberStatus(a.address, Status.Active))
+      await expect(registry.connect(c).proposeSetMemberStatus(a.address, Status.active))
         .to.emit(registry, "MemberStatusChanged")
-        .withArgs(a.address, Status.Suspended, Status.Active);
+        .withArgs(a.address, Status.suspended, Status.active);
     });
   });
 
@@ -991,7 +979,7 @@ describe("ConsortiumRegistry", function () {
       const f = await loadFixture(deployWithNetwork);
       const roles = [AUDIT_RECORDER, DATA_CONSUMER];
       const { id, tx } = await enact(f, f.authority, (r) => r.proposeSetMemberRoles(f.hospital.address, roles));
-      await expect(tx).to.emit(f.registry, "ProposalExecuted").withArgs(id, Action.SetMemberRoles);
+      await expect(tx).to.emit(f.registry, "ProposalExecuted").withArgs(id, Action.setMemberRoles);
       await expect(tx).to.emit(f.registry, "MemberRolesChanged").withArgs(f.hospital.address, roles);
       expect((await f.registry.memberInfo(f.hospital.address)).roles).to.deep.equal(roles);
       for (const account of [f.hospital.address, f.gateway.address]) {
@@ -1011,10 +999,10 @@ describe("ConsortiumRegistry", function () {
 
     it("changes a suspended member's roles, which apply once it is reactivated", async function () {
       const f = await loadFixture(deployConsortium);
-      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.eqa.address, Status.Suspended));
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.eqa.address, Status.suspended));
       await enact(f, f.authority, (r) => r.proposeSetMemberRoles(f.eqa.address, [CERT_ISSUER, DATA_PROVIDER]));
       expect(await f.registry.hasRole(DATA_PROVIDER, f.eqa.address)).to.equal(false);
-      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.eqa.address, Status.Active));
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.eqa.address, Status.active));
       expect(await f.registry.hasRole(DATA_PROVIDER, f.eqa.address)).to.equal(true);
     });
 
@@ -1033,7 +1021,7 @@ describe("ConsortiumRegistry", function () {
       await expect(r.proposeSetMemberRoles(f.chc.address, Array.from({ length: 17 }, (_, i) => ethers.id(`R${i}`))))
         .to.be.revertedWithCustomError(f.registry, "TooManyRoles")
         .withArgs(17, 16);
-      await enact(f, f.authority, (x) => x.proposeSetMemberStatus(f.chc.address, Status.Exited));
+      await enact(f, f.authority, (x) => x.proposeSetMemberStatus(f.chc.address, Status.exited));
       await expect(r.proposeSetMemberRoles(f.chc.address, [DATA_PROVIDER]))
         .to.be.revertedWithCustomError(f.registry, "MemberNotFound")
         .withArgs(f.chc.address);
@@ -1043,7 +1031,7 @@ describe("ConsortiumRegistry", function () {
     it("rejects at the passing vote a member that has exited since", async function () {
       const f = await loadFixture(deployConsortium);
       const id = await propose(f, f.hospital, (r) => r.proposeSetMemberRoles(f.chc.address, [DATA_CONSUMER]));
-      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.chc.address, Status.Exited));
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.chc.address, Status.exited));
       await expectPassingVoteReverts(f, id, "MemberNotFound", [f.chc.address]);
     });
   });
@@ -1052,7 +1040,7 @@ describe("ConsortiumRegistry", function () {
     it("allowlists an extra account that acts in its institution's roles", async function () {
       const f = await loadFixture(deployConsortium);
       const { id, tx } = await enact(f, f.authority, (r) => r.proposeAddAccount(f.gateway.address, f.hospital.address));
-      await expect(tx).to.emit(f.registry, "ProposalExecuted").withArgs(id, Action.AddAccount);
+      await expect(tx).to.emit(f.registry, "ProposalExecuted").withArgs(id, Action.addAccount);
       await expect(tx).to.emit(f.registry, "AccountAllowed").withArgs(f.gateway.address, f.hospital.address);
       expect(await f.registry.accounts()).to.deep.equal([...f.founders.map((m) => m.institution), f.gateway.address]);
       expect(await f.registry.institutionOf(f.gateway.address)).to.equal(f.hospital.address);
@@ -1079,12 +1067,12 @@ describe("ConsortiumRegistry", function () {
 
     it("allowlists an account for a suspended member, usable once the member is reactivated", async function () {
       const f = await loadFixture(deployConsortium);
-      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.eqa.address, Status.Suspended));
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.eqa.address, Status.suspended));
       await enact(f, f.authority, (r) => r.proposeAddAccount(f.relayer.address, f.eqa.address));
       expect(await f.registry.institutionOf(f.relayer.address)).to.equal(f.eqa.address);
       expect(await f.registry.isAllowedAccount(f.relayer.address)).to.equal(false);
       expect(await f.registry.hasRole(CERT_ISSUER, f.relayer.address)).to.equal(false);
-      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.eqa.address, Status.Active));
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.eqa.address, Status.active));
       expect(await f.registry.isAllowedAccount(f.relayer.address)).to.equal(true);
       expect(await f.registry.hasRole(CERT_ISSUER, f.relayer.address)).to.equal(true);
     });
@@ -1114,7 +1102,7 @@ describe("ConsortiumRegistry", function () {
 
     it("rejects an exited member", async function () {
       const f = await loadFixture(deployConsortium);
-      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.chc.address, Status.Exited));
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.chc.address, Status.exited));
       await expect(f.registry.connect(f.authority).proposeAddAccount(f.relayer.address, f.chc.address))
         .to.be.revertedWithCustomError(f.registry, "MemberNotFound")
         .withArgs(f.chc.address);
@@ -1130,7 +1118,7 @@ describe("ConsortiumRegistry", function () {
     it("rejects at the passing vote an account admitted as a member since", async function () {
       const f = await loadFixture(deployConsortium);
       const id = await propose(f, f.hospital, (r) => r.proposeAddAccount(f.institute.address, f.chc.address));
-      await enact(f, f.authority, (r) => r.proposeAddMember(f.institute.address, Kind.ResearchInstitute, "I", []));
+      await enact(f, f.authority, (r) => r.proposeAddMember(f.institute.address, Kind.researchInstitute, "I", []));
       await expectPassingVoteReverts(f, id, "AccountAlreadyAllowed", [f.institute.address, f.institute.address]);
     });
   });
@@ -1139,7 +1127,7 @@ describe("ConsortiumRegistry", function () {
     it("takes an extra account off the allowlist", async function () {
       const f = await loadFixture(deployWithNetwork);
       const { id, tx } = await enact(f, f.authority, (r) => r.proposeRemoveAccount(f.gateway.address));
-      await expect(tx).to.emit(f.registry, "ProposalExecuted").withArgs(id, Action.RemoveAccount);
+      await expect(tx).to.emit(f.registry, "ProposalExecuted").withArgs(id, Action.removeAccount);
       await expect(tx).to.emit(f.registry, "AccountRemoved").withArgs(f.gateway.address, f.hospital.address);
       expect(await f.registry.accounts()).not.to.include(f.gateway.address);
       expect(await f.registry.institutionOf(f.gateway.address)).to.equal(ZERO);
@@ -1189,7 +1177,7 @@ describe("ConsortiumRegistry", function () {
       const { id, tx } = await enact(f, f.authority, (r) =>
         r.proposeAddNode(VALIDATOR_NODE.publicKey, f.operator.address, true),
       );
-      await expect(tx).to.emit(f.registry, "ProposalExecuted").withArgs(id, Action.AddNode);
+      await expect(tx).to.emit(f.registry, "ProposalExecuted").withArgs(id, Action.addNode);
       await expect(tx)
         .to.emit(f.registry, "NodeAdded")
         .withArgs(VALIDATOR_NODE.address, f.operator.address, true, VALIDATOR_NODE.publicKey);
@@ -1217,7 +1205,7 @@ describe("ConsortiumRegistry", function () {
       const f = await loadFixture(deployWithNetwork);
       await enact(f, f.authority, (r) => r.proposeAddNode(SECOND_VALIDATOR.publicKey, f.authority.address, true));
       expect(await f.registry.validators()).to.deep.equal([VALIDATOR_NODE.address, SECOND_VALIDATOR.address]);
-      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.operator.address, Status.Suspended));
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.operator.address, Status.suspended));
       expect(await f.registry.validators()).to.deep.equal([SECOND_VALIDATOR.address]);
       expect(await f.registry.isNodeAllowed(VALIDATOR_NODE.address)).to.equal(false);
       expect(await f.registry.nodes()).to.deep.equal([
@@ -1225,16 +1213,16 @@ describe("ConsortiumRegistry", function () {
         OBSERVER_NODE.address,
         SECOND_VALIDATOR.address,
       ]);
-      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.operator.address, Status.Active));
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.operator.address, Status.active));
       expect(await f.registry.validators()).to.deep.equal([VALIDATOR_NODE.address, SECOND_VALIDATOR.address]);
-      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.authority.address, Status.Exited));
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.authority.address, Status.exited));
       expect(await f.registry.validators()).to.deep.equal([VALIDATOR_NODE.address]);
       expect(await f.registry.isNodeAllowed(SECOND_VALIDATOR.address)).to.equal(false);
     });
 
     it("allowlists a node for a suspended operator, allowed once the operator is reactivated", async function () {
       const f = await loadFixture(deployConsortium);
-      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.operator.address, Status.Suspended));
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.operator.address, Status.suspended));
       await enact(f, f.authority, (r) => r.proposeAddNode(VALIDATOR_NODE.publicKey, f.operator.address, true));
       expect(await f.registry.isNodeAllowed(VALIDATOR_NODE.address)).to.equal(false);
       expect(await f.registry.validators()).to.deep.equal([]);
@@ -1278,7 +1266,7 @@ describe("ConsortiumRegistry", function () {
     it("takes a node off the allowlist and out of the validator set", async function () {
       const f = await loadFixture(deployWithNetwork);
       const { id, tx } = await enact(f, f.authority, (r) => r.proposeRemoveNode(VALIDATOR_NODE.address));
-      await expect(tx).to.emit(f.registry, "ProposalExecuted").withArgs(id, Action.RemoveNode);
+      await expect(tx).to.emit(f.registry, "ProposalExecuted").withArgs(id, Action.removeNode);
       await expect(tx).to.emit(f.registry, "NodeRemoved").withArgs(VALIDATOR_NODE.address, f.operator.address, true);
       expect(await f.registry.nodes()).to.deep.equal([OBSERVER_NODE.address]);
       expect(await f.registry.validators()).to.deep.equal([]);
@@ -1315,17 +1303,17 @@ describe("ConsortiumRegistry", function () {
       const f = await loadFixture(deployConsortium);
       const name = "Xuhui Medical Alliance (徐汇医联体)";
       const { id, tx } = await enact(f, f.authority, (r) =>
-        r.proposeCreateAlliance(MEDICAL_ALLIANCE, AllianceKind.MedicalAlliance, name, f.hospital.address),
+        r.proposeCreateAlliance(MEDICAL_ALLIANCE, AllianceKind.medicalAlliance, name, f.hospital.address),
       );
-      await expect(tx).to.emit(f.registry, "ProposalExecuted").withArgs(id, Action.CreateAlliance);
+      await expect(tx).to.emit(f.registry, "ProposalExecuted").withArgs(id, Action.createAlliance);
       await expect(tx)
         .to.emit(f.registry, "AllianceCreated")
-        .withArgs(MEDICAL_ALLIANCE, AllianceKind.MedicalAlliance, f.hospital.address, name);
+        .withArgs(MEDICAL_ALLIANCE, AllianceKind.medicalAlliance, f.hospital.address, name);
       await expect(tx).to.emit(f.registry, "AllianceJoined").withArgs(MEDICAL_ALLIANCE, f.hospital.address);
       const at = await blockTime(tx);
       const [kind, lead, createdAt, storedName, memberList] = await f.registry.allianceInfo(MEDICAL_ALLIANCE);
       expect([kind, lead, createdAt, storedName, [...memberList]]).to.deep.equal([
-        BigInt(AllianceKind.MedicalAlliance),
+        BigInt(AllianceKind.medicalAlliance),
         f.hospital.address,
         BigInt(at),
         name,
@@ -1341,18 +1329,18 @@ describe("ConsortiumRegistry", function () {
       const r = f.registry.connect(f.authority);
       const before = await snapshot(f);
       await expect(
-        r.proposeCreateAlliance(ethers.ZeroHash, AllianceKind.Other, "A", f.hospital.address),
+        r.proposeCreateAlliance(ethers.ZeroHash, AllianceKind.other, "A", f.hospital.address),
       ).to.be.revertedWithCustomError(f.registry, "InvalidAllianceId");
       await expect(r.proposeCreateAlliance(SPECIALIST_ALLIANCE, 5, "A", f.hospital.address))
         .to.be.revertedWithCustomError(f.registry, "InvalidAllianceKind")
         .withArgs(5);
       await expect(
-        r.proposeCreateAlliance(SPECIALIST_ALLIANCE, AllianceKind.Specialist, "", f.hospital.address),
+        r.proposeCreateAlliance(SPECIALIST_ALLIANCE, AllianceKind.specialist, "", f.hospital.address),
       ).to.be.revertedWithCustomError(f.registry, "EmptyName");
-      await expect(r.proposeCreateAlliance(MEDICAL_ALLIANCE, AllianceKind.MedicalAlliance, "Again", f.chc.address))
+      await expect(r.proposeCreateAlliance(MEDICAL_ALLIANCE, AllianceKind.medicalAlliance, "Again", f.chc.address))
         .to.be.revertedWithCustomError(f.registry, "AllianceAlreadyExists")
         .withArgs(MEDICAL_ALLIANCE);
-      await expect(r.proposeCreateAlliance(SPECIALIST_ALLIANCE, AllianceKind.Specialist, "A", f.outsider.address))
+      await expect(r.proposeCreateAlliance(SPECIALIST_ALLIANCE, AllianceKind.specialist, "A", f.outsider.address))
         .to.be.revertedWithCustomError(f.registry, "MemberNotFound")
         .withArgs(f.outsider.address);
       expect(await snapshot(f)).to.deep.equal(before);
@@ -1361,7 +1349,7 @@ describe("ConsortiumRegistry", function () {
     it("rejects at the passing vote an alliance created since", async function () {
       const f = await loadFixture(deployConsortium);
       const create = (lead: string) => (r: Registry) =>
-        r.proposeCreateAlliance(MEDICAL_ALLIANCE, AllianceKind.MedicalCommunity, "Community", lead);
+        r.proposeCreateAlliance(MEDICAL_ALLIANCE, AllianceKind.medicalCommunity, "Community", lead);
       const id = await propose(f, f.hospital, create(f.chc.address));
       await enact(f, f.authority, create(f.hospital.address));
       await expectPassingVoteReverts(f, id, "AllianceAlreadyExists", [MEDICAL_ALLIANCE]);
@@ -1372,7 +1360,7 @@ describe("ConsortiumRegistry", function () {
     it("adds a member to an alliance", async function () {
       const f = await loadFixture(deployWithNetwork);
       const { id, tx } = await enact(f, f.authority, (r) => r.proposeJoinAlliance(MEDICAL_ALLIANCE, f.eqa.address));
-      await expect(tx).to.emit(f.registry, "ProposalExecuted").withArgs(id, Action.JoinAlliance);
+      await expect(tx).to.emit(f.registry, "ProposalExecuted").withArgs(id, Action.joinAlliance);
       await expect(tx).to.emit(f.registry, "AllianceJoined").withArgs(MEDICAL_ALLIANCE, f.eqa.address);
       expect(await f.registry.isInAlliance(MEDICAL_ALLIANCE, f.eqa.address)).to.equal(true);
       expect((await f.registry.allianceInfo(MEDICAL_ALLIANCE)).memberList).to.deep.equal([
@@ -1410,7 +1398,7 @@ describe("ConsortiumRegistry", function () {
     it("takes a member out of an alliance", async function () {
       const f = await loadFixture(deployWithNetwork);
       const { id, tx } = await enact(f, f.authority, (r) => r.proposeLeaveAlliance(MEDICAL_ALLIANCE, f.chc.address));
-      await expect(tx).to.emit(f.registry, "ProposalExecuted").withArgs(id, Action.LeaveAlliance);
+      await expect(tx).to.emit(f.registry, "ProposalExecuted").withArgs(id, Action.leaveAlliance);
       await expect(tx).to.emit(f.registry, "AllianceLeft").withArgs(MEDICAL_ALLIANCE, f.chc.address);
       expect(await f.registry.isInAlliance(MEDICAL_ALLIANCE, f.chc.address)).to.equal(false);
       expect((await f.registry.allianceInfo(MEDICAL_ALLIANCE)).memberList).to.deep.equal([f.hospital.address]);
@@ -1444,7 +1432,7 @@ describe("ConsortiumRegistry", function () {
     it("changes the threshold and voting period used by later proposals", async function () {
       const f = await loadFixture(deployConsortium);
       const { id, tx } = await enact(f, f.authority, (r) => r.proposeSetGovernance(5000, DAY));
-      await expect(tx).to.emit(f.registry, "ProposalExecuted").withArgs(id, Action.SetGovernance);
+      await expect(tx).to.emit(f.registry, "ProposalExecuted").withArgs(id, Action.setGovernance);
       await expect(tx).to.emit(f.registry, "GovernanceChanged").withArgs(5000, DAY);
       expect(await f.registry.thresholdBps()).to.equal(5000);
       expect(await f.registry.votingPeriod()).to.equal(DAY);
@@ -1456,7 +1444,7 @@ describe("ConsortiumRegistry", function () {
         .withArgs(
           id + 1n,
           f.hospital.address,
-          Action.RegisterContract,
+          Action.registerContract,
           abi.encode(["bytes32", "address"], [DATA_INDEX, f.registry.target]),
           at + DAY,
           3,
@@ -1486,7 +1474,7 @@ describe("ConsortiumRegistry", function () {
       const v1 = await f.registry.getAddress();
       const v2 = await (await ethers.deployContract("ConsortiumRegistry", [f.founders, THRESHOLD_BPS, VOTING_PERIOD])).getAddress();
       const first = await enact(f, f.authority, (r) => r.proposeRegisterContract(DATA_INDEX, v1));
-      await expect(first.tx).to.emit(f.registry, "ProposalExecuted").withArgs(first.id, Action.RegisterContract);
+      await expect(first.tx).to.emit(f.registry, "ProposalExecuted").withArgs(first.id, Action.registerContract);
       await expect(first.tx).to.emit(f.registry, "ContractRegistered").withArgs(DATA_INDEX, v1, 1);
       expect([...(await f.registry.contractAddress(DATA_INDEX))]).to.deep.equal([v1, 1n]);
       const second = await enact(f, f.authority, (r) => r.proposeRegisterContract(DATA_INDEX, v2));

@@ -1,4 +1,12 @@
 import { expect } from "chai";
+import {
+  BATCH_KINDS,
+  CHANGE_REASONS,
+  codesOf,
+  LIMITS,
+  MEMBER_STATUS,
+  ROLES,
+} from "@health-chain/sdk";
 import { network } from "hardhat";
 import type { DataIndex } from "../../types/ethers-contracts/index.js";
 import { buildTree, merkleProof, verifyProof } from "./helpers/merkle.ts";
@@ -6,16 +14,16 @@ import { buildTree, merkleProof, verifyProof } from "./helpers/merkle.ts";
 const { ethers, networkHelpers } = await network.create();
 const { time, loadFixture } = networkHelpers;
 
-const DATA_PROVIDER = ethers.id("DATA_PROVIDER");
-const AUDIT_RECORDER = ethers.id("AUDIT_RECORDER");
-const STATUS_SUSPENDED = 2;
+const DATA_PROVIDER = ROLES.dataProvider.id;
+const AUDIT_RECORDER = ROLES.auditRecorder.id;
+const STATUS_SUSPENDED = MEMBER_STATUS.suspended.code;
 const THRESHOLD_BPS = 5000; // 3 founders: 2 yes votes pass a proposal
 const VOTING_PERIOD = 3600;
-const MAX_CLOCK_SKEW = 15 * 60;
+const MAX_CLOCK_SKEW = LIMITS.maxClockSkew;
 const ZERO = ethers.ZeroHash;
 
-const BatchKind = { Records: 0, Changes: 1 } as const;
-const Reason = { Correction: 0, Amendment: 1, LateResult: 2, IdentityMerge: 3, Void: 4, Other: 5 } as const;
+const BatchKind = codesOf(BATCH_KINDS);
+const Reason = codesOf(CHANGE_REASONS);
 
 type IndexEntry = DataIndex.IndexEntryStruct & { institution: string; sourceTime: number };
 type RecordChange = DataIndex.RecordChangeStruct & { institution: string };
@@ -117,7 +125,7 @@ async function anchoredFixture() {
     newContentHash: ethers.id("sm3 of record 1, corrected"),
     newPointerHash: ethers.id("cid of record 1, corrected"),
     newResidentRef: ZERO,
-    reason: Reason.Correction,
+    reason: Reason.correction,
     changedAt: f.now - 60,
   };
   return { ...f, entry, change };
@@ -312,7 +320,7 @@ describe("DataIndex", function () {
           f.change.newContentHash,
           f.change.newPointerHash,
           ZERO,
-          Reason.Correction,
+          Reason.correction,
           f.change.changedAt,
           2,
         );
@@ -329,7 +337,7 @@ describe("DataIndex", function () {
     it("accepts every content-changing reason code and chains versions", async function () {
       const f = await loadFixture(anchoredFixture);
       let previous = f.entry.contentHash;
-      const reasons = [Reason.Correction, Reason.Amendment, Reason.LateResult, Reason.Other];
+      const reasons = [Reason.correction, Reason.amendment, Reason.lateResult, Reason.other];
       for (const [i, reason] of reasons.entries()) {
         const next = ethers.id(`version ${i + 2}`);
         const change = { ...f.change, previousContentHash: previous, newContentHash: next, reason };
@@ -359,7 +367,7 @@ describe("DataIndex", function () {
         newContentHash: f.entry.contentHash,
         newPointerHash: f.entry.pointerHash,
         newResidentRef: survivor,
-        reason: Reason.IdentityMerge,
+        reason: Reason.identityMerge,
       };
       await expect(f.index.connect(f.hospitalA).recordChange(merge))
         .to.emit(f.index, "RecordChanged")
@@ -370,7 +378,7 @@ describe("DataIndex", function () {
           f.entry.contentHash,
           f.entry.pointerHash,
           survivor,
-          Reason.IdentityMerge,
+          Reason.identityMerge,
           f.change.changedAt,
           2,
         );
@@ -382,16 +390,16 @@ describe("DataIndex", function () {
 
     it("refuses an identity merge without a new resident reference, and a resident reference on other changes", async function () {
       const f = await loadFixture(anchoredFixture);
-      const merge = { ...f.change, reason: Reason.IdentityMerge };
+      const merge = { ...f.change, reason: Reason.identityMerge };
       for (const newResidentRef of [ZERO, f.entry.residentRef]) {
         await expect(f.index.connect(f.hospitalA).recordChange({ ...merge, newResidentRef }))
           .to.be.revertedWithCustomError(f.index, "InvalidResidentRef")
-          .withArgs(f.entry.recordId, Reason.IdentityMerge, newResidentRef);
+          .withArgs(f.entry.recordId, Reason.identityMerge, newResidentRef);
       }
       const stray = ethers.id("a resident ref on a correction");
       await expect(f.index.connect(f.hospitalA).recordChange({ ...f.change, newResidentRef: stray }))
         .to.be.revertedWithCustomError(f.index, "InvalidResidentRef")
-        .withArgs(f.entry.recordId, Reason.Correction, stray);
+        .withArgs(f.entry.recordId, Reason.correction, stray);
       expect((await f.index.getRecord(f.entry.recordId)).version).to.equal(1n);
     });
 
@@ -401,7 +409,7 @@ describe("DataIndex", function () {
         ...f.change,
         newContentHash: f.entry.contentHash,
         newPointerHash: f.entry.pointerHash,
-        reason: Reason.Void,
+        reason: Reason.void,
       };
       await f.index.connect(f.hospitalA).recordChange(voiding);
       const record = await f.index.getRecord(f.entry.recordId);
@@ -513,23 +521,23 @@ describe("DataIndex", function () {
       const f = await loadFixture(deployFixture);
       const rootA = ethers.id("root A");
       const rootB = ethers.id("root B");
-      expect(await f.index.connect(f.hospitalA).anchorBatch.staticCall(BatchKind.Records, rootA, 10)).to.equal(1n);
+      expect(await f.index.connect(f.hospitalA).anchorBatch.staticCall(BatchKind.records, rootA, 10)).to.equal(1n);
       const at = f.now + 7;
       await time.setNextBlockTimestamp(at);
-      await expect(f.index.connect(f.gatewayA).anchorBatch(BatchKind.Records, rootA, 10))
+      await expect(f.index.connect(f.gatewayA).anchorBatch(BatchKind.records, rootA, 10))
         .to.emit(f.index, "BatchAnchored")
-        .withArgs(1, f.hospitalA.address, BatchKind.Records, rootA, 10);
-      await expect(f.index.connect(f.hospitalB).anchorBatch(BatchKind.Changes, rootB, 3))
+        .withArgs(1, f.hospitalA.address, BatchKind.records, rootA, 10);
+      await expect(f.index.connect(f.hospitalB).anchorBatch(BatchKind.changes, rootB, 3))
         .to.emit(f.index, "BatchAnchored")
-        .withArgs(2, f.hospitalB.address, BatchKind.Changes, rootB, 3);
+        .withArgs(2, f.hospitalB.address, BatchKind.changes, rootB, 3);
       expect(await f.index.batchCount()).to.equal(2n);
       const batch = await f.index.getBatch(1);
       expect(batch.root).to.equal(rootA);
       expect(batch.institution).to.equal(f.hospitalA.address);
-      expect(batch.kind).to.equal(BigInt(BatchKind.Records));
+      expect(batch.kind).to.equal(BigInt(BatchKind.records));
       expect(batch.leafCount).to.equal(10n);
       expect(batch.anchoredAt).to.equal(BigInt(at));
-      expect((await f.index.getBatch(2)).kind).to.equal(BigInt(BatchKind.Changes));
+      expect((await f.index.getBatch(2)).kind).to.equal(BigInt(BatchKind.changes));
       expect((await f.index.getBatch(3)).root).to.equal(ZERO);
       expect(await f.index.batchIdOf(rootB)).to.equal(2n);
       expect(await f.index.batchIdOf(ethers.id("never"))).to.equal(0n);
@@ -537,11 +545,11 @@ describe("DataIndex", function () {
 
     it("refuses accounts that may not provide data", async function () {
       const f = await loadFixture(deployFixture);
-      await expect(f.index.connect(f.outsider).anchorBatch(BatchKind.Records, ethers.id("r"), 1))
+      await expect(f.index.connect(f.outsider).anchorBatch(BatchKind.records, ethers.id("r"), 1))
         .to.be.revertedWithCustomError(f.index, "MissingRole")
         .withArgs(f.outsider.address, DATA_PROVIDER);
       await suspend(f, f.hospitalB.address, f.hospitalA);
-      await expect(f.index.connect(f.hospitalB).anchorBatch(BatchKind.Records, ethers.id("r"), 1))
+      await expect(f.index.connect(f.hospitalB).anchorBatch(BatchKind.records, ethers.id("r"), 1))
         .to.be.revertedWithCustomError(f.index, "MissingRole")
         .withArgs(f.hospitalB.address, DATA_PROVIDER);
       expect(await f.index.batchCount()).to.equal(0n);
@@ -556,8 +564,8 @@ describe("DataIndex", function () {
           .to.be.revertedWithCustomError(f.index, "InvalidBatchKind")
           .withArgs(kind);
       }
-      await expect(a.anchorBatch(BatchKind.Records, ZERO, 1)).to.be.revertedWithCustomError(f.index, "ZeroRoot");
-      await expect(a.anchorBatch(BatchKind.Records, root, 0))
+      await expect(a.anchorBatch(BatchKind.records, ZERO, 1)).to.be.revertedWithCustomError(f.index, "ZeroRoot");
+      await expect(a.anchorBatch(BatchKind.records, root, 0))
         .to.be.revertedWithCustomError(f.index, "ZeroLeafCount")
         .withArgs(root);
       expect(await f.index.batchCount()).to.equal(0n);
@@ -566,11 +574,11 @@ describe("DataIndex", function () {
     it("anchors a root once, across kinds and institutions", async function () {
       const f = await loadFixture(deployFixture);
       const root = ethers.id("root");
-      await f.index.connect(f.hospitalA).anchorBatch(BatchKind.Records, root, 4);
-      await expect(f.index.connect(f.hospitalA).anchorBatch(BatchKind.Changes, root, 4))
+      await f.index.connect(f.hospitalA).anchorBatch(BatchKind.records, root, 4);
+      await expect(f.index.connect(f.hospitalA).anchorBatch(BatchKind.changes, root, 4))
         .to.be.revertedWithCustomError(f.index, "BatchAlreadyAnchored")
         .withArgs(root, 1);
-      await expect(f.index.connect(f.hospitalB).anchorBatch(BatchKind.Records, root, 5))
+      await expect(f.index.connect(f.hospitalB).anchorBatch(BatchKind.records, root, 5))
         .to.be.revertedWithCustomError(f.index, "BatchAlreadyAnchored")
         .withArgs(root, 1);
       expect(await f.index.batchCount()).to.equal(1n);
@@ -592,7 +600,7 @@ describe("DataIndex", function () {
         const f = await loadFixture(deployFixture);
         const entries = Array.from({ length: size }, (_, i) => entryOf(f.hospitalA.address, i, f.now - i));
         const tree = buildTree(entries.map(entryItem));
-        await f.index.connect(f.hospitalA).anchorBatch(BatchKind.Records, tree.root, size);
+        await f.index.connect(f.hospitalA).anchorBatch(BatchKind.records, tree.root, size);
 
         // Every index off chain; on chain every index of small batches, a spread of the large ones.
         for (let i = 0; i < size; i++) {
@@ -628,9 +636,9 @@ describe("DataIndex", function () {
       const entries = [0, 1, 2].map((i) => entryOf(f.hospitalA.address, i, f.now));
       const tree = buildTree(entries.map(entryItem));
       // The same items anchored by hospital B as a records batch, and by hospital A as a changes batch.
-      await f.index.connect(f.hospitalB).anchorBatch(BatchKind.Records, tree.root, 3);
+      await f.index.connect(f.hospitalB).anchorBatch(BatchKind.records, tree.root, 3);
       const other = buildTree([...entries.map(entryItem), ethers.id("padding")]);
-      await f.index.connect(f.hospitalA).anchorBatch(BatchKind.Changes, other.root, 4);
+      await f.index.connect(f.hospitalA).anchorBatch(BatchKind.changes, other.root, 4);
       const proof = merkleProof(tree, 1);
       expect(verifyProof(tree.root, 3, entryItem(entries[1]!), 1, proof)).to.equal(true);
       expect(await f.index.verifyEntry(1, entries[1]!, 1, proof)).to.equal(false);
@@ -656,12 +664,12 @@ describe("DataIndex", function () {
           previousContentHash: ethers.id(`old ${i}`),
           newContentHash: ethers.id(`new ${i}`),
           newPointerHash: ethers.id(`cid ${i}`),
-          newResidentRef: i % 6 === Reason.IdentityMerge ? ethers.id(`surviving ref ${i}`) : ZERO,
+          newResidentRef: i % 6 === Reason.identityMerge ? ethers.id(`surviving ref ${i}`) : ZERO,
           reason: i % 6,
           changedAt: f.now - i,
         }));
         const tree = buildTree(changes.map(changeItem));
-        await f.index.connect(f.hospitalB).anchorBatch(BatchKind.Changes, tree.root, size);
+        await f.index.connect(f.hospitalB).anchorBatch(BatchKind.changes, tree.root, size);
         const indices = size <= 5 ? [...Array(size).keys()] : [0, 100, size - 1];
         for (const i of indices) {
           expect(await f.index.verifyChange(1, changes[i]!, i, merkleProof(tree, i))).to.equal(true);
@@ -686,11 +694,11 @@ describe("DataIndex", function () {
         newContentHash: ethers.id("new"),
         newPointerHash: ethers.id("cid"),
         newResidentRef: ZERO,
-        reason: Reason.LateResult,
+        reason: Reason.lateResult,
         changedAt: f.now,
       };
       const tree = buildTree([changeItem(change), ethers.id("another item")]);
-      await f.index.connect(f.hospitalA).anchorBatch(BatchKind.Records, tree.root, 2);
+      await f.index.connect(f.hospitalA).anchorBatch(BatchKind.records, tree.root, 2);
       expect(await f.index.verifyChange(1, change, 0, merkleProof(tree, 0))).to.equal(false);
     });
   });

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { dirname, join, relative } from "node:path";
 import { HardhatArtifactResolver } from "@nomicfoundation/hardhat-ignition/helpers";
 import { listTransactions, type DeploymentParameters } from "@nomicfoundation/ignition-core";
-import { getAddress } from "ethers";
+import { getAddress } from "viem";
 import { artifacts, config, network } from "hardhat";
 import HealthChain, { DEV_FOUNDERS, InstitutionKind, Role } from "../ignition/modules/HealthChain.ts";
 import { CONTRACT_NAMES, deploymentsFile, type Deployments } from "./deployments.ts";

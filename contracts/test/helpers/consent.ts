@@ -1,83 +1,20 @@
-// EIP-712 messages of ConsentRegistry, as residents' wallets, delegates and grantees sign them
-// off chain. The type definitions must stay byte-for-byte equal to the contract's *_TYPEHASH
-// strings: ConsentRegistry.ts checks both the type strings and the full digests against the
-// contract's views. (To move into sdk/ as the shared consent types.)
+// EIP-712 messages of ConsentRegistry, signed with ethers signers in the contract tests. The type
+// definitions are the sdk's (`consentTypes`); ethers' own encoder hashes them here, so
+// ConsentRegistry.ts checks the sdk's types against the contract's *_TYPEHASH constants and digest
+// views with an implementation independent of the sdk's viem-based one.
+import {
+  CONSENT_DOMAIN_NAME,
+  CONSENT_DOMAIN_VERSION,
+  CONSENT_PRIMARY_TYPES,
+  consentTypes,
+  type ConsentPrimaryType,
+} from "@health-chain/sdk";
 import { TypedDataEncoder, type Signer, type TypedDataDomain, type TypedDataField } from "ethers";
 import type { ConsentRegistry } from "../../../types/ethers-contracts/index.js";
 
-export const CONSENT_DOMAIN_NAME = "HealthChain ConsentRegistry";
-export const CONSENT_DOMAIN_VERSION = "1";
+export { CONSENT_DOMAIN_NAME, CONSENT_DOMAIN_VERSION };
 
-/** Field lists of every message type, in the order of the contract's type strings. */
-export const ConsentTypes = {
-  ConsentGrant: [
-    { name: "resident", type: "address" },
-    { name: "grantee", type: "bytes32" },
-    { name: "granteeKind", type: "uint8" },
-    { name: "categories", type: "bytes32[]" },
-    { name: "recordIds", type: "bytes32[]" },
-    { name: "fields", type: "bytes32[]" },
-    { name: "purposes", type: "uint8" },
-    { name: "notBefore", type: "uint64" },
-    { name: "notAfter", type: "uint64" },
-    { name: "mayReshare", type: "bool" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint64" },
-  ],
-  ConsentNarrowing: [
-    { name: "grantId", type: "bytes32" },
-    { name: "removeCategories", type: "bytes32[]" },
-    { name: "removeRecordIds", type: "bytes32[]" },
-    { name: "removeFields", type: "bytes32[]" },
-    { name: "removePurposes", type: "uint8" },
-    { name: "notAfter", type: "uint64" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint64" },
-  ],
-  ConsentRevocation: [
-    { name: "grantId", type: "bytes32" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint64" },
-  ],
-  RequestAnswer: [
-    { name: "requestId", type: "bytes32" },
-    { name: "approve", type: "bool" },
-    { name: "mode", type: "uint8" },
-    { name: "notBefore", type: "uint64" },
-    { name: "notAfter", type: "uint64" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint64" },
-  ],
-  Delegation: [
-    { name: "resident", type: "address" },
-    { name: "delegate", type: "address" },
-    { name: "relation", type: "uint8" },
-    { name: "notAfter", type: "uint64" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint64" },
-  ],
-  DelegationRevocation: [
-    { name: "resident", type: "address" },
-    { name: "delegate", type: "address" },
-    { name: "delegationId", type: "bytes32" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint64" },
-  ],
-  Reshare: [
-    { name: "parentId", type: "bytes32" },
-    { name: "grantee", type: "bytes32" },
-    { name: "granteeKind", type: "uint8" },
-    { name: "categories", type: "bytes32[]" },
-    { name: "recordIds", type: "bytes32[]" },
-    { name: "fields", type: "bytes32[]" },
-    { name: "purposes", type: "uint8" },
-    { name: "notAfter", type: "uint64" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint64" },
-  ],
-} satisfies Record<string, TypedDataField[]>;
-
-export type ConsentMessageType = keyof typeof ConsentTypes;
+export type ConsentMessageType = ConsentPrimaryType;
 
 /** The message value of each type: the contract's own struct types (derived from its ABI). */
 export interface ConsentMessages {
@@ -103,8 +40,13 @@ export async function consentDomain(registry: Pick<ConsentRegistry, "eip712Domai
 
 /** The `types` argument for one message type (ethers wants exactly the primary type and its dependencies). */
 export function typesOf(primaryType: ConsentMessageType): Record<string, TypedDataField[]> {
-  return { [primaryType]: ConsentTypes[primaryType] };
+  return { [primaryType]: consentTypes[primaryType].map((field) => ({ ...field })) };
 }
+
+/** The sdk's field lists as ethers takes them (mutable copies), for scripts that sign with ethers signers. */
+export const ConsentTypes = Object.fromEntries(
+  CONSENT_PRIMARY_TYPES.map((type) => [type, typesOf(type)[type]!]),
+) as Record<ConsentMessageType, TypedDataField[]>;
 
 /** The EIP-712 type string, e.g. "ConsentRevocation(bytes32 grantId,uint256 nonce,uint64 deadline)". */
 export function typeString(primaryType: ConsentMessageType): string {
