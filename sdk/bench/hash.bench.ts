@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { canonicalize, fingerprint } from "../src/fingerprint.ts";
 import { sm3, sm3Implementations, SM3_IMPLEMENTATION } from "../src/sm3.ts";
 import { createKeyRing, openEnvelope, sealEnvelope, SM4_IMPLEMENTATION } from "../src/sm4.ts";
+import { LAB_REPORT } from "../test/fixtures/lab-report.ts";
 
 /** What the benchmark measured, and where. */
 export interface HashBenchFigures {
@@ -24,29 +25,6 @@ export interface HashBenchFigures {
     readonly open64KiB: number;
   };
 }
-
-// The lab report of docs/FINGERPRINT.md example 5: 1,117 canonical bytes, Chinese text, a Date.
-const LAB_REPORT = {
-  recordId: "rec-310101-2025-000123",
-  schemaVersion: "1.2",
-  category: "lab-report",
-  institutionId: "310101-H-0007",
-  residentRef: "0x7a3f5c2e9b1d4a8f6e0c3b2a1d9f8e7c6b5a4d3e2f1a0b9c8d7e6f5a4b3c2d1e",
-  patient: { name: "张三", gender: "male", birthDate: "1980-05-01" },
-  orderedBy: { doctorId: "D-0042", department: "内分泌科" },
-  specimen: { type: "venous blood", collectedAt: "2025-03-14T00:30:00.000Z" },
-  reportedAt: new Date(Date.UTC(2025, 2, 14, 2, 15, 0)),
-  results: [
-    { code: "GLU", name: "葡萄糖", value: "5.60", unit: "mmol/L", referenceRange: "3.9-6.1", flag: null },
-    { code: "HBA1C", name: "糖化血红蛋白", value: "6.8", unit: "%", referenceRange: "4.0-6.0", flag: "H" },
-    { code: "TC", name: "总胆固醇", value: "5.12", unit: "mmol/L", referenceRange: "<5.2", flag: null },
-    { code: "HDL-C", name: "高密度脂蛋白胆固醇", value: "1.08", unit: "mmol/L", referenceRange: ">1.0", flag: null },
-    { code: "CREA", name: "肌酐", value: "78", unit: "\u03bcmol/L", referenceRange: "57-111", flag: null },
-  ],
-  conclusion: "空腹血糖正常，糖化血红蛋白升高，建议内分泌科随访。",
-  verified: true,
-  attachments: [],
-};
 
 /** Operations per second of `op`, timed in batches for about `ms` milliseconds after a warm-up. */
 function perSecond(op: () => unknown, ms = 700): number {

@@ -8,6 +8,7 @@ import { utf8 } from "../src/bytes.ts";
 import { isPlatformError } from "../src/errors.ts";
 import { FINGERPRINT_DOMAIN, MAX_RECORD_DEPTH, canonicalBytes, canonicalize, fingerprint, type RecordProblemReason } from "../src/fingerprint.ts";
 import { sm3Implementations } from "../src/sm3.ts";
+import { LAB_REPORT } from "./fixtures/lab-report.ts";
 
 // The document wraps long canonical lines with "⏎" at the end of each piece.
 const doc = readFileSync(fileURLToPath(new URL("../../docs/FINGERPRINT.md", import.meta.url)), "utf8").replaceAll("⏎\n", "");
@@ -27,29 +28,6 @@ function refuses(value: unknown, reason: RecordProblemReason, path: string): voi
   );
   assert.throws(() => fingerprint(value), (error: unknown) => isPlatformError(error, "INVALID_RECORD"));
 }
-
-// The lab report of the bench and of docs/FINGERPRINT.md example 5 (~1 KB canonical).
-const LAB_REPORT = {
-  recordId: "rec-310101-2025-000123",
-  schemaVersion: "1.2",
-  category: "lab-report",
-  institutionId: "310101-H-0007",
-  residentRef: "0x7a3f5c2e9b1d4a8f6e0c3b2a1d9f8e7c6b5a4d3e2f1a0b9c8d7e6f5a4b3c2d1e",
-  patient: { name: "张三", gender: "male", birthDate: "1980-05-01" },
-  orderedBy: { doctorId: "D-0042", department: "内分泌科" },
-  specimen: { type: "venous blood", collectedAt: "2025-03-14T00:30:00.000Z" },
-  reportedAt: new Date(Date.UTC(2025, 2, 14, 2, 15, 0)),
-  results: [
-    { code: "GLU", name: "葡萄糖", value: "5.60", unit: "mmol/L", referenceRange: "3.9-6.1", flag: null },
-    { code: "HBA1C", name: "糖化血红蛋白", value: "6.8", unit: "%", referenceRange: "4.0-6.0", flag: "H" },
-    { code: "TC", name: "总胆固醇", value: "5.12", unit: "mmol/L", referenceRange: "<5.2", flag: null },
-    { code: "HDL-C", name: "高密度脂蛋白胆固醇", value: "1.08", unit: "mmol/L", referenceRange: ">1.0", flag: null },
-    { code: "CREA", name: "肌酐", value: "78", unit: "\u03bcmol/L", referenceRange: "57-111", flag: null },
-  ],
-  conclusion: "空腹血糖正常，糖化血红蛋白升高，建议内分泌科随访。",
-  verified: true,
-  attachments: [],
-};
 
 const WORKED_EXAMPLES: readonly { name: string; input: unknown; canonical: string; fingerprint: string }[] = [
   {
