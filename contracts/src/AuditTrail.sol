@@ -15,7 +15,12 @@ import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
 ///           proves each line (`verifyAccessLine`);
 ///         - the administrative data-sharing workflow (application → multi-level approval →
 ///           compliance check → download), each step with its actor, decision and document hash.
-///         Only references and hashes come on chain, never personal data.
+///           Duties are separated: an `AUDIT_RECORDER` institution applies and records its own
+///           downloads; approvals and compliance checks are recorded by a `SHARING_APPROVER`
+///           institution (the approval office of the health authority or the platform) other than
+///           the applicant.
+///         Only references and hashes come on chain, never personal data. Access-log batch roots
+///         are scoped by recorder: one recorder's batch never blocks or vouches for another's.
 /// @dev External functions take `uint8` codes rather than enum parameters: the ABI decoder rejects an
 ///      out-of-range enum with an empty revert, and callers deserve a typed error with the bad code.
 contract AuditTrail is ConsortiumGuarded {
@@ -83,7 +88,7 @@ contract AuditTrail is ConsortiumGuarded {
     struct Workflow {
         bytes32 applicant; // the applicant's account as bytes32, or a project id
         bytes32 applicationHash; // SM3 of the application document
-        address institution; // the institution that recorded the application
+        address institution; // the applicant institution: recorded the application, records downloads
         uint64 appliedAt; // block time of the application
         uint8 requiredApprovals; // number of approval levels, 1..MAX_APPROVAL_LEVELS
         uint8 approvals; // levels approved so far
@@ -103,7 +108,7 @@ contract AuditTrail is ConsortiumGuarded {
     mapping(uint256 evidenceId => EvidenceRecord) private _evidence;
     uint256 private _evidenceCount;
     mapping(uint256 batchId => AccessBatch) private _accessBatches;
-    mapping(bytes32 root => uint256 batchId) private _accessBatchIdByRoot;
+    mapping(address recorder => mapping(bytes32 root => uint256 batchId)) private _accessBatchIdByRoot;
     uint256 private _accessBatchCount;
     mapping(bytes32 workflowId => Workflow) private _workflows;
 
@@ -192,7 +197,7 @@ contract AuditTrail is ConsortiumGuarded {
     error InvalidTimeRange(uint64 fromTime, uint64 toTime);
     /// @notice The period ends later than `latestAllowed` (block time plus `MAX_CLOCK_SKEW`).
     error TimeRangeInFuture(uint64 toTime, uint64 latestAllowed);
-    /// @notice This root is already recorded, as access batch `existingBatchId`.
+    /// @notice The caller's institution already recorded this root, as access batch `existingBatchId`.
     error AccessBatchAlreadyRecorded(bytes32 root, uint256 existingBatchId);
     /// @notice The workflow id is zero.
     error ZeroWorkflowId();
@@ -218,9 +223,15 @@ contract AuditTrail is ConsortiumGuarded {
     error ComplianceAlreadyChecked(bytes32 workflowId);
     /// @notice A download needs a passed compliance check; the workflow is at `status`.
     error ComplianceNotPassed(bytes32 workflowId, uint8 status);
+    /// @notice `institution` applied for `workflowId` itself: it may not approve or check it.
+    error SelfApproval(bytes32 workflowId, address institution);
+    /// @notice Only the applicant institution `applicant` records downloads of `workflowId`;
+    ///         `caller` is the institution the caller acts for.
+    error NotApplicant(bytes32 workflowId, address applicant, address caller);
 
     /// @notice Binds the contract to the consortium registry for its whole life.
-    /// @param registry_ The consortium registry that decides who may act as `AUDIT_RECORDER`.
+    /// @param registry_ The consortium registry that decides who may act as `AUDIT_RECORDER` or
+    ///        `SHARING_APPROVER`.
     constructor(IConsortiumRegistry registry_) ConsortiumGuarded(registry_) {}
 
     // ---------------------------------------------------------------- access evidence
@@ -257,8 +268,10 @@ contract AuditTrail is ConsortiumGuarded {
 
     /// @notice Anchors a period of the detailed off-chain access log as one Merkle root.
     /// @dev Needs `Roles.AUDIT_RECORDER`. Items are the SM3 hashes of the log lines, in log order.
-    ///      A root is recorded once: a second recording would make "which batch proves this line"
-    ///      ambiguous.
+    ///      A recorder records a root once (a second recording would make "which of its batches
+    ///      proves this line" ambiguous); roots are keyed by (recorder, root), so another
+    ///      institution recording the same root first blocks nothing, and its batch never proves
+    ///      this recorder's lines (`verifyAccessLine`).
     /// @param root The Merkle root over the lines' hashes, per `MerkleBatch`.
     /// @param lineCount Number of lines.
     /// @param fromTime First access time covered (unix seconds).
@@ -276,11 +289,11 @@ contract AuditTrail is ConsortiumGuarded {
         if (fromTime == 0 || fromTime > toTime) revert InvalidTimeRange(fromTime, toTime);
         uint64 latest = _latestAllowedTime();
         if (toTime > latest) revert TimeRangeInFuture(toTime, latest);
-        uint256 existing = _accessBatchIdByRoot[root];
+        uint256 existing = _accessBatchIdByRoot[recorder][root];
         if (existing != 0) revert AccessBatchAlreadyRecorded(root, existing);
 
         batchId = ++_accessBatchCount;
-        _accessBatchIdByRoot[root] = batchId;
+        _accessBatchIdByRoot[recorder][root] = batchId;
         _accessBatches[batchId] = AccessBatch({
             root: root,
             recorder: recorder,
@@ -309,19 +322,24 @@ contract AuditTrail is ConsortiumGuarded {
         return stored != bytes32(0) && stored == evidenceHash(e);
     }
 
-    /// @notice Whether `lineHash` is line `index` of access-log batch `batchId`.
+    /// @notice Whether `lineHash` is line `index` of access-log batch `batchId`, recorded by
+    ///         `recorder`.
     /// @param batchId The access-log batch id.
+    /// @param recorder The institution whose log line it is claimed to be.
     /// @param lineHash SM3 hash of the log line.
     /// @param index The line's position in the batch.
     /// @param proof The inclusion proof (sibling nodes from the leaf up).
-    /// @return False when the batch is unknown or the proof fails.
+    /// @return False when the batch is unknown, was recorded by another institution, or the proof
+    ///         fails.
     function verifyAccessLine(
         uint256 batchId,
+        address recorder,
         bytes32 lineHash,
         uint256 index,
         bytes32[] calldata proof
     ) external view returns (bool) {
         AccessBatch storage batch = _accessBatches[batchId];
+        if (batch.recorder != recorder) return false;
         // An unknown batch has lineCount zero, for which MerkleBatch.verify returns false.
         return MerkleBatch.verify(batch.root, batch.lineCount, lineHash, index, proof);
     }
@@ -346,11 +364,12 @@ contract AuditTrail is ConsortiumGuarded {
         return _accessBatches[batchId];
     }
 
-    /// @notice The id of the access-log batch recorded with `root`.
+    /// @notice The id of the access-log batch `recorder` recorded with `root`.
+    /// @param recorder The recording institution.
     /// @param root A Merkle root.
-    /// @return The batch id, or 0 when the root was never recorded.
-    function accessBatchIdOf(bytes32 root) external view returns (uint256) {
-        return _accessBatchIdByRoot[root];
+    /// @return The batch id, or 0 when `recorder` never recorded the root.
+    function accessBatchIdOf(address recorder, bytes32 root) external view returns (uint256) {
+        return _accessBatchIdByRoot[recorder][root];
     }
 
     /// @notice Number of access-log batches recorded (also the latest id).
@@ -362,7 +381,9 @@ contract AuditTrail is ConsortiumGuarded {
     // ---------------------------------------------------------------- data-sharing workflow
 
     /// @notice Records a data-sharing application, opening its workflow.
-    /// @dev Needs `Roles.AUDIT_RECORDER`.
+    /// @dev Needs `Roles.AUDIT_RECORDER`. The caller's institution becomes the workflow's applicant
+    ///      institution (`Workflow.institution`): it alone records the downloads, and it never
+    ///      approves or checks the workflow itself.
     /// @param workflowId A fresh, non-zero workflow id.
     /// @param applicant The applicant's account as bytes32, or a project id.
     /// @param applicationHash SM3 of the application document.
@@ -393,7 +414,8 @@ contract AuditTrail is ConsortiumGuarded {
     }
 
     /// @notice Records one approval level's decision; a rejection closes the workflow.
-    /// @dev Needs `Roles.AUDIT_RECORDER`. Levels are recorded strictly in order 1, 2, ...
+    /// @dev Needs `Roles.SHARING_APPROVER`, held by an institution other than the applicant
+    ///      institution (`SelfApproval`). Levels are recorded strictly in order 1, 2, ...
     /// @param workflowId The workflow id.
     /// @param level The approval level, the next one due.
     /// @param approver The approver's account as bytes32.
@@ -406,9 +428,10 @@ contract AuditTrail is ConsortiumGuarded {
         bool approved,
         bytes32 opinionHash
     ) external {
-        address institution = _requireRole(Roles.AUDIT_RECORDER);
+        address institution = _requireRole(Roles.SHARING_APPROVER);
         _checkStep(workflowId, approver, opinionHash);
         Workflow storage workflow = _openWorkflow(workflowId);
+        if (workflow.institution == institution) revert SelfApproval(workflowId, institution);
         if (workflow.status != WorkflowStatus.Approving) {
             revert ApprovalsAlreadyComplete(workflowId, workflow.requiredApprovals);
         }
@@ -426,15 +449,17 @@ contract AuditTrail is ConsortiumGuarded {
     }
 
     /// @notice Records the compliance check of a fully approved workflow; a failure closes it.
-    /// @dev Needs `Roles.AUDIT_RECORDER`.
+    /// @dev Needs `Roles.SHARING_APPROVER`, held by an institution other than the applicant
+    ///      institution (`SelfApproval`).
     /// @param workflowId The workflow id.
     /// @param checker The checker's account as bytes32.
     /// @param passed Whether the check passed.
     /// @param reportHash SM3 of the compliance report.
     function recordComplianceCheck(bytes32 workflowId, bytes32 checker, bool passed, bytes32 reportHash) external {
-        address institution = _requireRole(Roles.AUDIT_RECORDER);
+        address institution = _requireRole(Roles.SHARING_APPROVER);
         _checkStep(workflowId, checker, reportHash);
         Workflow storage workflow = _openWorkflow(workflowId);
+        if (workflow.institution == institution) revert SelfApproval(workflowId, institution);
         WorkflowStatus status = workflow.status;
         if (status == WorkflowStatus.Approving) {
             revert ApprovalsIncomplete(workflowId, workflow.approvals, workflow.requiredApprovals);
@@ -447,7 +472,8 @@ contract AuditTrail is ConsortiumGuarded {
     }
 
     /// @notice Records a download of the shared package. Repeatable: every download is evidence.
-    /// @dev Needs `Roles.AUDIT_RECORDER` and a passed compliance check.
+    /// @dev Needs `Roles.AUDIT_RECORDER`, an account of the applicant institution (`NotApplicant`)
+    ///      and a passed compliance check.
     /// @param workflowId The workflow id.
     /// @param downloader The downloader's account as bytes32.
     /// @param packageHash SM3 of the package downloaded.
@@ -455,6 +481,8 @@ contract AuditTrail is ConsortiumGuarded {
         address institution = _requireRole(Roles.AUDIT_RECORDER);
         _checkStep(workflowId, downloader, packageHash);
         Workflow storage workflow = _openWorkflow(workflowId);
+        address applicant = workflow.institution;
+        if (applicant != institution) revert NotApplicant(workflowId, applicant, institution);
         if (workflow.status != WorkflowStatus.Cleared) {
             revert ComplianceNotPassed(workflowId, uint8(workflow.status));
         }

@@ -13,6 +13,9 @@ import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
 ///         `subject` reference (an institution's address or a salted reference, never personal data).
 /// @dev External functions take `uint8` codes rather than enum parameters: the ABI decoder rejects an
 ///      out-of-range enum with an empty revert, and callers deserve a typed error with the bad code.
+///      Certificate ids are global and first-come: an issuer must derive its ids within its own
+///      namespace (e.g. SM3 of its issuer code and its local certificate number), so that no other
+///      issuer can take, or guess in advance, an id it will need.
 contract CertificateRegistry is ConsortiumGuarded {
     /// @notice What an anchored document is. Codes as passed to `issue`.
     enum DocumentType {
@@ -32,7 +35,9 @@ contract CertificateRegistry is ConsortiumGuarded {
         Withdrawn // 4 撤回
     }
 
-    /// @notice Result of `verify`, checked in this order: the first that applies wins.
+    /// @notice Result of `verify`. The codes follow the declaration order below; `verify` checks
+    ///         Unknown, HashMismatch, Revoked, NotYetValid, Expired, in that order (the first that
+    ///         applies wins), and answers Valid when none does.
     enum Status {
         Unknown, // 0 no certificate with this id
         Valid, // 1 hash matches, not revoked, validFrom <= now < validUntil
@@ -61,6 +66,7 @@ contract CertificateRegistry is ConsortiumGuarded {
     uint256 private constant _RAW_SIGNATURE_LENGTH = 64;
     /// @notice Shortest and longest DER-encoded SM2 signature accepted: SEQUENCE { INTEGER r,
     ///         INTEGER s } with r and s of 1..33 bytes (shorter than 32 when they have leading zeros).
+    ///         Only the SEQUENCE header (tag and length) is checked, not the INTEGERs inside.
     uint256 private constant _DER_SIGNATURE_MIN_LENGTH = 8;
     uint256 private constant _DER_SIGNATURE_MAX_LENGTH = 72;
 
@@ -89,7 +95,7 @@ contract CertificateRegistry is ConsortiumGuarded {
         bytes issuerSignature
     );
 
-    /// @notice A certificate was revoked by its issuer.
+    /// @notice A certificate was revoked by its issuing institution.
     /// @param certId The certificate id.
     /// @param issuer The issuing institution.
     /// @param reason A `RevocationReason` code; indexed so auditors can pull every `KeyCompromise`.
@@ -119,7 +125,8 @@ contract CertificateRegistry is ConsortiumGuarded {
     error InvalidSignatureEncoding(uint256 length);
     /// @notice No certificate with this id.
     error CertificateNotFound(bytes32 certId);
-    /// @notice Only the issuing institution may revoke; the caller acts for `callerInstitution`.
+    /// @notice Only an account of the issuing institution may revoke; the caller acts for
+    ///         `callerInstitution` (zero when it is not on the account allowlist).
     error NotIssuer(bytes32 certId, address issuer, address callerInstitution);
     /// @notice The certificate was already revoked at `revokedAt`.
     error AlreadyRevoked(bytes32 certId, uint64 revokedAt);
@@ -127,12 +134,15 @@ contract CertificateRegistry is ConsortiumGuarded {
     error InvalidRevocationReason(uint8 code);
 
     /// @notice Deploys the certificate registry, taking roles from `registry_`.
-    /// @param registry_ The consortium registry that decides who holds `Roles.CERT_ISSUER`.
+    /// @param registry_ The consortium registry that decides who holds `Roles.CERT_ISSUER` and which
+    ///        accounts act for which institution.
     constructor(IConsortiumRegistry registry_) ConsortiumGuarded(registry_) {}
 
     /// @notice Anchors a document with the block time as its trusted timestamp, on behalf of the
     ///         caller's institution, which must hold `Roles.CERT_ISSUER` and be active.
-    /// @param certId Unique id of the certificate (non-zero, never used before).
+    /// @param certId Unique id of the certificate (non-zero, never used before, by any issuer). Ids
+    ///        are global and taken first-come: derive them within the issuer's own namespace, e.g.
+    ///        SM3 of the issuer code and the local certificate number.
     /// @param documentType A `DocumentType` code (0..4).
     /// @param subject Whom or what the document is about: e.g. the lab institution's address as
     ///        bytes32, or a salted reference; non-zero.
@@ -142,7 +152,9 @@ contract CertificateRegistry is ConsortiumGuarded {
     ///        `validFrom` and now.
     /// @param issuerSignature The issuing institution's SM2 signature over `documentHash`, kept as
     ///        evidence for off-chain verification (a standard EVM cannot verify SM2): 64 bytes raw
-    ///        r||s or 70..72 bytes DER.
+    ///        r||s, or DER: a SEQUENCE (tag 0x30, then the length of the rest in one byte) of 8..72
+    ///        bytes in all (70..72 for full-size r and s, shorter when they have leading zeros).
+    ///        Only this shape is checked on chain.
     function issue(
         bytes32 certId,
         uint8 documentType,
@@ -189,16 +201,20 @@ contract CertificateRegistry is ConsortiumGuarded {
         );
     }
 
-    /// @notice Revokes a certificate for good. Only an account acting for the issuing institution may
-    ///         revoke, while that institution is active and still holds `Roles.CERT_ISSUER`.
+    /// @notice Revokes a certificate for good. Any account on the allowlist acting for the issuing
+    ///         institution may revoke its certificates, whatever the institution's status (active,
+    ///         suspended or exited) and roles: an issuer that lost `Roles.CERT_ISSUER` or was
+    ///         suspended, e.g. after its signing key was compromised, can still withdraw what it
+    ///         signed, so that `verify` stops answering Valid.
     /// @param certId The certificate to revoke.
     /// @param reason A `RevocationReason` code (0..4).
     function revoke(bytes32 certId, uint8 reason) external {
-        address callerInstitution = _requireRole(Roles.CERT_ISSUER);
         if (reason > uint8(type(RevocationReason).max)) revert InvalidRevocationReason(reason);
         Certificate storage cert = _certificates[certId];
         address issuer = cert.issuer;
         if (issuer == address(0)) revert CertificateNotFound(certId);
+        // The allowlist, not the role: revoking only ever takes trust away.
+        address callerInstitution = registry.institutionOf(msg.sender);
         if (issuer != callerInstitution) revert NotIssuer(certId, issuer, callerInstitution);
         if (cert.revokedAt != 0) revert AlreadyRevoked(certId, cert.revokedAt);
 

@@ -44,6 +44,9 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
     uint256 public constant MAX_SCOPE_ITEMS = 32;
     /// @notice Most live grants between one resident and one grantee (bounds `checkAccess`).
     uint256 public constant MAX_GRANTS_PER_GRANTEE = 16;
+    /// @notice Most of those that may be re-shared grants, so that a re-sharing grantee can never
+    ///         fill a resident's list for another grantee and crowd out the resident's own grants.
+    uint256 public constant MAX_RESHARES_PER_GRANTEE = 8;
     /// @notice Longest time a doctor's access request stays answerable.
     uint64 public constant MAX_REQUEST_TTL = 30 days;
 
@@ -84,9 +87,11 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
         uint64 deadline;
     }
 
-    /// @notice A resident's answer to a doctor's access request.
+    /// @notice A resident's answer to a doctor's access request; `requestHash` is the request's
+    ///         `requestContentHash`, so the resident signs what was asked, not just a request number.
     struct RequestAnswer {
         bytes32 requestId;
+        bytes32 requestHash;
         bool approve;
         uint8 mode;
         uint64 notBefore;
@@ -161,7 +166,7 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
     ///         access request.
     bytes32 public constant REQUEST_ANSWER_TYPEHASH =
         keccak256(
-            "RequestAnswer(bytes32 requestId,bool approve,uint8 mode,uint64 notBefore,uint64 notAfter,uint256 nonce,uint64 deadline)"
+            "RequestAnswer(bytes32 requestId,bytes32 requestHash,bool approve,uint8 mode,uint64 notBefore,uint64 notAfter,uint256 nonce,uint64 deadline)"
         );
     /// @notice EIP-712 type hash of `Delegation`, the message a resident signs to appoint a delegate.
     bytes32 public constant DELEGATION_TYPEHASH =
@@ -355,6 +360,8 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
 
     error InvalidResident(address resident);
     error InvalidGrantee(bytes32 grantee, uint8 granteeKind);
+    error NotOwnGrantee(bytes32 grantee, uint8 granteeKind, address institution);
+    error TooManyReshares(address resident, bytes32 grantee, uint256 max);
     error EmptyScope();
     error EmptyFieldScope();
     error ScopeTooLarge(uint256 length, uint256 max);
@@ -511,6 +518,7 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
         address institution = _requireRole(Roles.DATA_CONSUMER);
         if (r.resident == address(0)) revert InvalidResident(r.resident);
         _checkGrantee(r.grantee, r.granteeKind);
+        _checkRequestedGrantee(r.grantee, r.granteeKind, institution);
         _checkScope(Scope(r.categories, r.recordIds, r.fields));
         Purposes.checkMask(r.purposes);
         uint64 now_ = uint64(block.timestamp);
@@ -557,7 +565,9 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
         if (stored.status == REQUEST_NONE) revert RequestNotFound(a.requestId);
         if (stored.status != REQUEST_PENDING) revert RequestNotPending(a.requestId, stored.status);
         if (block.timestamp > stored.answerBy) revert RequestExpired(a.requestId, stored.answerBy);
-        if (requestContentHash(r) != stored.contentHash) revert RequestMismatch(a.requestId);
+        if (requestContentHash(r) != stored.contentHash || a.requestHash != stored.contentHash) {
+            revert RequestMismatch(a.requestId);
+        }
         if (a.mode > MODE_ON_SITE) revert InvalidMode(a.mode);
         bytes32 digest = answerDigest(a);
         _checkResidentSignature(stored.resident, signer, a.nonce, a.deadline, digest, signature);
@@ -667,7 +677,8 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
         );
     }
 
-    /// @notice The live (not revoked) grants from a resident to a grantee.
+    /// @notice The grants listed from a resident to a grantee: not revoked; a re-shared grant whose
+    ///         parent was revoked or ended allows nothing and is dropped when room is needed.
     /// @param resident The resident.
     /// @param grantee The grantee.
     /// @return The grant ids.
@@ -748,6 +759,7 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
                     abi.encode(
                         REQUEST_ANSWER_TYPEHASH,
                         a.requestId,
+                        a.requestHash,
                         a.approve,
                         a.mode,
                         a.notBefore,
@@ -802,6 +814,17 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
 
     // ---------------------------------------------------------------- internals
 
+    /// @dev An institution files requests for itself or for its own doctors: an institution grantee
+    ///      must be the filing institution, a doctor's account must not be another institution's.
+    function _checkRequestedGrantee(bytes32 grantee, uint8 granteeKind, address institution) private view {
+        if (granteeKind == GRANTEE_PROJECT) return;
+        address account = address(uint160(uint256(grantee)));
+        address owner = granteeKind == GRANTEE_INSTITUTION ? account : registry.institutionOf(account);
+        if (owner != institution && !(granteeKind == GRANTEE_DOCTOR && owner == address(0))) {
+            revert NotOwnGrantee(grantee, granteeKind, institution);
+        }
+    }
+
     /// @dev `t.resident` is never zero: `grant` checks it, the other paths take a stored resident.
     function _createGrant(bytes32 grantId, GrantTerms memory t, Scope memory scope, address signer) private {
         _checkGrantee(t.grantee, t.granteeKind);
@@ -825,7 +848,7 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
         uint256 targets = _addItems(_categories[grantId], scope.categories) + _addItems(_records[grantId], scope.recordIds);
         gr.targetCount = uint16(targets);
         gr.fieldCount = uint16(_addItems(_fields[grantId], scope.fields));
-        _list(t.resident, t.grantee, grantId);
+        _list(t.resident, t.grantee, grantId, t.parentId != 0);
         emit GrantCreated(grantId, t.resident, t.grantee, t, scope, signer);
     }
 
@@ -844,10 +867,9 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
         bool recordMatch = recordId != bytes32(0) && _records[id][recordId];
         bool categoryMatch = category != bytes32(0) && (_categories[id][category] || _categories[id][ALL]);
         if (!recordMatch && !categoryMatch) return false;
-        // A suspended or exited institution reads nothing, whatever its residents granted it.
-        if (gr.granteeKind == GRANTEE_INSTITUTION && !registry.isActiveMember(address(uint160(uint256(gr.grantee))))) {
-            return false;
-        }
+        // A suspended or exited institution reads nothing, whatever its residents granted it, and
+        // neither do its accounts when they are the grantee (as a doctor's account may be).
+        if (gr.granteeKind != GRANTEE_PROJECT && !_granteeInGoodStanding(gr.granteeKind, gr.grantee)) return false;
         // A re-shared grant never reaches beyond what its parent allows at the same moment.
         return gr.parentId == bytes32(0) || _allows(gr.parentId, recordId, category, field, purpose, at);
     }
@@ -881,13 +903,15 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
         _usedNonces[signer][nonce] = true;
     }
 
+    /// @dev Institution and doctor grantees are accounts (an address in the low 20 bytes); a
+    ///      project id is never address-shaped, so an account cannot be granted under the project
+    ///      kind and escape the checks that accounts get.
     function _checkGrantee(bytes32 grantee, uint8 granteeKind) private pure {
         bool isAccount = granteeKind == GRANTEE_INSTITUTION || granteeKind == GRANTEE_DOCTOR;
-        if (
-            grantee == bytes32(0) ||
-            granteeKind > GRANTEE_PROJECT ||
-            (isAccount && uint256(grantee) >> 160 != 0)
-        ) revert InvalidGrantee(grantee, granteeKind);
+        bool addressShaped = uint256(grantee) >> 160 == 0;
+        if (grantee == bytes32(0) || granteeKind > GRANTEE_PROJECT || isAccount != addressShaped) {
+            revert InvalidGrantee(grantee, granteeKind);
+        }
     }
 
     function _checkScope(Scope memory scope) private pure {
@@ -943,6 +967,16 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
         if (gr.revoked) revert GrantRevokedAlready(grantId, gr.revokedAt);
     }
 
+    /// @dev An institution grantee must be an active member; a doctor's account that is allowlisted
+    ///      for an institution reads only while that institution is active (a doctor's account that is
+    ///      not on the allowlist is vouched for by the institution that filed its request).
+    function _granteeInGoodStanding(uint8 granteeKind, bytes32 grantee) private view returns (bool) {
+        address account = address(uint160(uint256(grantee)));
+        if (granteeKind == GRANTEE_INSTITUTION) return registry.isActiveMember(account);
+        address institution = registry.institutionOf(account);
+        return institution == address(0) || registry.isActiveMember(institution);
+    }
+
     function _actsForGrantee(Grant storage parent, address signer) private view returns (bool) {
         address granteeAccount = address(uint160(uint256(parent.grantee)));
         if (parent.granteeKind == GRANTEE_DOCTOR) return signer == granteeAccount;
@@ -952,21 +986,34 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
         return false;
     }
 
-    function _list(address resident, bytes32 grantee, bytes32 grantId) private {
+    function _list(address resident, bytes32 grantee, bytes32 grantId, bool reshared) private {
         bytes32[] storage ids = _liveGrants[_pair(resident, grantee)];
-        if (ids.length >= MAX_GRANTS_PER_GRANTEE) {
+        if (ids.length >= MAX_GRANTS_PER_GRANTEE || reshared) {
             // Make room by dropping grants that can never allow anything again: their window has
-            // ended, or they were re-shared from a grant since revoked.
+            // ended, or they were re-shared from a grant since revoked or ended.
+            uint256 reshares = 0;
             for (uint256 i = ids.length; i > 0; --i) {
-                Grant storage listed = _grants[ids[i - 1]];
-                if (listed.notAfter < block.timestamp || (listed.parentId != 0 && _grants[listed.parentId].revoked)) {
+                if (_isSpent(_grants[ids[i - 1]])) {
                     ids[i - 1] = ids[ids.length - 1];
                     ids.pop();
+                } else if (_grants[ids[i - 1]].parentId != 0) {
+                    ++reshares;
                 }
+            }
+            if (reshared && reshares >= MAX_RESHARES_PER_GRANTEE) {
+                revert TooManyReshares(resident, grantee, MAX_RESHARES_PER_GRANTEE);
             }
             if (ids.length >= MAX_GRANTS_PER_GRANTEE) revert TooManyGrants(resident, grantee, MAX_GRANTS_PER_GRANTEE);
         }
         ids.push(grantId);
+    }
+
+    /// @dev Whether a listed grant can never allow anything again.
+    function _isSpent(Grant storage g) private view returns (bool) {
+        if (g.notAfter < block.timestamp) return true;
+        if (g.parentId == 0) return false;
+        Grant storage parent = _grants[g.parentId];
+        return parent.revoked || parent.notAfter < block.timestamp;
     }
 
     function _unlist(address resident, bytes32 grantee, bytes32 grantId) private {

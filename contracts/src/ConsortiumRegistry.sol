@@ -10,6 +10,10 @@ import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
 ///         Every change is made by a member vote: a proposal passes when the yes votes of active
 ///         members reach `thresholdBps` of the active members counted when it was made, before its
 ///         deadline. The proposer's own yes vote counts; the passing vote executes the change.
+///         A member never votes on its own status: a proposal to change an active member's status
+///         counts its voters, and the votes it needs, over the other active members, so that no
+///         member can block its own suspension (see `requiredStatusVotes`).
+///         No change may leave the chain without a validator once it has one (see `validatorCount`).
 /// @dev Governance is done by an institution's primary account (its own address); the extra
 ///      accounts on the allowlist act for the institution in business roles only.
 contract ConsortiumRegistry is IConsortiumRegistry {
@@ -79,6 +83,8 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         uint8 kind;
         uint8 status;
         uint64 joinedAt;
+        // Allowlisted validator nodes it operates; they count in `validatorCount` while it is active.
+        uint32 validatorNodes;
         // Proposals numbered up to this one were made before the member joined or was last
         // reactivated: it was not counted among their voters, so it may not vote on them.
         uint256 votesFromProposal;
@@ -132,6 +138,10 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     uint256 public proposalCount;
     /// @notice Number of members whose status is active.
     uint256 public activeMemberCount;
+    /// @notice Number of validators: allowlisted validator nodes whose operators are active, the
+    ///         length of `validators()`. Once it is at least one, no change may bring it to zero:
+    ///         a BFT chain without validators could never produce the block that undoes the change.
+    uint256 public validatorCount;
 
     mapping(address institution => Member) private _members;
     EnumerableSet.AddressSet private _memberSet;
@@ -213,11 +223,12 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     event ContractRegistered(bytes32 indexed name, address indexed deployment, uint32 version);
     /// @notice A proposal was made.
     /// @param proposalId The new proposal's id.
-    /// @param proposer The member that made it (its yes vote follows).
+    /// @param proposer The member that made it (its yes vote follows, unless it proposes its own exit:
+    ///        a member never votes on its own status).
     /// @param action What it changes.
     /// @param params The ABI encoding of the action's arguments.
     /// @param deadline The last moment it can pass.
-    /// @param required Yes votes it needs to pass.
+    /// @param required Yes votes it needs to pass, of the members counted as its voters.
     event ProposalCreated(
         uint256 indexed proposalId,
         address indexed proposer,
@@ -243,39 +254,81 @@ contract ConsortiumRegistry is IConsortiumRegistry {
 
     // ---------------------------------------------------------------- errors
 
+    /// @notice The consortium was deployed without founding members.
     error NoFoundingMembers();
+    /// @notice `thresholdBps` is outside 1..10000.
     error InvalidThreshold(uint16 thresholdBps);
+    /// @notice `votingPeriod` is outside `MIN_VOTING_PERIOD`..`MAX_VOTING_PERIOD`.
     error InvalidVotingPeriod(uint64 votingPeriod);
+    /// @notice The institution's address is zero.
     error InvalidInstitution(address institution);
+    /// @notice `kind` is not an institution kind code (see `INSTITUTION_KIND_COUNT`).
     error InvalidInstitutionKind(uint8 kind);
+    /// @notice A member or alliance name is empty.
     error EmptyName();
+    /// @notice A role id is zero.
     error InvalidRole(bytes32 role);
+    /// @notice `count` roles were given, more than `max`.
     error TooManyRoles(uint256 count, uint256 max);
+    /// @notice `role` appears twice in one list.
     error DuplicateRole(bytes32 role);
+    /// @notice `institution` is or was a member (an exited member is never re-admitted).
     error MemberAlreadyExists(address institution);
+    /// @notice `institution` is not a current member (never admitted, or exited).
     error MemberNotFound(address institution);
+    /// @notice A member's status may not go from `from` to `to`.
     error InvalidStatusTransition(address institution, uint8 from, uint8 to);
+    /// @notice `institution` is the last active member: suspending it or its exit would leave
+    ///         nobody to vote.
     error LastActiveMember(address institution);
+    /// @notice The change would take `validatorCount` from at least one to zero: `target` is the
+    ///         institution operating every remaining validator, or the last validator node.
+    error LastValidator(address target);
+    /// @notice A member may not propose a change of its own status other than its exit, from
+    ///         `institution`'s status to `status`.
+    error OwnStatusChange(address institution, uint8 status);
+    /// @notice `account` is not the primary account of an active member.
     error NotActiveMember(address account);
+    /// @notice The account's address is zero.
     error InvalidAccount(address account);
+    /// @notice `account` is already allowlisted, acting for `institution`.
     error AccountAlreadyAllowed(address account, address institution);
+    /// @notice `account` is not on the account allowlist.
     error AccountNotAllowed(address account);
+    /// @notice `account` is an institution's primary account, which stays on the allowlist.
     error CannotRemovePrimaryAccount(address account);
+    /// @notice `publicKey` is not a 64-byte point of secp256k1.
     error InvalidNodeKey(bytes publicKey);
+    /// @notice `node` is already on the node allowlist.
     error NodeAlreadyAllowed(address node);
+    /// @notice `node` is not on the node allowlist.
     error NodeNotFound(address node);
+    /// @notice The alliance id is zero.
     error InvalidAllianceId();
+    /// @notice `kind` is not an alliance kind code (see `ALLIANCE_KIND_COUNT`).
     error InvalidAllianceKind(uint8 kind);
+    /// @notice An alliance with this id exists already.
     error AllianceAlreadyExists(bytes32 allianceId);
+    /// @notice No alliance with this id.
     error AllianceNotFound(bytes32 allianceId);
+    /// @notice `institution` is already in the alliance.
     error AlreadyInAlliance(bytes32 allianceId, address institution);
+    /// @notice `institution` is not in the alliance.
     error NotInAlliance(bytes32 allianceId, address institution);
+    /// @notice The alliance's `lead` may not leave it.
     error LeadCannotLeave(bytes32 allianceId, address lead);
+    /// @notice The contract name is zero.
     error InvalidContractName();
+    /// @notice `deployment` has no code.
     error NotAContract(address deployment);
+    /// @notice No proposal with this id.
     error ProposalNotFound(uint256 proposalId);
+    /// @notice The proposal is no longer open: it is in `state`.
     error ProposalNotPending(uint256 proposalId, ProposalState state);
+    /// @notice `voter` is not among the proposal's voters: it was admitted or reactivated after the
+    ///         proposal was made, or the proposal changes its own status.
     error NotEligibleToVote(uint256 proposalId, address voter);
+    /// @notice `voter` has already voted on the proposal.
     error AlreadyVoted(uint256 proposalId, address voter);
 
     // ---------------------------------------------------------------- construction
@@ -310,16 +363,23 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     ) external returns (uint256 proposalId) {
         _checkNewMember(institution, kind, name);
         _checkRoles(roles);
-        return _propose(Action.AddMember, abi.encode(institution, kind, name, roles));
+        return _propose(address(0), Action.AddMember, abi.encode(institution, kind, name, roles));
     }
 
     /// @notice Proposes to change a member's status (suspend, reactivate, or exit).
+    /// @dev The member never votes on its own status: when it is active, the proposal counts its
+    ///      voters and required votes over the other active members (`requiredStatusVotes`), and
+    ///      its vote is refused. A member may propose its own exit (a voluntary exit, decided by
+    ///      the others like any status change: its proposal carries no vote), but not its own
+    ///      suspension. Refused when it would leave no active member (`LastActiveMember`) or take
+    ///      `validatorCount` to zero (`LastValidator`); both are checked again at the passing vote.
     /// @param institution The member.
     /// @param status The new status code.
     /// @return proposalId The new proposal's id.
     function proposeSetMemberStatus(address institution, uint8 status) external returns (uint256 proposalId) {
         _checkStatusChange(institution, status);
-        return _propose(Action.SetMemberStatus, abi.encode(institution, status));
+        if (institution == msg.sender && status != STATUS_EXITED) revert OwnStatusChange(institution, status);
+        return _propose(institution, Action.SetMemberStatus, abi.encode(institution, status));
     }
 
     /// @notice Proposes to replace a member's roles.
@@ -329,7 +389,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     function proposeSetMemberRoles(address institution, bytes32[] calldata roles) external returns (uint256 proposalId) {
         _checkCurrentMember(institution);
         _checkRoles(roles);
-        return _propose(Action.SetMemberRoles, abi.encode(institution, roles));
+        return _propose(address(0), Action.SetMemberRoles, abi.encode(institution, roles));
     }
 
     /// @notice Proposes to put an account on the allowlist, acting for an institution.
@@ -338,7 +398,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     /// @return proposalId The new proposal's id.
     function proposeAddAccount(address account, address institution) external returns (uint256 proposalId) {
         _checkNewAccount(account, institution);
-        return _propose(Action.AddAccount, abi.encode(account, institution));
+        return _propose(address(0), Action.AddAccount, abi.encode(account, institution));
     }
 
     /// @notice Proposes to take an account off the allowlist.
@@ -346,7 +406,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     /// @return proposalId The new proposal's id.
     function proposeRemoveAccount(address account) external returns (uint256 proposalId) {
         _checkRemovableAccount(account);
-        return _propose(Action.RemoveAccount, abi.encode(account));
+        return _propose(address(0), Action.RemoveAccount, abi.encode(account));
     }
 
     /// @notice Proposes to put a node on the node allowlist.
@@ -361,15 +421,16 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         bool validator
     ) external returns (uint256 proposalId) {
         _checkNewNode(publicKey, institution);
-        return _propose(Action.AddNode, abi.encode(publicKey, institution, validator));
+        return _propose(address(0), Action.AddNode, abi.encode(publicKey, institution, validator));
     }
 
     /// @notice Proposes to take a node off the node allowlist.
+    /// @dev Refused, here and at the passing vote, for the last validator (`LastValidator`).
     /// @param node The node's address.
     /// @return proposalId The new proposal's id.
     function proposeRemoveNode(address node) external returns (uint256 proposalId) {
-        _checkNodeExists(node);
-        return _propose(Action.RemoveNode, abi.encode(node));
+        _checkNodeRemoval(node);
+        return _propose(address(0), Action.RemoveNode, abi.encode(node));
     }
 
     /// @notice Proposes to create an alliance led by a member, who is its first member.
@@ -385,7 +446,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         address lead
     ) external returns (uint256 proposalId) {
         _checkNewAlliance(allianceId, kind, name, lead);
-        return _propose(Action.CreateAlliance, abi.encode(allianceId, kind, name, lead));
+        return _propose(address(0), Action.CreateAlliance, abi.encode(allianceId, kind, name, lead));
     }
 
     /// @notice Proposes that a member joins an alliance.
@@ -394,7 +455,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     /// @return proposalId The new proposal's id.
     function proposeJoinAlliance(bytes32 allianceId, address institution) external returns (uint256 proposalId) {
         _checkJoin(allianceId, institution);
-        return _propose(Action.JoinAlliance, abi.encode(allianceId, institution));
+        return _propose(address(0), Action.JoinAlliance, abi.encode(allianceId, institution));
     }
 
     /// @notice Proposes that a member leaves an alliance.
@@ -403,7 +464,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     /// @return proposalId The new proposal's id.
     function proposeLeaveAlliance(bytes32 allianceId, address institution) external returns (uint256 proposalId) {
         _checkLeave(allianceId, institution);
-        return _propose(Action.LeaveAlliance, abi.encode(allianceId, institution));
+        return _propose(address(0), Action.LeaveAlliance, abi.encode(allianceId, institution));
     }
 
     /// @notice Proposes new governance settings.
@@ -412,7 +473,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     /// @return proposalId The new proposal's id.
     function proposeSetGovernance(uint16 thresholdBps_, uint64 votingPeriod_) external returns (uint256 proposalId) {
         _checkGovernance(thresholdBps_, votingPeriod_);
-        return _propose(Action.SetGovernance, abi.encode(thresholdBps_, votingPeriod_));
+        return _propose(address(0), Action.SetGovernance, abi.encode(thresholdBps_, votingPeriod_));
     }
 
     /// @notice Proposes to register a deployment as the next version of a contract of the suite.
@@ -421,7 +482,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     /// @return proposalId The new proposal's id.
     function proposeRegisterContract(bytes32 name, address deployment) external returns (uint256 proposalId) {
         _checkContract(name, deployment);
-        return _propose(Action.RegisterContract, abi.encode(name, deployment));
+        return _propose(address(0), Action.RegisterContract, abi.encode(name, deployment));
     }
 
     /// @notice Votes on a pending proposal; the vote that reaches the threshold makes the change.
@@ -622,30 +683,57 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         return _voted[proposalId][voter];
     }
 
-    /// @notice Yes votes a proposal made now would need.
+    /// @notice Yes votes a proposal made now would need, for every action but a change of an active
+    ///         member's status (see `requiredStatusVotes`): `thresholdBps` of the active members,
+    ///         rounded up.
     /// @return The number of yes votes.
-    function requiredVotes() public view returns (uint32) {
+    function requiredVotes() external view returns (uint32) {
         // At least one member is always active and the threshold is at least 1 bps: never zero.
-        return uint32((activeMemberCount * thresholdBps + 9_999) / 10_000);
+        return _requiredVotes(activeMemberCount);
+    }
+
+    /// @notice Yes votes a proposal made now to change `institution`'s status would need:
+    ///         `thresholdBps` of the active members other than `institution`, rounded up (the
+    ///         same as `requiredVotes()` when `institution` is not active).
+    /// @param institution The member whose status would change.
+    /// @return The number of yes votes; 0 when `institution` is the only active member, whose
+    ///         suspension or exit is refused.
+    function requiredStatusVotes(address institution) external view returns (uint32) {
+        return _requiredVotes(_votersOtherThan(institution));
     }
 
     // ---------------------------------------------------------------- voting internals
 
-    function _propose(Action action, bytes memory params) private returns (uint256 proposalId) {
+    /// @dev `target` is the member whose status the proposal changes (zero for other actions): it
+    ///      is not among the voters, and a proposal of its own (its exit) carries no vote.
+    function _propose(address target, Action action, bytes memory params) private returns (uint256 proposalId) {
         if (!isActiveMember(msg.sender)) revert NotActiveMember(msg.sender);
         proposalId = ++proposalCount;
         uint64 deadline = uint64(block.timestamp) + votingPeriod;
-        uint32 required = requiredVotes();
+        // At least one voter: the proposer, or, when it proposes its own exit, another active
+        // member (else `LastActiveMember`).
+        uint256 eligible = _votersOtherThan(target);
+        uint32 required = _requiredVotes(eligible);
         Proposal storage p = _proposals[proposalId];
         p.action = action;
         p.proposer = msg.sender;
         p.createdAt = uint64(block.timestamp);
         p.deadline = deadline;
-        p.eligible = uint32(activeMemberCount);
+        p.eligible = uint32(eligible);
         p.required = required;
         p.params = params;
         emit ProposalCreated(proposalId, msg.sender, action, params, deadline, required);
-        _castVote(proposalId, msg.sender, true);
+        if (msg.sender != target) _castVote(proposalId, msg.sender, true);
+    }
+
+    /// @dev The active members other than `target` (all of them when `target` is not active).
+    function _votersOtherThan(address target) private view returns (uint256) {
+        return isActiveMember(target) ? activeMemberCount - 1 : activeMemberCount;
+    }
+
+    /// @dev `thresholdBps` of `eligible` voters, rounded up: at least one when there is a voter.
+    function _requiredVotes(uint256 eligible) private view returns (uint32) {
+        return uint32((eligible * thresholdBps + 9_999) / 10_000);
     }
 
     function _castVote(uint256 proposalId, address voter, bool support) private {
@@ -655,9 +743,12 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         Member storage m = _members[voter];
         if (m.status != STATUS_ACTIVE) revert NotActiveMember(voter);
         if (m.votesFromProposal >= proposalId) revert NotEligibleToVote(proposalId, voter);
+        Proposal storage p = _proposals[proposalId];
+        if (p.action == Action.SetMemberStatus && _statusTarget(p.params) == voter) {
+            revert NotEligibleToVote(proposalId, voter);
+        }
         if (_voted[proposalId][voter]) revert AlreadyVoted(proposalId, voter);
 
-        Proposal storage p = _proposals[proposalId];
         _voted[proposalId][voter] = true;
         if (support) p.yes += 1;
         else p.no += 1;
@@ -671,6 +762,11 @@ contract ConsortiumRegistry is IConsortiumRegistry {
             p.rejected = true;
             emit ProposalRejected(proposalId);
         }
+    }
+
+    /// @dev The member whose status a `SetMemberStatus` proposal changes.
+    function _statusTarget(bytes memory params) private pure returns (address institution) {
+        (institution, ) = abi.decode(params, (address, uint8));
     }
 
     /// @dev Makes a passed proposal's change. Each action re-checks its arguments first: the state
@@ -733,14 +829,23 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         address node = _checkNewNode(publicKey, institution);
         _nodes[node] = Node(institution, validator, uint64(block.timestamp), publicKey);
         _nodeSet.add(node);
+        if (validator) {
+            _members[institution].validatorNodes += 1;
+            if (isActiveMember(institution)) validatorCount += 1;
+        }
         emit NodeAdded(node, institution, validator, publicKey);
     }
 
     function _executeRemoveNode(bytes memory params) private {
         address node = abi.decode(params, (address));
-        _checkNodeExists(node);
+        _checkNodeRemoval(node);
         Node storage n = _nodes[node];
-        emit NodeRemoved(node, n.institution, n.validator);
+        address institution = n.institution;
+        if (n.validator) {
+            _members[institution].validatorNodes -= 1;
+            if (isActiveMember(institution)) validatorCount -= 1;
+        }
+        emit NodeRemoved(node, institution, n.validator);
         _nodeSet.remove(node);
         delete _nodes[node];
     }
@@ -817,9 +922,13 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         Member storage m = _members[institution];
         uint8 previous = m.status;
         m.status = status;
-        if (previous == STATUS_ACTIVE) activeMemberCount -= 1;
+        if (previous == STATUS_ACTIVE) {
+            activeMemberCount -= 1;
+            validatorCount -= m.validatorNodes;
+        }
         if (status == STATUS_ACTIVE) {
             activeMemberCount += 1;
+            validatorCount += m.validatorNodes;
             m.votesFromProposal = proposalCount;
         }
         emit MemberStatusChanged(institution, previous, status);
@@ -899,13 +1008,19 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     }
 
     function _checkStatusChange(address institution, uint8 status) private view {
-        uint8 from = _members[institution].status;
+        Member storage m = _members[institution];
+        uint8 from = m.status;
         if (from == STATUS_NONE) revert MemberNotFound(institution);
         bool allowed = (from == STATUS_ACTIVE && (status == STATUS_SUSPENDED || status == STATUS_EXITED)) ||
             (from == STATUS_SUSPENDED && (status == STATUS_ACTIVE || status == STATUS_EXITED));
         if (!allowed) revert InvalidStatusTransition(institution, from, status);
-        // Someone must remain able to vote, or the consortium could never change again.
-        if (from == STATUS_ACTIVE && activeMemberCount == 1) revert LastActiveMember(institution);
+        if (from == STATUS_ACTIVE) {
+            // Someone must remain able to vote, or the consortium could never change again.
+            if (activeMemberCount == 1) revert LastActiveMember(institution);
+            // Some node must remain able to seal blocks, or no vote could ever be mined again. A
+            // chain that has no validator (e.g. a development chain) is left alone.
+            if (validatorCount != 0 && m.validatorNodes == validatorCount) revert LastValidator(institution);
+        }
     }
 
     function _checkNewAccount(address account, address institution) private view {
@@ -943,8 +1058,11 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         return mulmod(y, y, p) == addmod(mulmod(mulmod(x, x, p), x, p), 7, p);
     }
 
-    function _checkNodeExists(address node) private view {
+    function _checkNodeRemoval(address node) private view {
         if (!_nodeSet.contains(node)) revert NodeNotFound(node);
+        Node storage n = _nodes[node];
+        // The last validator stays, as in `_checkStatusChange`.
+        if (n.validator && validatorCount == 1 && isActiveMember(n.institution)) revert LastValidator(node);
     }
 
     function _checkNewAlliance(bytes32 allianceId, uint8 kind, string memory name, address lead) private view {

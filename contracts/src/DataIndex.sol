@@ -13,6 +13,8 @@ import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
 ///         chain. Records are anchored one by one (`anchorRecord`, changed with `recordChange`) or,
 ///         for the bulk T+1 runs, as one Merkle root per batch (`anchorBatch`), each entry then
 ///         proven by its inclusion proof (`verifyEntry`, `verifyChange`, see `MerkleBatch`).
+///         Record ids and batch roots are scoped by institution: what one member anchors never
+///         blocks, shadows or vouches for another member's record or batch.
 /// @dev External functions take `uint8` codes rather than enum parameters: the ABI decoder rejects an
 ///      out-of-range enum with an empty revert, and callers deserve a typed error with the bad code.
 contract DataIndex is ConsortiumGuarded {
@@ -34,7 +36,7 @@ contract DataIndex is ConsortiumGuarded {
 
     /// @notice The index of one record, as the institution anchors it.
     struct IndexEntry {
-        bytes32 recordId; // the institution's record id, hashed with the institution's namespace
+        bytes32 recordId; // the institution's record id, unique within the institution
         bytes32 residentRef; // salted hash of the resident (never an identifier)
         address institution; // the institution holding the original
         bytes32 category; // record category code, e.g. keccak256("LAB_REPORT")
@@ -84,9 +86,9 @@ contract DataIndex is ConsortiumGuarded {
     ///         the validators' block times drift apart by seconds to minutes, never by more.
     uint64 public constant MAX_CLOCK_SKEW = 15 minutes;
 
-    mapping(bytes32 recordId => Record) private _records;
+    mapping(address institution => mapping(bytes32 recordId => Record)) private _records;
     mapping(uint256 batchId => Batch) private _batches;
-    mapping(bytes32 root => uint256 batchId) private _batchIdByRoot;
+    mapping(address institution => mapping(bytes32 root => uint256 batchId)) private _batchIdByRoot;
     uint256 private _batchCount;
 
     /// @notice A record was anchored.
@@ -163,18 +165,18 @@ contract DataIndex is ConsortiumGuarded {
     error InvalidSourceTime(bytes32 recordId, uint64 sourceTime, uint64 latestAllowed);
     /// @notice `changedAt` is zero or later than `latestAllowed` (block time plus `MAX_CLOCK_SKEW`).
     error InvalidChangeTime(bytes32 recordId, uint64 changedAt, uint64 latestAllowed);
-    /// @notice A record with this id is already anchored.
-    error RecordAlreadyAnchored(bytes32 recordId);
-    /// @notice No record with this id was anchored singly.
-    error RecordNotFound(bytes32 recordId);
-    /// @notice Only the institution that anchored a record may change it.
-    error NotRecordOwner(bytes32 recordId, address owner, address caller);
+    /// @notice `institution` has already anchored a record with this id.
+    error RecordAlreadyAnchored(address institution, bytes32 recordId);
+    /// @notice `institution` has anchored no record with this id singly.
+    error RecordNotFound(address institution, bytes32 recordId);
     /// @notice The change was made against a fingerprint that is no longer the current one.
     error StaleContentHash(bytes32 recordId, bytes32 current, bytes32 given);
     /// @notice The new fingerprint equals the current one: nothing changed.
     error ContentHashUnchanged(bytes32 recordId, bytes32 contentHash);
     /// @notice An IdentityMerge needs a new, different resident reference; other changes none.
     error InvalidResidentRef(bytes32 recordId, uint8 reason, bytes32 newResidentRef);
+    /// @notice An IdentityMerge or a Void (`reason`) must keep the current content and pointer hashes.
+    error ContentMustNotChange(bytes32 recordId, uint8 reason);
     /// @notice The record was voided: it takes no further change.
     error RecordVoided(bytes32 recordId);
     /// @notice `reason` is not a `ChangeReason` code.
@@ -185,7 +187,7 @@ contract DataIndex is ConsortiumGuarded {
     error ZeroRoot();
     /// @notice The batch with this root has no items.
     error ZeroLeafCount(bytes32 root);
-    /// @notice This root is already anchored, as batch `existingBatchId`.
+    /// @notice The caller's institution already anchored this root, as batch `existingBatchId`.
     error BatchAlreadyAnchored(bytes32 root, uint256 existingBatchId);
 
     /// @notice Binds the contract to the consortium registry for its whole life.
@@ -193,8 +195,9 @@ contract DataIndex is ConsortiumGuarded {
     constructor(IConsortiumRegistry registry_) ConsortiumGuarded(registry_) {}
 
     /// @notice Anchors the index of one record of the caller's institution.
-    /// @dev Needs `Roles.DATA_PROVIDER`. A record id is anchored once; later versions go through
-    ///      `recordChange`.
+    /// @dev Needs `Roles.DATA_PROVIDER`. Records are keyed by (institution, record id): an
+    ///      institution anchors each of its record ids once (later versions go through
+    ///      `recordChange`), and the same id anchored by another institution is another record.
     /// @param entry The index entry; `entry.institution` must be the caller's institution.
     function anchorRecord(IndexEntry calldata entry) external {
         address institution = _requireRole(Roles.DATA_PROVIDER);
@@ -210,8 +213,8 @@ contract DataIndex is ConsortiumGuarded {
         if (entry.sourceTime == 0 || entry.sourceTime > latest) {
             revert InvalidSourceTime(recordId, entry.sourceTime, latest);
         }
-        Record storage record = _records[recordId];
-        if (record.institution != address(0)) revert RecordAlreadyAnchored(recordId);
+        Record storage record = _records[institution][recordId];
+        if (record.institution != address(0)) revert RecordAlreadyAnchored(institution, recordId);
 
         record.institution = institution;
         record.anchoredAt = uint64(block.timestamp);
@@ -236,11 +239,14 @@ contract DataIndex is ConsortiumGuarded {
     }
 
     /// @notice Records one change of a singly anchored record of the caller's institution.
-    /// @dev Needs `Roles.DATA_PROVIDER`. `previousContentHash` must be the current fingerprint, so
-    ///      that two concurrent changes cannot silently overwrite each other. An IdentityMerge
-    ///      (the resident's records merged under one master index) moves the record to
-    ///      `newResidentRef` and may keep its content; a Void ends the record and may keep its
-    ///      content as the evidence of what was voided; every other reason changes the content.
+    /// @dev Needs `Roles.DATA_PROVIDER`. The record is looked up under the caller's institution,
+    ///      so an institution only ever changes its own records. `previousContentHash` must be the
+    ///      current fingerprint, so that two concurrent changes cannot silently overwrite each
+    ///      other. An IdentityMerge (the resident's records merged under one master index) moves
+    ///      the record to `newResidentRef`; a Void ends the record for good. Both must keep the
+    ///      current content and pointer hashes (`ContentMustNotChange`): a merge changes whose
+    ///      record it is, not what it says, and a void keeps the last content as the evidence of
+    ///      what was voided. Every other reason changes the content.
     /// @param change The change; `change.institution` must be the caller's institution.
     function recordChange(RecordChange calldata change) external {
         address institution = _requireRole(Roles.DATA_PROVIDER);
@@ -253,10 +259,8 @@ contract DataIndex is ConsortiumGuarded {
         if (change.changedAt == 0 || change.changedAt > latest) {
             revert InvalidChangeTime(recordId, change.changedAt, latest);
         }
-        Record storage record = _records[recordId];
-        address owner = record.institution;
-        if (owner == address(0)) revert RecordNotFound(recordId);
-        if (owner != institution) revert NotRecordOwner(recordId, owner, institution);
+        Record storage record = _records[institution][recordId];
+        if (record.institution == address(0)) revert RecordNotFound(institution, recordId);
         bytes32 current = record.contentHash;
         if (change.previousContentHash != current) {
             revert StaleContentHash(recordId, current, change.previousContentHash);
@@ -267,7 +271,13 @@ contract DataIndex is ConsortiumGuarded {
         if (merge ? change.newResidentRef == bytes32(0) || change.newResidentRef == record.residentRef : change.newResidentRef != bytes32(0)) {
             revert InvalidResidentRef(recordId, change.reason, change.newResidentRef);
         }
-        if (!merge && !voiding && change.newContentHash == current) revert ContentHashUnchanged(recordId, current);
+        if (merge || voiding) {
+            if (change.newContentHash != current || change.newPointerHash != record.pointerHash) {
+                revert ContentMustNotChange(recordId, change.reason);
+            }
+        } else if (change.newContentHash == current) {
+            revert ContentHashUnchanged(recordId, current);
+        }
 
         record.contentHash = change.newContentHash;
         record.pointerHash = change.newPointerHash;
@@ -280,8 +290,10 @@ contract DataIndex is ConsortiumGuarded {
     }
 
     /// @notice Anchors the Merkle root of a batch of the caller's institution's entries or changes.
-    /// @dev Needs `Roles.DATA_PROVIDER`. A root is anchored once across all institutions: a second
-    ///      anchoring would make "which batch proves this item" ambiguous.
+    /// @dev Needs `Roles.DATA_PROVIDER`. An institution anchors a root once (a second anchoring
+    ///      would make "which of its batches proves this item" ambiguous); roots are keyed by
+    ///      (institution, root), so another institution anchoring the same root first blocks
+    ///      nothing, and its batch never proves this institution's items (`verifyEntry`).
     /// @param kind A `BatchKind` code: 0 records (`entryItem`), 1 changes (`changeItem`).
     /// @param root The Merkle root over the items, per `MerkleBatch`.
     /// @param leafCount Number of items.
@@ -291,11 +303,11 @@ contract DataIndex is ConsortiumGuarded {
         if (kind > uint8(type(BatchKind).max)) revert InvalidBatchKind(kind);
         if (root == bytes32(0)) revert ZeroRoot();
         if (leafCount == 0) revert ZeroLeafCount(root);
-        uint256 existing = _batchIdByRoot[root];
+        uint256 existing = _batchIdByRoot[institution][root];
         if (existing != 0) revert BatchAlreadyAnchored(root, existing);
 
         batchId = ++_batchCount;
-        _batchIdByRoot[root] = batchId;
+        _batchIdByRoot[institution][root] = batchId;
         _batches[batchId] = Batch({
             root: root,
             institution: institution,
@@ -307,11 +319,13 @@ contract DataIndex is ConsortiumGuarded {
         emit BatchAnchored(batchId, institution, kind, root, leafCount);
     }
 
-    /// @notice The current state of a singly anchored record.
+    /// @notice The current state of a record `institution` anchored singly.
+    /// @param institution The institution that anchored the record.
     /// @param recordId The record id.
-    /// @return The record; all zero (institution zero) when no such record was anchored singly.
-    function getRecord(bytes32 recordId) external view returns (Record memory) {
-        return _records[recordId];
+    /// @return The record; all zero (institution zero) when `institution` anchored no such record
+    ///         singly.
+    function getRecord(address institution, bytes32 recordId) external view returns (Record memory) {
+        return _records[institution][recordId];
     }
 
     /// @notice An anchored batch.
@@ -321,11 +335,12 @@ contract DataIndex is ConsortiumGuarded {
         return _batches[batchId];
     }
 
-    /// @notice The id of the batch anchored with `root`.
+    /// @notice The id of the batch `institution` anchored with `root`.
+    /// @param institution The anchoring institution.
     /// @param root A Merkle root.
-    /// @return The batch id, or 0 when the root was never anchored.
-    function batchIdOf(bytes32 root) external view returns (uint256) {
-        return _batchIdByRoot[root];
+    /// @return The batch id, or 0 when `institution` never anchored the root.
+    function batchIdOf(address institution, bytes32 root) external view returns (uint256) {
+        return _batchIdByRoot[institution][root];
     }
 
     /// @notice Number of batches anchored so far (also the id of the latest).
@@ -380,17 +395,18 @@ contract DataIndex is ConsortiumGuarded {
         return _verifyItem(batchId, BatchKind.Changes, change.institution, changeItem(change), index, proof);
     }
 
-    /// @notice Whether `entry` is exactly the current state of a singly anchored, not voided record.
-    /// @dev After a change the original entry no longer matches: compare against the new
-    ///      contentHash and pointerHash.
+    /// @notice Whether `entry` is exactly the current state of a not voided record that
+    ///         `entry.institution` anchored singly.
+    /// @dev The record is looked up under `entry.institution`. After a change the original entry
+    ///      no longer matches: compare against the new contentHash and pointerHash.
     /// @param entry The index entry.
     /// @return True when every field equals the stored current state.
     function isAnchored(IndexEntry calldata entry) external view returns (bool) {
-        Record storage record = _records[entry.recordId];
+        // Found under entry.institution, so a record that exists belongs to it.
+        Record storage record = _records[entry.institution][entry.recordId];
         return
             record.institution != address(0) &&
             !record.voided &&
-            record.institution == entry.institution &&
             record.schemaVersion == entry.schemaVersion &&
             record.residentRef == entry.residentRef &&
             record.category == entry.category &&

@@ -4,6 +4,7 @@ import {
   codesOf,
   LIMITS,
   MEMBER_STATUS,
+  PROPOSAL_STATES,
   PURPOSES,
   ROLES,
   WORKFLOW_DECISIONS,
@@ -18,9 +19,10 @@ const { ethers, networkHelpers } = await network.create();
 const { time, loadFixture } = networkHelpers;
 
 const AUDIT_RECORDER = ROLES.auditRecorder.id;
+const SHARING_APPROVER = ROLES.sharingApprover.id;
 const DATA_PROVIDER = ROLES.dataProvider.id;
 const STATUS_SUSPENDED = MEMBER_STATUS.suspended.code;
-const THRESHOLD_BPS = 5000; // 3 founders: 2 yes votes pass a proposal
+const THRESHOLD_BPS = 5000; // 4 founders: 2 yes votes pass a proposal
 const VOTING_PERIOD = 3600;
 const MAX_CLOCK_SKEW = LIMITS.maxClockSkew;
 const MAX_FIELDS = LIMITS.maxEvidenceFields;
@@ -49,7 +51,8 @@ function evidenceHash(e: AccessEvidence): string {
 }
 
 async function deployFixture() {
-  const [platform, hospital, authority, gateway, outsider] = (await ethers.getSigners()) as [
+  const [platform, hospital, authority, gateway, outsider, tcm] = (await ethers.getSigners()) as [
+    Signer,
     Signer,
     Signer,
     Signer,
@@ -61,6 +64,8 @@ async function deployFixture() {
       { institution: platform.address, kind: 6, name: "Regional Health Data Platform", roles: [AUDIT_RECORDER] },
       { institution: hospital.address, kind: 1, name: "District Central Hospital", roles: [DATA_PROVIDER] },
       { institution: authority.address, kind: 0, name: "District Health Commission", roles: [AUDIT_RECORDER] },
+      // Another recording hospital: it applies for sharing, but holds no approval office.
+      { institution: tcm.address, kind: 1, name: "District TCM Hospital", roles: [AUDIT_RECORDER] },
     ],
     THRESHOLD_BPS,
     VOTING_PERIOD,
@@ -69,6 +74,12 @@ async function deployFixture() {
   const proposal = await registry.connect(platform).proposeAddAccount.staticCall(gateway.address, platform.address);
   await registry.connect(platform).proposeAddAccount(gateway.address, platform.address);
   await registry.connect(authority).vote(proposal, true);
+  // The health authority's approval office: SHARING_APPROVER granted by member vote.
+  const roles = [AUDIT_RECORDER, SHARING_APPROVER];
+  const grant = await registry.connect(authority).proposeSetMemberRoles.staticCall(authority.address, roles);
+  await registry.connect(authority).proposeSetMemberRoles(authority.address, roles);
+  await registry.connect(platform).vote(grant, true);
+  expect(await registry.hasRole(SHARING_APPROVER, authority.address)).to.equal(true);
   const audit = await ethers.deployContract("AuditTrail", [await registry.getAddress()]);
   const now = await time.latest();
   const doctor = ethers.zeroPadValue(hospital.address, 32);
@@ -82,20 +93,28 @@ async function deployFixture() {
     accessedAt: now - 30,
     outcome: Outcome.granted,
   };
-  return { registry, audit, platform, hospital, authority, gateway, outsider, now, evidence };
+  return { registry, audit, platform, hospital, authority, gateway, outsider, tcm, now, evidence };
 }
 
 type Fixture = Awaited<ReturnType<typeof deployFixture>>;
 
-/** Suspends `institution` by a real registry vote: `proposer` proposes, `voter` seconds. */
+/**
+ * Suspends `institution` by a real registry vote: `proposer` proposes, `voter` seconds when the
+ * proposer's vote alone does not pass it (the registry counts a status change's votes over the
+ * members other than the one concerned).
+ */
 async function suspend(f: Fixture, institution: string, proposer: Fixture["platform"], voter: Fixture["platform"]) {
   const id = await f.registry.connect(proposer).proposeSetMemberStatus.staticCall(institution, STATUS_SUSPENDED);
   await f.registry.connect(proposer).proposeSetMemberStatus(institution, STATUS_SUSPENDED);
-  await f.registry.connect(voter).vote(id, true);
+  if ((await f.registry.proposalState(id)) === BigInt(PROPOSAL_STATES.pending.code)) {
+    await f.registry.connect(voter).vote(id, true);
+  }
   expect(await f.registry.isActiveMember(institution)).to.equal(false);
 }
 
 const WF = ethers.id("share-2025-0001");
+const WF_TCM = ethers.id("share-2025-0002");
+const WF_AUTHORITY = ethers.id("share-2025-0003");
 const APPLICANT = ethers.id("research project P-17");
 const APPLICATION = ethers.id("sm3 of the application");
 const APPROVER = (level: number) => ethers.id(`approver level ${level}`);
@@ -105,18 +124,18 @@ const REPORT = ethers.id("sm3 of the compliance report");
 const DOWNLOADER = ethers.id("researcher 3");
 const PACKAGE = ethers.id("sm3 of the de-identified package");
 
-/** Workflow WF opened by the platform, needing three approval levels. */
+/** Workflow WF opened by the platform (the applicant institution), needing three approval levels. */
 async function appliedFixture() {
   const f = await deployFixture();
   await f.audit.connect(f.platform).applyForSharing(WF, APPLICANT, APPLICATION, 3);
   return f;
 }
 
-/** Workflow WF with all three levels approved. */
+/** Workflow WF with all three levels approved by the health authority's approval office. */
 async function approvedFixture() {
   const f = await appliedFixture();
   for (const level of [1, 2, 3]) {
-    await f.audit.connect(f.gateway).recordApproval(WF, level, APPROVER(level), true, OPINION(level));
+    await f.audit.connect(f.authority).recordApproval(WF, level, APPROVER(level), true, OPINION(level));
   }
   return f;
 }
@@ -359,8 +378,10 @@ describe("AuditTrail", function () {
       expect(batch.toTime).to.equal(BigInt(to));
       expect(batch.recordedAt).to.equal(BigInt(at));
       expect(await f.audit.accessBatchCount()).to.equal(2n);
-      expect(await f.audit.accessBatchIdOf(root2)).to.equal(2n);
-      expect(await f.audit.accessBatchIdOf(ethers.id("never"))).to.equal(0n);
+      expect(await f.audit.accessBatchIdOf(f.platform.address, root)).to.equal(1n);
+      expect(await f.audit.accessBatchIdOf(f.authority.address, root2)).to.equal(2n);
+      expect(await f.audit.accessBatchIdOf(f.platform.address, root2)).to.equal(0n);
+      expect(await f.audit.accessBatchIdOf(f.platform.address, ethers.id("never"))).to.equal(0n);
       expect((await f.audit.getAccessBatch(3)).root).to.equal(ZERO);
     });
 
@@ -405,15 +426,42 @@ describe("AuditTrail", function () {
         .withArgs(at + MAX_CLOCK_SKEW + 1, at + MAX_CLOCK_SKEW);
     });
 
-    it("records a root once, whoever asks", async function () {
+    it("records a root once per recorder", async function () {
       const f = await loadFixture(deployFixture);
       const root = ethers.id("root");
       await f.audit.connect(f.platform).recordAccessBatch(root, 2, f.now, f.now);
-      await expect(f.audit.connect(f.authority).recordAccessBatch(root, 3, f.now, f.now))
+      await expect(f.audit.connect(f.gateway).recordAccessBatch(root, 3, f.now, f.now))
         .to.be.revertedWithCustomError(f.audit, "AccessBatchAlreadyRecorded")
         .withArgs(root, 1);
-      expect(await f.audit.accessBatchCount()).to.equal(1n);
+      await expect(f.audit.connect(f.authority).recordAccessBatch(root, 3, f.now, f.now))
+        .to.emit(f.audit, "AccessBatchRecorded")
+        .withArgs(2, f.authority.address, root, 3, f.now, f.now);
+      await expect(f.audit.connect(f.authority).recordAccessBatch(root, 4, f.now, f.now))
+        .to.be.revertedWithCustomError(f.audit, "AccessBatchAlreadyRecorded")
+        .withArgs(root, 2);
+      expect(await f.audit.accessBatchCount()).to.equal(2n);
       expect((await f.audit.getAccessBatch(1)).lineCount).to.equal(2n);
+      expect((await f.audit.getAccessBatch(2)).lineCount).to.equal(3n);
+    });
+
+    it("audit B: a root front-run by another recorder neither blocks the owner nor proves its lines", async function () {
+      const f = await loadFixture(deployFixture);
+      const lines = Array.from({ length: 5 }, (_, i) => ethers.id(`platform log line ${i}`));
+      const tree = buildTree(lines);
+      // The health authority copies the platform's root from the mempool and records it first.
+      await f.audit.connect(f.authority).recordAccessBatch(tree.root, 5, f.now - 60, f.now);
+      await expect(f.audit.connect(f.gateway).recordAccessBatch(tree.root, 5, f.now - 60, f.now))
+        .to.emit(f.audit, "AccessBatchRecorded")
+        .withArgs(2, f.platform.address, tree.root, 5, f.now - 60, f.now);
+      expect(await f.audit.accessBatchIdOf(f.platform.address, tree.root)).to.equal(2n);
+      expect(await f.audit.accessBatchIdOf(f.authority.address, tree.root)).to.equal(1n);
+      for (const [i, line] of lines.entries()) {
+        const proof = merkleProof(tree, i);
+        // The platform's lines prove under the platform's batch, never under the squatter's.
+        expect(await f.audit.verifyAccessLine(2, f.platform.address, line, i, proof)).to.equal(true);
+        expect(await f.audit.verifyAccessLine(1, f.platform.address, line, i, proof)).to.equal(false);
+        expect(await f.audit.verifyAccessLine(2, f.authority.address, line, i, proof)).to.equal(false);
+      }
     });
   });
 
@@ -430,30 +478,41 @@ describe("AuditTrail", function () {
         }
         const onChain = size <= 5 ? [...Array(size).keys()] : [0, 1, 2, size >> 1, size - 2, size - 1, 511];
         for (const i of onChain.filter((i) => i < size)) {
-          expect(await f.audit.verifyAccessLine(1, lines[i]!, i, merkleProof(tree, i)), `line ${i}`).to.equal(true);
+          const proof = merkleProof(tree, i);
+          expect(await f.audit.verifyAccessLine(1, f.platform.address, lines[i]!, i, proof), `line ${i}`).to.equal(
+            true,
+          );
         }
 
         const i = size >> 1;
         const proof = merkleProof(tree, i);
-        expect(await f.audit.verifyAccessLine(1, ethers.id("forged line"), i, proof)).to.equal(false);
-        expect(await f.audit.verifyAccessLine(1, lines[i]!, i + 1, proof)).to.equal(false);
-        expect(await f.audit.verifyAccessLine(2, lines[i]!, i, proof)).to.equal(false);
-        expect(await f.audit.verifyAccessLine(1, lines[i]!, i, [...proof, ZERO])).to.equal(false);
+        const platform = f.platform.address;
+        expect(await f.audit.verifyAccessLine(1, platform, ethers.id("forged line"), i, proof)).to.equal(false);
+        expect(await f.audit.verifyAccessLine(1, platform, lines[i]!, i + 1, proof)).to.equal(false);
+        expect(await f.audit.verifyAccessLine(2, platform, lines[i]!, i, proof)).to.equal(false);
+        expect(await f.audit.verifyAccessLine(1, platform, lines[i]!, i, [...proof, ZERO])).to.equal(false);
+        // Recorded by the platform: false when claimed for another recorder, its account or nobody.
+        for (const other of [f.authority.address, f.gateway.address, ethers.ZeroAddress]) {
+          expect(await f.audit.verifyAccessLine(1, other, lines[i]!, i, proof)).to.equal(false);
+        }
         for (let p = 0; p < proof.length; p++) {
           const tampered = [...proof];
           tampered[p] = ethers.toBeHex(BigInt(proof[p]!) ^ (1n << 255n), 32);
-          expect(await f.audit.verifyAccessLine(1, lines[i]!, i, tampered)).to.equal(false);
+          expect(await f.audit.verifyAccessLine(1, platform, lines[i]!, i, tampered)).to.equal(false);
         }
         if (proof.length > 0) {
-          expect(await f.audit.verifyAccessLine(1, lines[i]!, i, proof.slice(0, -1))).to.equal(false);
+          expect(await f.audit.verifyAccessLine(1, platform, lines[i]!, i, proof.slice(0, -1))).to.equal(false);
         }
       });
     }
 
-    it("is false for an unknown batch", async function () {
+    it("is false for an unknown batch, whatever recorder is named", async function () {
       const f = await loadFixture(deployFixture);
-      expect(await f.audit.verifyAccessLine(0, ethers.id("line"), 0, [])).to.equal(false);
-      expect(await f.audit.verifyAccessLine(1, ethers.id("line"), 0, [])).to.equal(false);
+      // An unknown batch reads as recorded by address zero: only its zero lineCount stops it.
+      for (const recorder of [ethers.ZeroAddress, f.platform.address]) {
+        expect(await f.audit.verifyAccessLine(0, recorder, ethers.id("line"), 0, [])).to.equal(false);
+        expect(await f.audit.verifyAccessLine(1, recorder, ethers.id("line"), 0, [])).to.equal(false);
+      }
     });
   });
 
@@ -477,7 +536,7 @@ describe("AuditTrail", function () {
       for (const level of [1, 2]) {
         at += 10;
         await time.setNextBlockTimestamp(at);
-        // Approvals may be recorded by another recording institution (e.g. the health authority).
+        // Approvals are recorded by an approval office (SHARING_APPROVER) other than the applicant.
         await expect(f.audit.connect(f.authority).recordApproval(WF, level, APPROVER(level), true, OPINION(level)))
           .to.emit(f.audit, "WorkflowStepRecorded")
           .withArgs(
@@ -496,10 +555,12 @@ describe("AuditTrail", function () {
 
       at += 10;
       await time.setNextBlockTimestamp(at);
-      await expect(f.audit.connect(f.gateway).recordComplianceCheck(WF, CHECKER, true, REPORT))
+      await expect(f.audit.connect(f.authority).recordComplianceCheck(WF, CHECKER, true, REPORT))
         .to.emit(f.audit, "WorkflowStepRecorded")
-        .withArgs(WF, Step.complianceCheck, Decision.approved, CHECKER, REPORT, 0, f.platform.address, at);
+        .withArgs(WF, Step.complianceCheck, Decision.approved, CHECKER, REPORT, 0, f.authority.address, at);
       expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.cleared));
+
+      // Downloads are recorded by the applicant institution, here through its gateway account.
 
       for (const n of [1, 2]) {
         at += 10;
@@ -521,25 +582,114 @@ describe("AuditTrail", function () {
       expect(wf.institution).to.equal(ethers.ZeroAddress);
     });
 
-    it("refuses every step from accounts that may not record evidence", async function () {
+    it("refuses every step from accounts without the step's role, including a suspended recorder", async function () {
       const f = await loadFixture(clearedFixture);
       const h = f.audit.connect(f.hospital);
       const calls = [
-        () => h.applyForSharing(ethers.id("another"), APPLICANT, APPLICATION, 1),
-        () => h.recordApproval(WF, 1, APPROVER(1), true, OPINION(1)),
-        () => h.recordComplianceCheck(WF, CHECKER, true, REPORT),
-        () => h.recordDownload(WF, DOWNLOADER, PACKAGE),
-      ];
-      for (const call of calls) {
-        await expect(call())
-          .to.be.revertedWithCustomError(f.audit, "MissingRole")
-          .withArgs(f.hospital.address, AUDIT_RECORDER);
+        [() => h.applyForSharing(ethers.id("another"), APPLICANT, APPLICATION, 1), AUDIT_RECORDER],
+        [() => h.recordApproval(WF, 1, APPROVER(1), true, OPINION(1)), SHARING_APPROVER],
+        [() => h.recordComplianceCheck(WF, CHECKER, true, REPORT), SHARING_APPROVER],
+        [() => h.recordDownload(WF, DOWNLOADER, PACKAGE), AUDIT_RECORDER],
+      ] as const;
+      for (const [call, role] of calls) {
+        await expect(call()).to.be.revertedWithCustomError(f.audit, "MissingRole").withArgs(f.hospital.address, role);
       }
       await suspend(f, f.platform.address, f.authority, f.hospital);
       await expect(f.audit.connect(f.gateway).recordDownload(WF, DOWNLOADER, PACKAGE))
         .to.be.revertedWithCustomError(f.audit, "MissingRole")
         .withArgs(f.gateway.address, AUDIT_RECORDER);
       expect((await f.audit.getWorkflow(WF)).downloads).to.equal(0n);
+    });
+
+    it("refuses approvals and checks from a suspended approval office", async function () {
+      const f = await loadFixture(approvedFixture);
+      await f.audit.connect(f.tcm).applyForSharing(WF_TCM, APPLICANT, APPLICATION, 1);
+      await suspend(f, f.authority.address, f.tcm, f.hospital);
+      const a = f.audit.connect(f.authority);
+      await expect(a.recordApproval(WF_TCM, 1, APPROVER(1), true, OPINION(1)))
+        .to.be.revertedWithCustomError(f.audit, "MissingRole")
+        .withArgs(f.authority.address, SHARING_APPROVER);
+      await expect(a.recordComplianceCheck(WF, CHECKER, true, REPORT))
+        .to.be.revertedWithCustomError(f.audit, "MissingRole")
+        .withArgs(f.authority.address, SHARING_APPROVER);
+      expect((await f.audit.getWorkflow(WF_TCM)).approvals).to.equal(0n);
+      expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.approved));
+    });
+
+    describe("separation of duties (audit A)", function () {
+      it("a recorder can neither approve nor pass its own application, nor another's: SHARING_APPROVER is required", async function () {
+        const f = await loadFixture(deployFixture);
+        // Hospital A (here the TCM hospital) applies and tries to walk its workflow through alone.
+        const t = f.audit.connect(f.tcm);
+        await t.applyForSharing(WF_TCM, APPLICANT, APPLICATION, 2);
+        for (const level of [1, 2]) {
+          await expect(t.recordApproval(WF_TCM, level, APPROVER(level), true, OPINION(level)))
+            .to.be.revertedWithCustomError(f.audit, "MissingRole")
+            .withArgs(f.tcm.address, SHARING_APPROVER);
+        }
+        await expect(t.recordComplianceCheck(WF_TCM, CHECKER, true, REPORT))
+          .to.be.revertedWithCustomError(f.audit, "MissingRole")
+          .withArgs(f.tcm.address, SHARING_APPROVER);
+        await expect(t.recordDownload(WF_TCM, DOWNLOADER, PACKAGE))
+          .to.be.revertedWithCustomError(f.audit, "ComplianceNotPassed")
+          .withArgs(WF_TCM, WorkflowStatus.approving);
+        // Hospital B (here the platform, another recorder) records approvals on A's workflow,
+        // naming the health authority's approver as the actor.
+        const authorityApprover = ethers.zeroPadValue(f.authority.address, 32);
+        for (const signer of [f.platform, f.gateway]) {
+          await expect(f.audit.connect(signer).recordApproval(WF_TCM, 1, authorityApprover, true, OPINION(1)))
+            .to.be.revertedWithCustomError(f.audit, "MissingRole")
+            .withArgs(signer.address, SHARING_APPROVER);
+          await expect(f.audit.connect(signer).recordComplianceCheck(WF_TCM, authorityApprover, true, REPORT))
+            .to.be.revertedWithCustomError(f.audit, "MissingRole")
+            .withArgs(signer.address, SHARING_APPROVER);
+        }
+        const wf = await f.audit.getWorkflow(WF_TCM);
+        expect([wf.status, wf.approvals, wf.downloads]).to.deep.equal([BigInt(WorkflowStatus.approving), 0n, 0n]);
+      });
+
+      it("an approval office never approves or checks a workflow its own institution applied for", async function () {
+        const f = await loadFixture(deployFixture);
+        const a = f.audit.connect(f.authority);
+        await a.applyForSharing(WF_AUTHORITY, APPLICANT, APPLICATION, 1);
+        await expect(a.recordApproval(WF_AUTHORITY, 1, APPROVER(1), true, OPINION(1)))
+          .to.be.revertedWithCustomError(f.audit, "SelfApproval")
+          .withArgs(WF_AUTHORITY, f.authority.address);
+        await expect(a.recordComplianceCheck(WF_AUTHORITY, CHECKER, true, REPORT))
+          .to.be.revertedWithCustomError(f.audit, "SelfApproval")
+          .withArgs(WF_AUTHORITY, f.authority.address);
+        expect((await f.audit.getWorkflow(WF_AUTHORITY)).approvals).to.equal(0n);
+        // Nor once another approval office has approved every level.
+        const roles = [AUDIT_RECORDER, SHARING_APPROVER];
+        const id = await f.registry.connect(f.platform).proposeSetMemberRoles.staticCall(f.platform.address, roles);
+        await f.registry.connect(f.platform).proposeSetMemberRoles(f.platform.address, roles);
+        await f.registry.connect(f.tcm).vote(id, true);
+        await f.audit.connect(f.gateway).recordApproval(WF_AUTHORITY, 1, APPROVER(1), true, OPINION(1));
+        expect((await f.audit.getWorkflow(WF_AUTHORITY)).status).to.equal(BigInt(WorkflowStatus.approved));
+        await expect(a.recordComplianceCheck(WF_AUTHORITY, CHECKER, true, REPORT))
+          .to.be.revertedWithCustomError(f.audit, "SelfApproval")
+          .withArgs(WF_AUTHORITY, f.authority.address);
+        // The platform's office checks it; it in turn may not approve the platform's own WF.
+        await f.audit.connect(f.platform).recordComplianceCheck(WF_AUTHORITY, CHECKER, true, REPORT);
+        expect((await f.audit.getWorkflow(WF_AUTHORITY)).status).to.equal(BigInt(WorkflowStatus.cleared));
+        await f.audit.connect(f.platform).applyForSharing(WF, APPLICANT, APPLICATION, 1);
+        await expect(f.audit.connect(f.gateway).recordApproval(WF, 1, APPROVER(1), true, OPINION(1)))
+          .to.be.revertedWithCustomError(f.audit, "SelfApproval")
+          .withArgs(WF, f.platform.address);
+      });
+
+      it("only the applicant institution's accounts record downloads", async function () {
+        const f = await loadFixture(clearedFixture);
+        for (const signer of [f.authority, f.tcm]) {
+          await expect(f.audit.connect(signer).recordDownload(WF, DOWNLOADER, PACKAGE))
+            .to.be.revertedWithCustomError(f.audit, "NotApplicant")
+            .withArgs(WF, f.platform.address, signer.address);
+        }
+        expect((await f.audit.getWorkflow(WF)).downloads).to.equal(0n);
+        for (const signer of [f.platform, f.gateway])
+          await f.audit.connect(signer).recordDownload(WF, DOWNLOADER, PACKAGE);
+        expect((await f.audit.getWorkflow(WF)).downloads).to.equal(2n);
+      });
     });
 
     describe("applyForSharing", function () {
@@ -575,7 +725,7 @@ describe("AuditTrail", function () {
         await expect(f.audit.connect(f.authority).applyForSharing(WF, APPLICANT, APPLICATION, 1))
           .to.be.revertedWithCustomError(f.audit, "WorkflowExists")
           .withArgs(WF);
-        await f.audit.connect(f.platform).recordApproval(WF, 1, APPROVER(1), false, OPINION(1));
+        await f.audit.connect(f.authority).recordApproval(WF, 1, APPROVER(1), false, OPINION(1));
         await expect(f.audit.connect(f.platform).applyForSharing(WF, APPLICANT, APPLICATION, 1))
           .to.be.revertedWithCustomError(f.audit, "WorkflowExists")
           .withArgs(WF);
@@ -586,7 +736,7 @@ describe("AuditTrail", function () {
     describe("recordApproval", function () {
       it("needs levels strictly in order", async function () {
         const f = await loadFixture(appliedFixture);
-        const r = f.audit.connect(f.platform);
+        const r = f.audit.connect(f.authority);
         for (const level of [0, 2, 3]) {
           await expect(r.recordApproval(WF, level, APPROVER(level), true, OPINION(level)))
             .to.be.revertedWithCustomError(f.audit, "ApprovalOutOfOrder")
@@ -601,20 +751,20 @@ describe("AuditTrail", function () {
 
       it("closes the workflow on a rejection", async function () {
         const f = await loadFixture(appliedFixture);
-        await f.audit.connect(f.platform).recordApproval(WF, 1, APPROVER(1), true, OPINION(1));
+        await f.audit.connect(f.authority).recordApproval(WF, 1, APPROVER(1), true, OPINION(1));
         const at = (await time.latest()) + 5;
         await time.setNextBlockTimestamp(at);
-        await expect(f.audit.connect(f.platform).recordApproval(WF, 2, APPROVER(2), false, OPINION(2)))
+        await expect(f.audit.connect(f.authority).recordApproval(WF, 2, APPROVER(2), false, OPINION(2)))
           .to.emit(f.audit, "WorkflowStepRecorded")
-          .withArgs(WF, Step.approval, Decision.rejected, APPROVER(2), OPINION(2), 2, f.platform.address, at);
+          .withArgs(WF, Step.approval, Decision.rejected, APPROVER(2), OPINION(2), 2, f.authority.address, at);
         const wf = await f.audit.getWorkflow(WF);
         expect(wf.status).to.equal(BigInt(WorkflowStatus.rejected));
         expect(wf.approvals).to.equal(1n);
-        const r = f.audit.connect(f.platform);
+        const r = f.audit.connect(f.authority);
         const closed = [
           () => r.recordApproval(WF, 2, APPROVER(2), true, OPINION(2)),
           () => r.recordComplianceCheck(WF, CHECKER, true, REPORT),
-          () => r.recordDownload(WF, DOWNLOADER, PACKAGE),
+          () => f.audit.connect(f.platform).recordDownload(WF, DOWNLOADER, PACKAGE),
         ];
         for (const call of closed) {
           await expect(call())
@@ -625,14 +775,14 @@ describe("AuditTrail", function () {
 
       it("refuses an approval once every level has approved", async function () {
         const f = await loadFixture(approvedFixture);
-        await expect(f.audit.connect(f.platform).recordApproval(WF, 4, APPROVER(4), true, OPINION(4)))
+        await expect(f.audit.connect(f.authority).recordApproval(WF, 4, APPROVER(4), true, OPINION(4)))
           .to.be.revertedWithCustomError(f.audit, "ApprovalsAlreadyComplete")
           .withArgs(WF, 3);
       });
 
       it("refuses an unknown workflow, a zero approver or opinion", async function () {
         const f = await loadFixture(appliedFixture);
-        const r = f.audit.connect(f.platform);
+        const r = f.audit.connect(f.authority);
         const unknown = ethers.id("unknown");
         await expect(r.recordApproval(unknown, 1, APPROVER(1), true, OPINION(1)))
           .to.be.revertedWithCustomError(f.audit, "WorkflowNotFound")
@@ -650,11 +800,11 @@ describe("AuditTrail", function () {
     describe("recordComplianceCheck", function () {
       it("needs every approval level first", async function () {
         const f = await loadFixture(appliedFixture);
-        await expect(f.audit.connect(f.platform).recordComplianceCheck(WF, CHECKER, true, REPORT))
+        await expect(f.audit.connect(f.authority).recordComplianceCheck(WF, CHECKER, true, REPORT))
           .to.be.revertedWithCustomError(f.audit, "ApprovalsIncomplete")
           .withArgs(WF, 0, 3);
-        await f.audit.connect(f.platform).recordApproval(WF, 1, APPROVER(1), true, OPINION(1));
-        await expect(f.audit.connect(f.platform).recordComplianceCheck(WF, CHECKER, true, REPORT))
+        await f.audit.connect(f.authority).recordApproval(WF, 1, APPROVER(1), true, OPINION(1));
+        await expect(f.audit.connect(f.authority).recordComplianceCheck(WF, CHECKER, true, REPORT))
           .to.be.revertedWithCustomError(f.audit, "ApprovalsIncomplete")
           .withArgs(WF, 1, 3);
         expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.approving));
@@ -664,22 +814,22 @@ describe("AuditTrail", function () {
         const f = await loadFixture(approvedFixture);
         const at = (await time.latest()) + 5;
         await time.setNextBlockTimestamp(at);
-        await expect(f.audit.connect(f.platform).recordComplianceCheck(WF, CHECKER, false, REPORT))
+        await expect(f.audit.connect(f.authority).recordComplianceCheck(WF, CHECKER, false, REPORT))
           .to.emit(f.audit, "WorkflowStepRecorded")
-          .withArgs(WF, Step.complianceCheck, Decision.rejected, CHECKER, REPORT, 0, f.platform.address, at);
+          .withArgs(WF, Step.complianceCheck, Decision.rejected, CHECKER, REPORT, 0, f.authority.address, at);
         expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.nonCompliant));
-        const r = f.audit.connect(f.platform);
+        const r = f.audit.connect(f.authority);
         await expect(r.recordComplianceCheck(WF, CHECKER, true, REPORT))
           .to.be.revertedWithCustomError(f.audit, "WorkflowClosed")
           .withArgs(WF, WorkflowStatus.nonCompliant);
-        await expect(r.recordDownload(WF, DOWNLOADER, PACKAGE))
+        await expect(f.audit.connect(f.platform).recordDownload(WF, DOWNLOADER, PACKAGE))
           .to.be.revertedWithCustomError(f.audit, "WorkflowClosed")
           .withArgs(WF, WorkflowStatus.nonCompliant);
       });
 
       it("refuses a second check once passed", async function () {
         const f = await loadFixture(clearedFixture);
-        await expect(f.audit.connect(f.platform).recordComplianceCheck(WF, CHECKER, false, REPORT))
+        await expect(f.audit.connect(f.authority).recordComplianceCheck(WF, CHECKER, false, REPORT))
           .to.be.revertedWithCustomError(f.audit, "ComplianceAlreadyChecked")
           .withArgs(WF);
         expect((await f.audit.getWorkflow(WF)).status).to.equal(BigInt(WorkflowStatus.cleared));
@@ -687,7 +837,7 @@ describe("AuditTrail", function () {
 
       it("refuses an unknown workflow, a zero checker or report", async function () {
         const f = await loadFixture(approvedFixture);
-        const r = f.audit.connect(f.platform);
+        const r = f.audit.connect(f.authority);
         const unknown = ethers.id("unknown");
         await expect(r.recordComplianceCheck(unknown, CHECKER, true, REPORT))
           .to.be.revertedWithCustomError(f.audit, "WorkflowNotFound")
@@ -709,7 +859,8 @@ describe("AuditTrail", function () {
         await expect(r.recordDownload(WF, DOWNLOADER, PACKAGE))
           .to.be.revertedWithCustomError(f.audit, "ComplianceNotPassed")
           .withArgs(WF, WorkflowStatus.approving);
-        for (const level of [1, 2, 3]) await r.recordApproval(WF, level, APPROVER(level), true, OPINION(level));
+        const approver = f.audit.connect(f.authority);
+        for (const level of [1, 2, 3]) await approver.recordApproval(WF, level, APPROVER(level), true, OPINION(level));
         await expect(r.recordDownload(WF, DOWNLOADER, PACKAGE))
           .to.be.revertedWithCustomError(f.audit, "ComplianceNotPassed")
           .withArgs(WF, WorkflowStatus.approved);

@@ -13,7 +13,8 @@ const { ethers, networkHelpers } = await network.create();
 const { time, loadFixture } = networkHelpers;
 
 const CERT_ISSUER = ROLES.certIssuer.id;
-const STATUS_SUSPENDED = MEMBER_STATUS.suspended.code;
+const STATUS_SUSPENDED: number = MEMBER_STATUS.suspended.code;
+const STATUS_EXITED: number = MEMBER_STATUS.exited.code;
 const THRESHOLD_BPS = 5000; // 3 founders: 2 yes votes pass a proposal
 const VOTING_PERIOD = 3600;
 
@@ -71,12 +72,23 @@ async function deployFixture() {
 
 type Fixture = Awaited<ReturnType<typeof deployFixture>>;
 
-/** Suspends `institution` by a real registry vote: the authority proposes, `voter` seconds. */
-async function suspend(f: Fixture, institution: string, voter: Fixture["hospital"]) {
-  const id = await f.registry.connect(f.authority).proposeSetMemberStatus.staticCall(institution, STATUS_SUSPENDED);
-  await f.registry.connect(f.authority).proposeSetMemberStatus(institution, STATUS_SUSPENDED);
-  await f.registry.connect(voter).vote(id, true);
+/**
+ * Suspends (or exits) `institution` by a real registry vote. The member a status change is about does
+ * not vote on it, so of the 2 other founders at 50 % the authority's proposal alone passes it.
+ */
+async function setMemberStatus(f: Fixture, institution: string, status = STATUS_SUSPENDED) {
+  await expect(f.registry.connect(f.authority).proposeSetMemberStatus(institution, status))
+    .to.emit(f.registry, "MemberStatusChanged")
+    .withArgs(institution, MEMBER_STATUS.active.code, status);
   expect(await f.registry.isActiveMember(institution)).to.equal(false);
+}
+
+/** Makes a registry proposal with the authority and seconds it with the hospital (2 of 3 at 50 %). */
+async function enact(f: Fixture, call: (r: Fixture["registry"]) => Promise<unknown>) {
+  await call(f.registry.connect(f.authority));
+  const id = await f.registry.proposalCount();
+  await f.registry.connect(f.hospital).vote(id, true);
+  expect((await f.registry.getProposal(id)).executed).to.equal(true);
 }
 
 /** Issues the default certificate from the EQA centre at a known block time. */
@@ -101,9 +113,7 @@ async function issuedFixture() {
 /** The EQA centre also acts through a second allowlisted account, added by vote. */
 async function clerkFixture() {
   const f = await issuedFixture();
-  const id = await f.registry.connect(f.authority).proposeAddAccount.staticCall(f.eqaClerk.address, f.eqa.address);
-  await f.registry.connect(f.authority).proposeAddAccount(f.eqaClerk.address, f.eqa.address);
-  await f.registry.connect(f.hospital).vote(id, true);
+  await enact(f, (r) => r.proposeAddAccount(f.eqaClerk.address, f.eqa.address));
   expect(await f.registry.institutionOf(f.eqaClerk.address)).to.equal(f.eqa.address);
   return f;
 }
@@ -239,7 +249,7 @@ describe("CertificateRegistry", function () {
 
       it("an issuer suspended by a member vote", async function () {
         const f = await loadFixture(deployFixture);
-        await suspend(f, f.eqa.address, f.hospital);
+        await setMemberStatus(f, f.eqa.address);
         await expect(f.certificates.connect(f.eqa).issue(CERT_ID, 0, f.labSubject, DOC_HASH, 0, 0, RAW_SIGNATURE))
           .to.be.revertedWithCustomError(f.certificates, "MissingRole")
           .withArgs(f.eqa.address, CERT_ISSUER);
@@ -378,6 +388,45 @@ describe("CertificateRegistry", function () {
         .withArgs(CERT_ID, f.eqa.address, Reason.keyCompromise, (v: bigint) => v > 0n);
     });
 
+    describe("lets the issuing institution revoke whatever its status and roles", function () {
+      it("while suspended, e.g. after its signing key was compromised", async function () {
+        const f = await loadFixture(issuedFixture);
+        await setMemberStatus(f, f.eqa.address);
+        expect(await f.registry.hasRole(CERT_ISSUER, f.eqa.address)).to.equal(false);
+        expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.valid);
+        await expect(f.certificates.connect(f.eqa).revoke(CERT_ID, Reason.keyCompromise))
+          .to.emit(f.certificates, "CertificateRevoked")
+          .withArgs(CERT_ID, f.eqa.address, Reason.keyCompromise, (v: bigint) => v > 0n);
+        expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.revoked);
+        // Issuing still needs an active institution with the role.
+        await expect(
+          f.certificates.connect(f.eqa).issue(ethers.id("after"), 0, f.labSubject, DOC_HASH, 0, 0, RAW_SIGNATURE),
+        )
+          .to.be.revertedWithCustomError(f.certificates, "MissingRole")
+          .withArgs(f.eqa.address, CERT_ISSUER);
+      });
+
+      it("after it exited, through any of its allowlisted accounts", async function () {
+        const f = await loadFixture(clerkFixture);
+        await setMemberStatus(f, f.eqa.address, STATUS_EXITED);
+        expect(await f.registry.isAllowedAccount(f.eqaClerk.address)).to.equal(false);
+        await expect(f.certificates.connect(f.eqaClerk).revoke(CERT_ID, Reason.withdrawn))
+          .to.emit(f.certificates, "CertificateRevoked")
+          .withArgs(CERT_ID, f.eqa.address, Reason.withdrawn, (v: bigint) => v > 0n);
+        expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.revoked);
+      });
+
+      it("after its CERT_ISSUER role was taken away", async function () {
+        const f = await loadFixture(issuedFixture);
+        await enact(f, (r) => r.proposeSetMemberRoles(f.eqa.address, []));
+        expect(await f.registry.hasRole(CERT_ISSUER, f.eqa.address)).to.equal(false);
+        await expect(f.certificates.connect(f.eqa).revoke(CERT_ID, Reason.superseded))
+          .to.emit(f.certificates, "CertificateRevoked")
+          .withArgs(CERT_ID, f.eqa.address, Reason.superseded, (v: bigint) => v > 0n);
+        expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.revoked);
+      });
+    });
+
     it("still records a revocation after the certificate expired", async function () {
       const f = await loadFixture(issuedFixture);
       await time.increaseTo(f.validUntil + 1);
@@ -397,25 +446,34 @@ describe("CertificateRegistry", function () {
       it("an account that is not allowlisted", async function () {
         const f = await loadFixture(issuedFixture);
         await expect(f.certificates.connect(f.outsider).revoke(CERT_ID, Reason.withdrawn))
-          .to.be.revertedWithCustomError(f.certificates, "MissingRole")
-          .withArgs(f.outsider.address, CERT_ISSUER);
+          .to.be.revertedWithCustomError(f.certificates, "NotIssuer")
+          .withArgs(CERT_ID, f.eqa.address, ethers.ZeroAddress);
         await expectNotRevoked(f);
       });
 
       it("a member institution without the CERT_ISSUER role", async function () {
         const f = await loadFixture(issuedFixture);
         await expect(f.certificates.connect(f.authority).revoke(CERT_ID, Reason.withdrawn))
-          .to.be.revertedWithCustomError(f.certificates, "MissingRole")
-          .withArgs(f.authority.address, CERT_ISSUER);
+          .to.be.revertedWithCustomError(f.certificates, "NotIssuer")
+          .withArgs(CERT_ID, f.eqa.address, f.authority.address);
         await expectNotRevoked(f);
       });
 
-      it("the issuer while suspended by a member vote", async function () {
+      it("an account of the issuer taken off the allowlist", async function () {
+        const f = await loadFixture(clerkFixture);
+        await enact(f, (r) => r.proposeRemoveAccount(f.eqaClerk.address));
+        await expect(f.certificates.connect(f.eqaClerk).revoke(CERT_ID, Reason.withdrawn))
+          .to.be.revertedWithCustomError(f.certificates, "NotIssuer")
+          .withArgs(CERT_ID, f.eqa.address, ethers.ZeroAddress);
+        await expectNotRevoked(f);
+      });
+
+      it("another issuer institution, even once the issuer is suspended", async function () {
         const f = await loadFixture(issuedFixture);
-        await suspend(f, f.eqa.address, f.hospital);
-        await expect(f.certificates.connect(f.eqa).revoke(CERT_ID, Reason.withdrawn))
-          .to.be.revertedWithCustomError(f.certificates, "MissingRole")
-          .withArgs(f.eqa.address, CERT_ISSUER);
+        await setMemberStatus(f, f.eqa.address);
+        await expect(f.certificates.connect(f.hospital).revoke(CERT_ID, Reason.withdrawn))
+          .to.be.revertedWithCustomError(f.certificates, "NotIssuer")
+          .withArgs(CERT_ID, f.eqa.address, f.hospital.address);
         await expectNotRevoked(f);
       });
 
@@ -512,7 +570,7 @@ describe("CertificateRegistry", function () {
 
     it("keeps answering for certificates of an issuer suspended later", async function () {
       const f = await loadFixture(issuedFixture);
-      await suspend(f, f.eqa.address, f.hospital);
+      await setMemberStatus(f, f.eqa.address);
       expect(await f.certificates.verify(CERT_ID, DOC_HASH)).to.equal(Status.valid);
     });
   });

@@ -206,9 +206,24 @@ function requestOf(f: Fixture, over: Partial<AccessRequest> = {}): AccessRequest
   };
 }
 
+const ACCESS_REQUEST_TUPLE = "tuple(address,bytes32,uint8,bytes32[],bytes32[],bytes32[],uint8,uint64,uint64,bytes32)";
+
+/** keccak256(abi.encode(request)), as `requestContentHash`, computed off chain as the resident's app does. */
+function requestHashOf(r: AccessRequest): string {
+  return ethers.keccak256(
+    ethers.AbiCoder.defaultAbiCoder().encode(
+      [ACCESS_REQUEST_TUPLE],
+      [[r.resident, r.grantee, r.granteeKind, r.categories, r.recordIds, r.fields, r.purposes, r.validFor, r.answerBy, r.reasonHash]],
+    ),
+  );
+}
+
+/** An answer to `requestId`, signing the content of the fixture's request (if it has one). */
 function answerOf(f: Fixture, requestId: string, over: Partial<Answer> = {}): Answer {
+  const request = (f as Fixture & { request?: AccessRequest }).request;
   return {
     requestId,
+    requestHash: request ? requestHashOf(request) : ethers.ZeroHash,
     approve: true,
     mode: Mode.remote,
     notBefore: f.now,
@@ -248,6 +263,12 @@ async function sendNarrow(f: Fixture, n: Narrowing, by: Wallet = f.resident, sig
 
 function revocationOf(f: Fixture, grantId: string) {
   return { grantId, nonce: nextNonce(), deadline: f.now + 365 * DAY };
+}
+
+/** Relays a grant and returns its id. */
+async function sendAndId(f: Fixture, g: Grant): Promise<string> {
+  await sendGrant(f, g);
+  return digestOf(f, "ConsentGrant", g);
 }
 
 async function sendRevoke(f: Fixture, grantId: string, by: Wallet = f.resident, signer: string = by.address) {
@@ -323,6 +344,8 @@ const allows = async (f: Fixture, q: Query = {}) => (await check(f, q))[0];
 async function suspend(f: Fixture, institution: string) {
   const id = await f.registry.connect(f.authority).proposeSetMemberStatus.staticCall(institution, STATUS_SUSPENDED);
   await f.registry.connect(f.authority).proposeSetMemberStatus(institution, STATUS_SUSPENDED);
+  // The member concerned never votes on its own status: the others may already have passed it.
+  if (!(await f.registry.isActiveMember(institution))) return;
   await f.registry.connect(f.hospitalB).vote(id, true);
   expect(await f.registry.isActiveMember(institution)).to.equal(false);
 }
@@ -1335,6 +1358,60 @@ describe("ConsentRegistry", function () {
         .withArgs(parentId, f.hospitalB.address);
     });
 
+    it("lets a suspended institution read nothing under a doctor-kind grant to one of its accounts", async function () {
+      const f = await loadFixture(deployFixture);
+      // Hospital A's own address and its gateway account, granted as if they were doctors.
+      for (const account of [f.hospitalA.address, f.gatewayA.address]) {
+        await sendGrant(f, grantOf(f, { grantee: asGrantee(account), granteeKind: Kind.doctor }));
+      }
+      expect(await allows(f, { grantee: asGrantee(f.hospitalA.address) })).to.equal(true);
+      expect(await allows(f, { grantee: asGrantee(f.gatewayA.address) })).to.equal(true);
+      await suspend(f, f.hospitalA.address);
+      expect(await allows(f, { grantee: asGrantee(f.hospitalA.address) })).to.equal(false);
+      expect(await allows(f, { grantee: asGrantee(f.gatewayA.address) })).to.equal(false);
+      // A doctor's account on no allowlist is unaffected: its institution vouched for it off chain.
+      await sendGrant(f, grantOf(f));
+      expect(await allows(f)).to.equal(true);
+    });
+
+    it("refuses a project grant whose id is address-shaped, so an account cannot pose as a project", async function () {
+      const f = await loadFixture(deployFixture);
+      const g = grantOf(f, { grantee: asGrantee(f.hospitalA.address), granteeKind: Kind.project });
+      await expect(sendGrant(f, g))
+        .to.be.revertedWithCustomError(f.consent, "InvalidGrantee")
+        .withArgs(asGrantee(f.hospitalA.address), Kind.project);
+    });
+
+    it("lets a re-sharing grantee take at most half of another grantee's list", async function () {
+      const f = await loadFixture(deployFixture);
+      const doctor2 = asGrantee(f.doctor2.address);
+      const parent = grantOf(f, { mayReshare: true });
+      await sendGrant(f, parent);
+      const parentId = digestOf(f, "ConsentGrant", parent);
+      const max = Number(await f.consent.MAX_RESHARES_PER_GRANTEE());
+      for (let i = 0; i < max; i++) await sendReshare(f, reshareOf(f, parentId));
+      await expect(sendReshare(f, reshareOf(f, parentId)))
+        .to.be.revertedWithCustomError(f.consent, "TooManyReshares")
+        .withArgs(f.resident.address, doctor2, max);
+      // The resident's own grants to doctor 2 still fit.
+      for (let i = max; i < MAX_GRANTS_PER_GRANTEE; i++) await sendGrant(f, grantOf(f, { grantee: doctor2 }));
+      expect(await f.consent.liveGrants(f.resident.address, doctor2)).to.have.length(MAX_GRANTS_PER_GRANTEE);
+    });
+
+    it("drops grants re-shared from a grant whose window has ended when room is needed", async function () {
+      const f = await loadFixture(deployFixture);
+      const doctor2 = asGrantee(f.doctor2.address);
+      const parent = grantOf(f, { mayReshare: true, notAfter: f.now + DAY });
+      await sendGrant(f, parent);
+      const parentId = digestOf(f, "ConsentGrant", parent);
+      const child = reshareOf(f, parentId, { notAfter: f.now + DAY });
+      await sendReshare(f, child);
+      await time.increaseTo(f.now + DAY + 1);
+      await sendGrant(f, grantOf(f, { grantee: doctor2, notAfter: f.now + 30 * DAY }));
+      await sendReshare(f, reshareOf(f, (await sendAndId(f, grantOf(f, { mayReshare: true, notAfter: f.now + 30 * DAY }))), { notAfter: f.now + 30 * DAY }));
+      expect(await f.consent.liveGrants(f.resident.address, doctor2)).to.not.include(digestOf(f, "Reshare", child));
+    });
+
     it("refuses a re-share by a suspended institution grantee, and lets it read nothing meanwhile", async function () {
       const f = await loadFixture(deployFixture);
       const hospitalA = asGrantee(f.hospitalA.address);
@@ -1535,6 +1612,25 @@ describe("ConsentRegistry", function () {
   });
 
   describe("requestAccess", function () {
+    it("files requests only for the institution itself, its own accounts, unlisted doctors or projects", async function () {
+      const f = await loadFixture(deployFixture);
+      const c = f.consent.connect(f.hospitalA);
+      // Another institution, or an account of another institution, cannot be named as the grantee.
+      for (const [grantee, granteeKind] of [
+        [asGrantee(f.hospitalB.address), Kind.institution],
+        [asGrantee(f.hospitalB.address), Kind.doctor],
+      ] as const) {
+        await expect(c.requestAccess(requestOf(f, { grantee, granteeKind })))
+          .to.be.revertedWithCustomError(f.consent, "NotOwnGrantee")
+          .withArgs(grantee, granteeKind, f.hospitalA.address);
+      }
+      await c.requestAccess(requestOf(f, { grantee: asGrantee(f.hospitalA.address), granteeKind: Kind.institution }));
+      await c.requestAccess(requestOf(f, { grantee: asGrantee(f.gatewayA.address), granteeKind: Kind.doctor }));
+      await c.requestAccess(requestOf(f));
+      await c.requestAccess(requestOf(f, { grantee: PROJECT, granteeKind: Kind.project }));
+      expect(await f.consent.requestCount()).to.equal(4n);
+    });
+
     it("files a request for a DATA_CONSUMER institution and stores its content hash", async function () {
       const f = await loadFixture(deployFixture);
       const r = requestOf(f);
@@ -1644,6 +1740,15 @@ describe("ConsentRegistry", function () {
   });
 
   describe("answerRequest", function () {
+    it("refuses an answer whose signed request hash is not the request's content", async function () {
+      const f = await loadFixture(requestedFixture);
+      const a = answerOf(f, f.requestId, { requestHash: requestHashOf(requestOf(f, { fields: [RESULT] })) });
+      await expect(sendAnswer(f, f.request, a))
+        .to.be.revertedWithCustomError(f.consent, "RequestMismatch")
+        .withArgs(f.requestId);
+      expect((await f.consent.getRequest(f.requestId)).status).to.equal(BigInt(RequestStatus.pending));
+    });
+
     it("approves remotely: creates the requested grant under the answer's digest", async function () {
       const f = await loadFixture(requestedFixture);
       const a = answerOf(f, f.requestId);

@@ -128,10 +128,19 @@ async function propose(
   return f.registry.proposalCount();
 }
 
-/** Active founders that have not voted on `id` yet, in order. */
+/** The member whose status proposal `id` changes (it never votes on it), or undefined for other actions. */
+async function statusTarget(f: Fixture, id: bigint): Promise<string | undefined> {
+  const p = await f.registry.getProposal(id);
+  if (p.action !== BigInt(Action.setMemberStatus)) return undefined;
+  return abi.decode(["address", "uint8"], p.params)[0] as string;
+}
+
+/** Active founders that have not voted on `id` yet, in order, leaving out the member a status change is about. */
 async function remainingVoters(f: Fixture, id: bigint): Promise<Signer[]> {
+  const target = await statusTarget(f, id);
   const result: Signer[] = [];
   for (const g of f.governors) {
+    if (g.address === target) continue;
     if ((await f.registry.isActiveMember(g.address)) && !(await f.registry.hasVoted(id, g.address))) result.push(g);
   }
   return result;
@@ -956,21 +965,137 @@ describe("ConsortiumRegistry", function () {
       ]);
     });
 
-    it("rejects at the passing vote suspending whoever has become the last active member", async function () {
+    it("leaves a pending suspension of whoever became the last active member without voters: it expires", async function () {
       const { registry, a, b, c } = await loadFixture(deployTrio);
-      await registry.connect(a).proposeSetMemberStatus(c.address, Status.suspended); // 1: needs 2 of 3
-      await registry.connect(b).proposeSetMemberStatus(a.address, Status.suspended); // 2
-      await registry.connect(c).vote(2, true); // a suspended; b and c remain, one vote passes
-      await registry.connect(b).proposeSetMemberStatus(b.address, Status.suspended); // 3: passes at once
+      await registry.connect(a).proposeSetGovernance(10_000, VOTING_PERIOD); // 1: 2 of 3 at 50 %
+      await registry.connect(b).vote(1, true);
+      // 2: c is not among its voters, so a and b must both agree (10000 bps of the 2 others).
+      await registry.connect(a).proposeSetMemberStatus(c.address, Status.suspended);
+      expect([(await registry.getProposal(2)).eligible, (await registry.getProposal(2)).required]).to.deep.equal([2n, 2n]);
+      await registry.connect(c).proposeSetMemberStatus(a.address, Status.suspended); // 3
+      await registry.connect(b).vote(3, true); // a suspended; b and c remain
+      await registry.connect(c).proposeSetMemberStatus(b.address, Status.suspended); // 4: c alone decides
       expect(await registry.activeMemberCount()).to.equal(1);
-      await expect(registry.connect(c).vote(1, true))
-        .to.be.revertedWithCustomError(registry, "LastActiveMember")
-        .withArgs(c.address);
+      // Proposal 2 can no longer pass: its other voters are suspended, and c never votes on its own status.
+      await expect(registry.connect(c).vote(2, true))
+        .to.be.revertedWithCustomError(registry, "NotEligibleToVote")
+        .withArgs(2, c.address);
+      await expect(registry.connect(b).vote(2, true))
+        .to.be.revertedWithCustomError(registry, "NotActiveMember")
+        .withArgs(b.address);
+      await time.increase(VOTING_PERIOD + 1);
+      expect(await registry.proposalState(2)).to.equal(State.expired);
       expect(await registry.isActiveMember(c.address)).to.equal(true);
       // The last active member still governs alone: it can bring the others back.
       await expect(registry.connect(c).proposeSetMemberStatus(a.address, Status.active))
         .to.emit(registry, "MemberStatusChanged")
         .withArgs(a.address, Status.suspended, Status.active);
+    });
+
+    describe("the member a status change is about does not vote on it", function () {
+      it("counts the voters and required votes over the other active members", async function () {
+        const f = await loadFixture(deployConsortium);
+        // 5 active at 6667 bps: 4 votes for other proposals, ceil(4 × 0.6667) = 3 about an active member.
+        expect(await f.registry.requiredVotes()).to.equal(4);
+        expect(await f.registry.requiredStatusVotes(f.eqa.address)).to.equal(3);
+        expect(await f.registry.requiredStatusVotes(f.outsider.address)).to.equal(4);
+        const tx = await f.registry.connect(f.authority).proposeSetMemberStatus(f.eqa.address, Status.suspended);
+        const params = abi.encode(["address", "uint8"], [f.eqa.address, Status.suspended]);
+        await expect(tx)
+          .to.emit(f.registry, "ProposalCreated")
+          .withArgs(1, f.authority.address, Action.setMemberStatus, params, (await blockTime(tx)) + VOTING_PERIOD, 3);
+        const p = await f.registry.getProposal(1);
+        expect([p.eligible, p.required, p.yes]).to.deep.equal([4n, 3n, 1n]);
+        await f.registry.connect(f.hospital).vote(1, true);
+        await expect(f.registry.connect(f.chc).vote(1, true))
+          .to.emit(f.registry, "MemberStatusChanged")
+          .withArgs(f.eqa.address, Status.active, Status.suspended);
+        // A suspended member is not among the active members anyway: the same as requiredVotes().
+        expect(await f.registry.requiredVotes()).to.equal(3);
+        expect(await f.registry.requiredStatusVotes(f.eqa.address)).to.equal(3);
+        expect(await f.registry.requiredStatusVotes(f.hospital.address)).to.equal(3); // ceil(3 × 0.6667)
+        const reactivation = await propose(f, f.authority, (r) => r.proposeSetMemberStatus(f.eqa.address, Status.active));
+        const q = await f.registry.getProposal(reactivation);
+        expect([q.eligible, q.required]).to.deep.equal([4n, 3n]);
+      });
+
+      it("reports no required votes about the only active member, whose status cannot change", async function () {
+        const { registry, only } = await loadFixture(deploySolo);
+        expect(await registry.requiredStatusVotes(only.address)).to.equal(0);
+        expect(await registry.requiredVotes()).to.equal(1);
+      });
+
+      it("refuses the target's vote, so that at 10000 bps a member voting no on everything can still be suspended", async function () {
+        const f = await loadFixture(deployConsortium);
+        await enact(f, f.authority, (r) => r.proposeSetGovernance(10_000, VOTING_PERIOD));
+        // The hostile member blocks any ordinary proposal on its own...
+        const blocked = await propose(f, f.authority, (r) => r.proposeRegisterContract(DATA_INDEX, r.target));
+        await expect(f.registry.connect(f.chc).vote(blocked, false)).to.emit(f.registry, "ProposalRejected").withArgs(blocked);
+        // ...but not its suspension: the 4 others decide unanimously without it.
+        const id = await propose(f, f.authority, (r) => r.proposeSetMemberStatus(f.chc.address, Status.suspended));
+        const p = await f.registry.getProposal(id);
+        expect([p.eligible, p.required]).to.deep.equal([4n, 4n]);
+        const before = await tally(f, id, f.chc.address);
+        for (const support of [false, true]) {
+          await expect(f.registry.connect(f.chc).vote(id, support))
+            .to.be.revertedWithCustomError(f.registry, "NotEligibleToVote")
+            .withArgs(id, f.chc.address);
+        }
+        expect(await tally(f, id, f.chc.address)).to.deep.equal(before);
+        for (const voter of [f.hospital, f.eqa]) await f.registry.connect(voter).vote(id, true);
+        await expect(f.registry.connect(f.operator).vote(id, true))
+          .to.emit(f.registry, "MemberStatusChanged")
+          .withArgs(f.chc.address, Status.active, Status.suspended);
+        // From now on the 4 active members decide alone.
+        const { id: next } = await enact(f, f.authority, (r) => r.proposeRegisterContract(DATA_INDEX, r.target));
+        expect((await f.registry.getProposal(next)).required).to.equal(4);
+      });
+
+      it("lets a member propose its own exit, which the others decide without its vote", async function () {
+        const f = await loadFixture(deployWithNetwork);
+        const tx = await f.registry.connect(f.chc).proposeSetMemberStatus(f.chc.address, Status.exited);
+        const id = await f.registry.proposalCount();
+        await expect(tx).to.emit(f.registry, "ProposalCreated");
+        await expect(tx).not.to.emit(f.registry, "VoteCast");
+        const p = await f.registry.getProposal(id);
+        expect([p.proposer, p.eligible, p.required, p.yes, p.no]).to.deep.equal([f.chc.address, 4n, 3n, 0n, 0n]);
+        expect(await f.registry.hasVoted(id, f.chc.address)).to.equal(false);
+        await expect(f.registry.connect(f.chc).vote(id, true))
+          .to.be.revertedWithCustomError(f.registry, "NotEligibleToVote")
+          .withArgs(id, f.chc.address);
+        await f.registry.connect(f.authority).vote(id, true);
+        await f.registry.connect(f.hospital).vote(id, true);
+        await expect(f.registry.connect(f.eqa).vote(id, true))
+          .to.emit(f.registry, "MemberStatusChanged")
+          .withArgs(f.chc.address, Status.active, Status.exited);
+        expect(await f.registry.isInAlliance(MEDICAL_ALLIANCE, f.chc.address)).to.equal(false);
+      });
+
+      it("lets the others turn down a member's own exit", async function () {
+        const f = await loadFixture(deployConsortium);
+        const id = await propose(f, f.chc, (r) => r.proposeSetMemberStatus(f.chc.address, Status.exited));
+        // 4 eligible, 3 required: the second no makes passing impossible.
+        await f.registry.connect(f.authority).vote(id, false);
+        await expect(f.registry.connect(f.hospital).vote(id, false)).to.emit(f.registry, "ProposalRejected").withArgs(id);
+        expect(await f.registry.isActiveMember(f.chc.address)).to.equal(true);
+      });
+
+      it("refuses a member's proposal of its own suspension or reactivation", async function () {
+        const f = await loadFixture(deployConsortium);
+        const before = await snapshot(f);
+        await expect(f.registry.connect(f.chc).proposeSetMemberStatus(f.chc.address, Status.suspended))
+          .to.be.revertedWithCustomError(f.registry, "OwnStatusChange")
+          .withArgs(f.chc.address, Status.suspended);
+        expect(await snapshot(f)).to.deep.equal(before);
+        await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.chc.address, Status.suspended));
+        await expect(f.registry.connect(f.chc).proposeSetMemberStatus(f.chc.address, Status.active))
+          .to.be.revertedWithCustomError(f.registry, "OwnStatusChange")
+          .withArgs(f.chc.address, Status.active);
+        // A suspended member cannot propose at all, not even its own exit.
+        await expect(f.registry.connect(f.chc).proposeSetMemberStatus(f.chc.address, Status.exited))
+          .to.be.revertedWithCustomError(f.registry, "NotActiveMember")
+          .withArgs(f.chc.address);
+      });
     });
   });
 
@@ -1203,10 +1328,13 @@ describe("ConsortiumRegistry", function () {
 
     it("counts as validators only the validator nodes of active operators", async function () {
       const f = await loadFixture(deployWithNetwork);
+      expect(await f.registry.validatorCount()).to.equal(1);
       await enact(f, f.authority, (r) => r.proposeAddNode(SECOND_VALIDATOR.publicKey, f.authority.address, true));
       expect(await f.registry.validators()).to.deep.equal([VALIDATOR_NODE.address, SECOND_VALIDATOR.address]);
+      expect(await f.registry.validatorCount()).to.equal(2);
       await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.operator.address, Status.suspended));
       expect(await f.registry.validators()).to.deep.equal([SECOND_VALIDATOR.address]);
+      expect(await f.registry.validatorCount()).to.equal(1);
       expect(await f.registry.isNodeAllowed(VALIDATOR_NODE.address)).to.equal(false);
       expect(await f.registry.nodes()).to.deep.equal([
         VALIDATOR_NODE.address,
@@ -1215,8 +1343,10 @@ describe("ConsortiumRegistry", function () {
       ]);
       await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.operator.address, Status.active));
       expect(await f.registry.validators()).to.deep.equal([VALIDATOR_NODE.address, SECOND_VALIDATOR.address]);
-      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.authority.address, Status.exited));
+      expect(await f.registry.validatorCount()).to.equal(2);
+      await enact(f, f.hospital, (r) => r.proposeSetMemberStatus(f.authority.address, Status.exited));
       expect(await f.registry.validators()).to.deep.equal([VALIDATOR_NODE.address]);
+      expect(await f.registry.validatorCount()).to.equal(1);
       expect(await f.registry.isNodeAllowed(SECOND_VALIDATOR.address)).to.equal(false);
     });
 
@@ -1226,6 +1356,11 @@ describe("ConsortiumRegistry", function () {
       await enact(f, f.authority, (r) => r.proposeAddNode(VALIDATOR_NODE.publicKey, f.operator.address, true));
       expect(await f.registry.isNodeAllowed(VALIDATOR_NODE.address)).to.equal(false);
       expect(await f.registry.validators()).to.deep.equal([]);
+      expect(await f.registry.validatorCount()).to.equal(0);
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.operator.address, Status.active));
+      expect(await f.registry.isNodeAllowed(VALIDATOR_NODE.address)).to.equal(true);
+      expect(await f.registry.validators()).to.deep.equal([VALIDATOR_NODE.address]);
+      expect(await f.registry.validatorCount()).to.equal(1);
     });
 
     it("rejects keys that are not 64-byte secp256k1 points, non-member operators and known nodes", async function () {
@@ -1265,11 +1400,15 @@ describe("ConsortiumRegistry", function () {
   describe("proposeRemoveNode", function () {
     it("takes a node off the allowlist and out of the validator set", async function () {
       const f = await loadFixture(deployWithNetwork);
+      // Another validator first: the last one cannot be removed.
+      await enact(f, f.authority, (r) => r.proposeAddNode(SECOND_VALIDATOR.publicKey, f.authority.address, true));
       const { id, tx } = await enact(f, f.authority, (r) => r.proposeRemoveNode(VALIDATOR_NODE.address));
       await expect(tx).to.emit(f.registry, "ProposalExecuted").withArgs(id, Action.removeNode);
       await expect(tx).to.emit(f.registry, "NodeRemoved").withArgs(VALIDATOR_NODE.address, f.operator.address, true);
-      expect(await f.registry.nodes()).to.deep.equal([OBSERVER_NODE.address]);
-      expect(await f.registry.validators()).to.deep.equal([]);
+      // The set moves its last element into the removed one's place.
+      expect(await f.registry.nodes()).to.deep.equal([SECOND_VALIDATOR.address, OBSERVER_NODE.address]);
+      expect(await f.registry.validators()).to.deep.equal([SECOND_VALIDATOR.address]);
+      expect(await f.registry.validatorCount()).to.equal(1);
       expect(await f.registry.isNodeAllowed(VALIDATOR_NODE.address)).to.equal(false);
       expect([...(await f.registry.nodeInfo(VALIDATOR_NODE.address))]).to.deep.equal([ZERO, false, 0n, "0x"]);
     });
@@ -1292,9 +1431,105 @@ describe("ConsortiumRegistry", function () {
 
     it("rejects at the passing vote a node removed since", async function () {
       const f = await loadFixture(deployWithNetwork);
+      await enact(f, f.authority, (r) => r.proposeAddNode(SECOND_VALIDATOR.publicKey, f.authority.address, true));
       const id = await propose(f, f.hospital, (r) => r.proposeRemoveNode(VALIDATOR_NODE.address));
       await enact(f, f.authority, (r) => r.proposeRemoveNode(VALIDATOR_NODE.address));
       await expectPassingVoteReverts(f, id, "NodeNotFound", [VALIDATOR_NODE.address]);
+    });
+  });
+
+  describe("keeping at least one validator", function () {
+    const THIRD_VALIDATOR = nodeIdentity("operator validator node 2");
+
+    it("refuses to suspend or exit the only operator of validators, even on its own proposal", async function () {
+      const f = await loadFixture(deployWithNetwork);
+      const before = await snapshot(f);
+      for (const status of [Status.suspended, Status.exited]) {
+        await expect(f.registry.connect(f.authority).proposeSetMemberStatus(f.operator.address, status))
+          .to.be.revertedWithCustomError(f.registry, "LastValidator")
+          .withArgs(f.operator.address);
+      }
+      await expect(f.registry.connect(f.operator).proposeSetMemberStatus(f.operator.address, Status.exited))
+        .to.be.revertedWithCustomError(f.registry, "LastValidator")
+        .withArgs(f.operator.address);
+      expect(await snapshot(f)).to.deep.equal(before);
+      expect(await f.registry.validators()).to.deep.equal([VALIDATOR_NODE.address]);
+    });
+
+    it("refuses to remove the last validator node", async function () {
+      const f = await loadFixture(deployWithNetwork);
+      const before = await snapshot(f);
+      await expect(f.registry.connect(f.authority).proposeRemoveNode(VALIDATOR_NODE.address))
+        .to.be.revertedWithCustomError(f.registry, "LastValidator")
+        .withArgs(VALIDATOR_NODE.address);
+      expect(await snapshot(f)).to.deep.equal(before);
+    });
+
+    it("counts every validator node of one operator: it may lose one, not its membership", async function () {
+      const f = await loadFixture(deployWithNetwork);
+      await enact(f, f.authority, (r) => r.proposeAddNode(THIRD_VALIDATOR.publicKey, f.operator.address, true));
+      expect(await f.registry.validatorCount()).to.equal(2);
+      await expect(f.registry.connect(f.authority).proposeSetMemberStatus(f.operator.address, Status.suspended))
+        .to.be.revertedWithCustomError(f.registry, "LastValidator")
+        .withArgs(f.operator.address);
+      await enact(f, f.authority, (r) => r.proposeRemoveNode(VALIDATOR_NODE.address));
+      expect(await f.registry.validators()).to.deep.equal([THIRD_VALIDATOR.address]);
+      await expect(f.registry.connect(f.authority).proposeRemoveNode(THIRD_VALIDATOR.address))
+        .to.be.revertedWithCustomError(f.registry, "LastValidator")
+        .withArgs(THIRD_VALIDATOR.address);
+    });
+
+    it("allows the change once another validator is active; nodes of inactive operators do not count", async function () {
+      const f = await loadFixture(deployWithNetwork);
+      await enact(f, f.authority, (r) => r.proposeAddNode(SECOND_VALIDATOR.publicKey, f.authority.address, true));
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.operator.address, Status.suspended));
+      expect(await f.registry.validators()).to.deep.equal([SECOND_VALIDATOR.address]);
+      // The authority's node is the last validator now; the suspended operator's is no validator.
+      await expect(f.registry.connect(f.hospital).proposeSetMemberStatus(f.authority.address, Status.suspended))
+        .to.be.revertedWithCustomError(f.registry, "LastValidator")
+        .withArgs(f.authority.address);
+      await expect(f.registry.connect(f.hospital).proposeRemoveNode(SECOND_VALIDATOR.address))
+        .to.be.revertedWithCustomError(f.registry, "LastValidator")
+        .withArgs(SECOND_VALIDATOR.address);
+      const { tx } = await enact(f, f.authority, (r) => r.proposeRemoveNode(VALIDATOR_NODE.address));
+      await expect(tx).to.emit(f.registry, "NodeRemoved").withArgs(VALIDATOR_NODE.address, f.operator.address, true);
+      expect(await f.registry.validatorCount()).to.equal(1);
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.operator.address, Status.exited));
+      expect(await f.registry.validators()).to.deep.equal([SECOND_VALIDATOR.address]);
+    });
+
+    it("rejects at the passing vote suspending an operator whose nodes have become the last validators", async function () {
+      const f = await loadFixture(deployWithNetwork);
+      await enact(f, f.authority, (r) => r.proposeAddNode(SECOND_VALIDATOR.publicKey, f.authority.address, true));
+      const id = await propose(f, f.hospital, (r) => r.proposeSetMemberStatus(f.operator.address, Status.suspended));
+      await enact(f, f.authority, (r) => r.proposeRemoveNode(SECOND_VALIDATOR.address));
+      await expectPassingVoteReverts(f, id, "LastValidator", [f.operator.address]);
+      expect(await f.registry.validators()).to.deep.equal([VALIDATOR_NODE.address]);
+    });
+
+    it("rejects at the passing vote removing what has become the last validator", async function () {
+      const f = await loadFixture(deployWithNetwork);
+      await enact(f, f.authority, (r) => r.proposeAddNode(SECOND_VALIDATOR.publicKey, f.authority.address, true));
+      const id = await propose(f, f.hospital, (r) => r.proposeRemoveNode(VALIDATOR_NODE.address));
+      await enact(f, f.hospital, (r) => r.proposeSetMemberStatus(f.authority.address, Status.exited));
+      await expectPassingVoteReverts(f, id, "LastValidator", [VALIDATOR_NODE.address]);
+      expect(await f.registry.validators()).to.deep.equal([VALIDATOR_NODE.address]);
+    });
+
+    it("changes nothing on a chain without validators", async function () {
+      const f = await loadFixture(deployConsortium);
+      await enact(f, f.authority, (r) => r.proposeAddNode(OBSERVER_NODE.publicKey, f.hospital.address, false));
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.hospital.address, Status.suspended));
+      await enact(f, f.authority, (r) => r.proposeRemoveNode(OBSERVER_NODE.address));
+      // A validator node of a suspended operator is no validator: the count stays 0 and nothing is refused.
+      await enact(f, f.authority, (r) => r.proposeAddNode(VALIDATOR_NODE.publicKey, f.hospital.address, true));
+      expect(await f.registry.validatorCount()).to.equal(0);
+      await enact(f, f.authority, (r) => r.proposeRemoveNode(VALIDATOR_NODE.address));
+      await enact(f, f.authority, (r) => r.proposeAddNode(VALIDATOR_NODE.publicKey, f.hospital.address, true));
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.hospital.address, Status.exited));
+      await enact(f, f.authority, (r) => r.proposeSetMemberStatus(f.operator.address, Status.exited));
+      expect(await f.registry.validators()).to.deep.equal([]);
+      expect(await f.registry.validatorCount()).to.equal(0);
     });
   });
 

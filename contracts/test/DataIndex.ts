@@ -5,6 +5,7 @@ import {
   codesOf,
   LIMITS,
   MEMBER_STATUS,
+  PROPOSAL_STATES,
   ROLES,
 } from "@health-chain/sdk";
 import { network } from "hardhat";
@@ -105,11 +106,17 @@ function entryOf(institution: string, n: number, sourceTime: number): IndexEntry
   };
 }
 
-/** Suspends `institution` by a real registry vote: the authority proposes, `voter` seconds. */
+/**
+ * Suspends `institution` by a real registry vote: the authority proposes, `voter` seconds when the
+ * proposer's vote alone does not pass it (the registry counts a status change's votes over the
+ * members other than the one concerned).
+ */
 async function suspend(f: Fixture, institution: string, voter: Fixture["hospitalA"]) {
   const id = await f.registry.connect(f.authority).proposeSetMemberStatus.staticCall(institution, STATUS_SUSPENDED);
   await f.registry.connect(f.authority).proposeSetMemberStatus(institution, STATUS_SUSPENDED);
-  await f.registry.connect(voter).vote(id, true);
+  if ((await f.registry.proposalState(id)) === BigInt(PROPOSAL_STATES.pending.code)) {
+    await f.registry.connect(voter).vote(id, true);
+  }
   expect(await f.registry.isActiveMember(institution)).to.equal(false);
 }
 
@@ -167,7 +174,7 @@ describe("DataIndex", function () {
           entry.pointerHash,
           entry.sourceTime,
         );
-      const record = await f.index.getRecord(entry.recordId);
+      const record = await f.index.getRecord(entry.institution, entry.recordId);
       expect(record.institution).to.equal(f.hospitalA.address);
       expect(record.anchoredAt).to.equal(BigInt(at));
       expect(record.schemaVersion).to.equal(3n);
@@ -195,7 +202,7 @@ describe("DataIndex", function () {
           entry.pointerHash,
           entry.sourceTime,
         );
-      expect((await f.index.getRecord(entry.recordId)).institution).to.equal(f.hospitalA.address);
+      expect((await f.index.getRecord(entry.institution, entry.recordId)).institution).to.equal(f.hospitalA.address);
     });
 
     it("accepts a source time up to the clock-skew allowance ahead of the block", async function () {
@@ -237,7 +244,8 @@ describe("DataIndex", function () {
       await expect(f.index.connect(f.hospitalA).anchorRecord(entry))
         .to.be.revertedWithCustomError(f.index, "InstitutionMismatch")
         .withArgs(f.hospitalA.address, f.hospitalB.address);
-      expect((await f.index.getRecord(entry.recordId)).institution).to.equal(ethers.ZeroAddress);
+      expect((await f.index.getRecord(entry.institution, entry.recordId)).institution).to.equal(ethers.ZeroAddress);
+      expect((await f.index.getRecord(f.hospitalA.address, entry.recordId)).institution).to.equal(ethers.ZeroAddress);
     });
 
     it("refuses zero ids, hashes and versions, each with its own error", async function () {
@@ -257,7 +265,7 @@ describe("DataIndex", function () {
           .to.be.revertedWithCustomError(f.index, error)
           .withArgs(entry.recordId);
       }
-      expect((await f.index.getRecord(entry.recordId)).institution).to.equal(ethers.ZeroAddress);
+      expect((await f.index.getRecord(entry.institution, entry.recordId)).institution).to.equal(ethers.ZeroAddress);
     });
 
     it("refuses a source time of zero or beyond the clock-skew allowance", async function () {
@@ -276,16 +284,79 @@ describe("DataIndex", function () {
         .withArgs(future.recordId, future.sourceTime, at + 1 + MAX_CLOCK_SKEW);
     });
 
-    it("anchors a record id once, whoever asks", async function () {
+    it("anchors a record id once per institution; another institution's same id is another record", async function () {
       const f = await loadFixture(anchoredFixture);
       const again = { ...f.entry, contentHash: ethers.id("another fingerprint") };
-      await expect(f.index.connect(f.hospitalA).anchorRecord(again))
-        .to.be.revertedWithCustomError(f.index, "RecordAlreadyAnchored")
-        .withArgs(f.entry.recordId);
-      await expect(f.index.connect(f.hospitalB).anchorRecord({ ...again, institution: f.hospitalB.address }))
-        .to.be.revertedWithCustomError(f.index, "RecordAlreadyAnchored")
-        .withArgs(f.entry.recordId);
+      for (const signer of [f.hospitalA, f.gatewayA]) {
+        await expect(f.index.connect(signer).anchorRecord(again))
+          .to.be.revertedWithCustomError(f.index, "RecordAlreadyAnchored")
+          .withArgs(f.hospitalA.address, f.entry.recordId);
+      }
+      const theirs = { ...again, institution: f.hospitalB.address };
+      await expect(f.index.connect(f.hospitalB).anchorRecord(theirs))
+        .to.emit(f.index, "RecordAnchored")
+        .withArgs(
+          f.entry.recordId,
+          theirs.residentRef,
+          f.hospitalB.address,
+          theirs.category,
+          theirs.contentHash,
+          theirs.schemaVersion,
+          theirs.pointerHash,
+          theirs.sourceTime,
+        );
+      expect((await f.index.getRecord(f.hospitalA.address, f.entry.recordId)).contentHash).to.equal(
+        f.entry.contentHash,
+      );
+      expect((await f.index.getRecord(f.hospitalB.address, f.entry.recordId)).contentHash).to.equal(theirs.contentHash);
       expect(await f.index.isAnchored(f.entry)).to.equal(true);
+      expect(await f.index.isAnchored(theirs)).to.equal(true);
+      await expect(f.index.connect(f.hospitalB).anchorRecord(theirs))
+        .to.be.revertedWithCustomError(f.index, "RecordAlreadyAnchored")
+        .withArgs(f.hospitalB.address, f.entry.recordId);
+    });
+
+    it("audit B: a record id squatted by another institution neither blocks nor shadows the owner's record", async function () {
+      const f = await loadFixture(deployFixture);
+      // Hospital A's record ids are predictable; hospital B anchors A's next id first, in its own name.
+      const mine = entryOf(f.hospitalA.address, 1, f.now - 3600);
+      const squat = { ...mine, institution: f.hospitalB.address, contentHash: ethers.id("squatter's content") };
+      await f.index.connect(f.hospitalB).anchorRecord(squat);
+      // A still anchors its record under the same id, and every lookup under A finds A's record.
+      await expect(f.index.connect(f.hospitalA).anchorRecord(mine))
+        .to.emit(f.index, "RecordAnchored")
+        .withArgs(
+          mine.recordId,
+          mine.residentRef,
+          f.hospitalA.address,
+          mine.category,
+          mine.contentHash,
+          mine.schemaVersion,
+          mine.pointerHash,
+          mine.sourceTime,
+        );
+      const record = await f.index.getRecord(f.hospitalA.address, mine.recordId);
+      expect([record.institution, record.contentHash]).to.deep.equal([f.hospitalA.address, mine.contentHash]);
+      expect(await f.index.isAnchored(mine)).to.equal(true);
+      // The squatter's entry never passes as A's, and B's changes reach only B's own record.
+      expect(await f.index.isAnchored({ ...squat, institution: f.hospitalA.address })).to.equal(false);
+      const change: RecordChange = {
+        recordId: mine.recordId,
+        institution: f.hospitalB.address,
+        previousContentHash: mine.contentHash,
+        newContentHash: ethers.id("B rewrites A's record"),
+        newPointerHash: ethers.id("B's pointer"),
+        newResidentRef: ZERO,
+        reason: Reason.correction,
+        changedAt: f.now,
+      };
+      await expect(f.index.connect(f.hospitalB).recordChange(change))
+        .to.be.revertedWithCustomError(f.index, "StaleContentHash")
+        .withArgs(mine.recordId, squat.contentHash, mine.contentHash);
+      await f.index.connect(f.hospitalB).recordChange({ ...change, previousContentHash: squat.contentHash });
+      expect((await f.index.getRecord(f.hospitalB.address, mine.recordId)).version).to.equal(2n);
+      expect((await f.index.getRecord(f.hospitalA.address, mine.recordId)).version).to.equal(1n);
+      expect(await f.index.isAnchored(mine)).to.equal(true);
     });
   });
 
@@ -324,7 +395,7 @@ describe("DataIndex", function () {
           f.change.changedAt,
           2,
         );
-      const record = await f.index.getRecord(f.entry.recordId);
+      const record = await f.index.getRecord(f.hospitalA.address, f.entry.recordId);
       expect(record.contentHash).to.equal(f.change.newContentHash);
       expect(record.pointerHash).to.equal(f.change.newPointerHash);
       expect(record.version).to.equal(2n);
@@ -356,7 +427,7 @@ describe("DataIndex", function () {
           );
         previous = next;
       }
-      expect((await f.index.getRecord(f.entry.recordId)).version).to.equal(5n);
+      expect((await f.index.getRecord(f.hospitalA.address, f.entry.recordId)).version).to.equal(5n);
     });
 
     it("moves a record to the surviving resident reference on an identity merge, content unchanged", async function () {
@@ -382,7 +453,7 @@ describe("DataIndex", function () {
           f.change.changedAt,
           2,
         );
-      const record = await f.index.getRecord(f.entry.recordId);
+      const record = await f.index.getRecord(f.hospitalA.address, f.entry.recordId);
       expect(record.residentRef).to.equal(survivor);
       expect(await f.index.isAnchored({ ...f.entry, residentRef: survivor })).to.equal(true);
       expect(await f.index.isAnchored(f.entry)).to.equal(false);
@@ -400,7 +471,7 @@ describe("DataIndex", function () {
       await expect(f.index.connect(f.hospitalA).recordChange({ ...f.change, newResidentRef: stray }))
         .to.be.revertedWithCustomError(f.index, "InvalidResidentRef")
         .withArgs(f.entry.recordId, Reason.correction, stray);
-      expect((await f.index.getRecord(f.entry.recordId)).version).to.equal(1n);
+      expect((await f.index.getRecord(f.hospitalA.address, f.entry.recordId)).version).to.equal(1n);
     });
 
     it("voids a record for good: no further change, no longer anchored as current", async function () {
@@ -412,7 +483,7 @@ describe("DataIndex", function () {
         reason: Reason.void,
       };
       await f.index.connect(f.hospitalA).recordChange(voiding);
-      const record = await f.index.getRecord(f.entry.recordId);
+      const record = await f.index.getRecord(f.hospitalA.address, f.entry.recordId);
       expect([record.voided, record.version, record.contentHash]).to.deep.equal([true, 2n, f.entry.contentHash]);
       expect(await f.index.isAnchored(f.entry)).to.equal(false);
       await expect(f.index.connect(f.hospitalA).recordChange(f.change))
@@ -420,12 +491,50 @@ describe("DataIndex", function () {
         .withArgs(f.entry.recordId);
     });
 
+    it("audit C: refuses an identity merge or a void that changes the content or the pointer", async function () {
+      const f = await loadFixture(anchoredFixture);
+      const survivor = ethers.id("salted ref of the surviving master index");
+      const kept = { newContentHash: f.entry.contentHash, newPointerHash: f.entry.pointerHash };
+      const altered = [
+        { newContentHash: f.change.newContentHash, newPointerHash: f.entry.pointerHash },
+        { newContentHash: f.entry.contentHash, newPointerHash: f.change.newPointerHash },
+        { newContentHash: f.change.newContentHash, newPointerHash: f.change.newPointerHash },
+      ];
+      const changes = [
+        { ...f.change, reason: Reason.identityMerge, newResidentRef: survivor },
+        { ...f.change, reason: Reason.void, newResidentRef: ZERO },
+      ];
+      for (const change of changes) {
+        for (const diff of altered) {
+          await expect(f.index.connect(f.hospitalA).recordChange({ ...change, ...diff }), JSON.stringify(diff))
+            .to.be.revertedWithCustomError(f.index, "ContentMustNotChange")
+            .withArgs(f.entry.recordId, change.reason);
+        }
+      }
+      let record = await f.index.getRecord(f.hospitalA.address, f.entry.recordId);
+      expect([record.version, record.contentHash, record.pointerHash, record.residentRef, record.voided]).to.deep.equal(
+        [1n, f.entry.contentHash, f.entry.pointerHash, f.entry.residentRef, false],
+      );
+      // With content and pointer kept, both go through.
+      await f.index.connect(f.hospitalA).recordChange({ ...changes[0]!, ...kept });
+      const merged = { ...f.entry, residentRef: survivor };
+      expect(await f.index.isAnchored(merged)).to.equal(true);
+      await f.index.connect(f.hospitalA).recordChange({ ...changes[1]!, ...kept });
+      record = await f.index.getRecord(f.hospitalA.address, f.entry.recordId);
+      expect([record.version, record.contentHash, record.pointerHash, record.voided]).to.deep.equal([
+        3n,
+        f.entry.contentHash,
+        f.entry.pointerHash,
+        true,
+      ]);
+    });
+
     it("accepts a change time up to the clock-skew allowance ahead of the block", async function () {
       const f = await loadFixture(anchoredFixture);
       const at = f.now + 100;
       await time.setNextBlockTimestamp(at);
       await f.index.connect(f.hospitalA).recordChange({ ...f.change, changedAt: at + MAX_CLOCK_SKEW });
-      expect((await f.index.getRecord(f.entry.recordId)).version).to.equal(2n);
+      expect((await f.index.getRecord(f.hospitalA.address, f.entry.recordId)).version).to.equal(2n);
     });
 
     it("refuses accounts that may not provide data, including a suspended owner", async function () {
@@ -447,13 +556,14 @@ describe("DataIndex", function () {
         .withArgs(f.hospitalB.address, f.hospitalA.address);
     });
 
-    it("refuses a change of another institution's record", async function () {
+    it("never reaches another institution's record: it is looked up under the caller's institution", async function () {
       const f = await loadFixture(anchoredFixture);
       const change = { ...f.change, institution: f.hospitalB.address };
       await expect(f.index.connect(f.hospitalB).recordChange(change))
-        .to.be.revertedWithCustomError(f.index, "NotRecordOwner")
-        .withArgs(f.entry.recordId, f.hospitalA.address, f.hospitalB.address);
+        .to.be.revertedWithCustomError(f.index, "RecordNotFound")
+        .withArgs(f.hospitalB.address, f.entry.recordId);
       expect(await f.index.isAnchored(f.entry)).to.equal(true);
+      expect((await f.index.getRecord(f.hospitalA.address, f.entry.recordId)).version).to.equal(1n);
     });
 
     it("refuses a change of a record never anchored singly", async function () {
@@ -461,7 +571,7 @@ describe("DataIndex", function () {
       const recordId = ethers.id("unknown record");
       await expect(f.index.connect(f.hospitalA).recordChange({ ...f.change, recordId }))
         .to.be.revertedWithCustomError(f.index, "RecordNotFound")
-        .withArgs(recordId);
+        .withArgs(f.hospitalA.address, recordId);
     });
 
     it("refuses an unknown reason code", async function () {
@@ -504,7 +614,7 @@ describe("DataIndex", function () {
       await expect(f.index.connect(f.hospitalA).recordChange(late))
         .to.be.revertedWithCustomError(f.index, "StaleContentHash")
         .withArgs(f.entry.recordId, f.change.newContentHash, f.entry.contentHash);
-      expect((await f.index.getRecord(f.entry.recordId)).version).to.equal(2n);
+      expect((await f.index.getRecord(f.hospitalA.address, f.entry.recordId)).version).to.equal(2n);
     });
 
     it("refuses a change that changes nothing", async function () {
@@ -512,7 +622,7 @@ describe("DataIndex", function () {
       await expect(f.index.connect(f.hospitalA).recordChange({ ...f.change, newContentHash: f.entry.contentHash }))
         .to.be.revertedWithCustomError(f.index, "ContentHashUnchanged")
         .withArgs(f.entry.recordId, f.entry.contentHash);
-      expect((await f.index.getRecord(f.entry.recordId)).version).to.equal(1n);
+      expect((await f.index.getRecord(f.hospitalA.address, f.entry.recordId)).version).to.equal(1n);
     });
   });
 
@@ -539,8 +649,10 @@ describe("DataIndex", function () {
       expect(batch.anchoredAt).to.equal(BigInt(at));
       expect((await f.index.getBatch(2)).kind).to.equal(BigInt(BatchKind.changes));
       expect((await f.index.getBatch(3)).root).to.equal(ZERO);
-      expect(await f.index.batchIdOf(rootB)).to.equal(2n);
-      expect(await f.index.batchIdOf(ethers.id("never"))).to.equal(0n);
+      expect(await f.index.batchIdOf(f.hospitalA.address, rootA)).to.equal(1n);
+      expect(await f.index.batchIdOf(f.hospitalB.address, rootB)).to.equal(2n);
+      expect(await f.index.batchIdOf(f.hospitalA.address, rootB)).to.equal(0n);
+      expect(await f.index.batchIdOf(f.hospitalA.address, ethers.id("never"))).to.equal(0n);
     });
 
     it("refuses accounts that may not provide data", async function () {
@@ -571,18 +683,43 @@ describe("DataIndex", function () {
       expect(await f.index.batchCount()).to.equal(0n);
     });
 
-    it("anchors a root once, across kinds and institutions", async function () {
+    it("anchors a root once per institution, across kinds", async function () {
       const f = await loadFixture(deployFixture);
       const root = ethers.id("root");
       await f.index.connect(f.hospitalA).anchorBatch(BatchKind.records, root, 4);
-      await expect(f.index.connect(f.hospitalA).anchorBatch(BatchKind.changes, root, 4))
-        .to.be.revertedWithCustomError(f.index, "BatchAlreadyAnchored")
-        .withArgs(root, 1);
+      for (const kind of [BatchKind.records, BatchKind.changes]) {
+        await expect(f.index.connect(f.gatewayA).anchorBatch(kind, root, 4))
+          .to.be.revertedWithCustomError(f.index, "BatchAlreadyAnchored")
+          .withArgs(root, 1);
+      }
       await expect(f.index.connect(f.hospitalB).anchorBatch(BatchKind.records, root, 5))
+        .to.emit(f.index, "BatchAnchored")
+        .withArgs(2, f.hospitalB.address, BatchKind.records, root, 5);
+      await expect(f.index.connect(f.hospitalB).anchorBatch(BatchKind.changes, root, 5))
         .to.be.revertedWithCustomError(f.index, "BatchAlreadyAnchored")
-        .withArgs(root, 1);
-      expect(await f.index.batchCount()).to.equal(1n);
+        .withArgs(root, 2);
+      expect(await f.index.batchCount()).to.equal(2n);
       expect((await f.index.getBatch(1)).leafCount).to.equal(4n);
+      expect(await f.index.batchIdOf(f.hospitalA.address, root)).to.equal(1n);
+      expect(await f.index.batchIdOf(f.hospitalB.address, root)).to.equal(2n);
+    });
+
+    it("audit B: a root front-run by another institution neither blocks the owner nor proves its entries", async function () {
+      const f = await loadFixture(deployFixture);
+      const entries = [0, 1, 2].map((i) => entryOf(f.hospitalA.address, i, f.now));
+      const tree = buildTree(entries.map(entryItem));
+      // Hospital B copies A's root from the mempool and anchors it first.
+      await f.index.connect(f.hospitalB).anchorBatch(BatchKind.records, tree.root, 3);
+      await expect(f.index.connect(f.hospitalA).anchorBatch(BatchKind.records, tree.root, 3))
+        .to.emit(f.index, "BatchAnchored")
+        .withArgs(2, f.hospitalA.address, BatchKind.records, tree.root, 3);
+      expect(await f.index.batchIdOf(f.hospitalA.address, tree.root)).to.equal(2n);
+      expect(await f.index.batchIdOf(f.hospitalB.address, tree.root)).to.equal(1n);
+      for (const [i, entry] of entries.entries()) {
+        const proof = merkleProof(tree, i);
+        expect(await f.index.verifyEntry(2, entry, i, proof)).to.equal(true);
+        expect(await f.index.verifyEntry(1, entry, i, proof)).to.equal(false);
+      }
     });
   });
 

@@ -67,6 +67,9 @@ import {
 import { hardhat } from "viem/chains";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
+// A zero request hash is a legal value of the type (the contract refuses it when relayed).
+const ZERO_HASH_FOR_REJECTION = `0x${"00".repeat(32)}` as const;
+
 const connection = await network.create();
 const { ethers, networkHelpers, provider } = connection;
 const { time, loadFixture } = networkHelpers;
@@ -102,7 +105,7 @@ async function deployFixture() {
       institution: authority.address,
       kind: INSTITUTION_KINDS.healthAuthority.code,
       name: "District Health Commission",
-      roles: [ROLES.dataConsumer.id],
+      roles: [ROLES.dataConsumer.id, ROLES.sharingApprover.id],
     },
   ];
   const registry = await ethers.deployContract("ConsortiumRegistry", [founders, THRESHOLD_BPS, VOTING_PERIOD]);
@@ -207,7 +210,7 @@ describe("SDK and contracts agree", function () {
       await Promise.all(trees.map((t) => t.sent));
       expect(await f.audit.accessBatchCount()).to.equal(BigInt(TREES));
       // Sent concurrently, so looked up by root rather than assumed to be numbered in order.
-      const batchIds = await Promise.all(trees.map((t) => f.audit.accessBatchIdOf(t.batch.root)));
+      const batchIds = await Promise.all(trees.map((t) => f.audit.accessBatchIdOf(f.platform.address, t.batch.root)));
       const anchored = performance.now();
 
       type Case = { name: string; item: Hex; index: number; proof: Hex[]; valid: boolean };
@@ -244,7 +247,9 @@ describe("SDK and contracts agree", function () {
       });
 
       const onChain = await Promise.all(
-        checks.map(({ tree, c }) => f.audit.verifyAccessLine(batchIds[tree]!, c.item, c.index, c.proof)),
+        checks.map(({ tree, c }) =>
+          f.audit.verifyAccessLine(batchIds[tree]!, f.platform.address, c.item, c.index, c.proof),
+        ),
       );
       const tally: Record<string, number> = {};
       checks.forEach(({ tree, c }, k) => {
@@ -269,7 +274,7 @@ describe("SDK and contracts agree", function () {
       const now = await time.latest();
       await f.audit.connect(f.platform).recordAccessBatch(batch.root, 3, now - 60, now);
       const long = Array<Hex>(33).fill(batch.root);
-      expect(await f.audit.verifyAccessLine(1, items[0]!, 0, long)).to.equal(false);
+      expect(await f.audit.verifyAccessLine(1, f.platform.address, items[0]!, 0, long)).to.equal(false);
       expect(() => verifyMerkleProof(batch.root, 3, items[0]!, 0, long))
         .to.throw()
         .that.satisfies((e: unknown) => isPlatformError(e, "INVALID_PROOF"));
@@ -303,12 +308,13 @@ describe("SDK and contracts agree", function () {
       expect(await f.dataIndex.verifyEntry(batchId, altered, 5, batch.proof(5))).to.equal(false);
       expect(verifyMerkleProof(batch.root, entries.length, entryItem(altered), 5, batch.proof(5))).to.equal(false);
 
+      // Change 3 is an identity merge: a new resident reference, content and pointer kept.
       const changes: RecordChange[] = entries.slice(0, 10).map((e, i) => ({
         recordId: e.recordId,
         institution: e.institution,
         previousContentHash: e.contentHash,
-        newContentHash: random.bytes32(),
-        newPointerHash: random.bytes32(),
+        newContentHash: i === 3 ? e.contentHash : random.bytes32(),
+        newPointerHash: i === 3 ? e.pointerHash : random.bytes32(),
         newResidentRef: i === 3 ? random.bytes32() : `0x${"00".repeat(32)}`,
         reason: i === 3 ? CHANGE_REASONS.identityMerge.code : CHANGE_REASONS.correction.code,
         changedAt: now,
@@ -395,6 +401,7 @@ describe("SDK and contracts agree", function () {
         RequestAnswer: [
           {
             requestId: h("r"),
+            requestHash: h("request content"),
             approve: true,
             mode: REQUEST_MODES.onSite.code,
             notBefore: 1n,
@@ -404,6 +411,7 @@ describe("SDK and contracts agree", function () {
           },
           {
             requestId: h("r"),
+            requestHash: ZERO_HASH_FOR_REJECTION,
             approve: false,
             mode: REQUEST_MODES.remote.code,
             notBefore: 0n,
@@ -521,6 +529,8 @@ describe("SDK and contracts agree", function () {
       expect(await f.registry.hasRole(ROLES.auditRecorder.id, f.platform.address)).to.equal(true);
       expect(await f.registry.hasRole(ROLES.dataProvider.id, f.hospital.address)).to.equal(true);
       expect(await f.registry.hasRole(ROLES.dataProvider.id, f.platform.address)).to.equal(false);
+      expect(await f.registry.hasRole(ROLES.sharingApprover.id, f.authority.address)).to.equal(true);
+      expect(await f.registry.hasRole(ROLES.sharingApprover.id, f.platform.address)).to.equal(false);
     });
 
     it("the public constants of the deployed contracts equal the sdk's codes and limits", async function () {

@@ -184,6 +184,7 @@ rows.push({ contract: "ConsentRegistry", operation: "requestAccess (doctor's req
 const requestId = consent.interface.parseLog(requestReceipt!.logs[0]!)!.args.requestId as string;
 const answer = {
   requestId,
+  requestHash: await consent.requestContentHash(request),
   approve: true,
   mode: 1,
   notBefore: await now(),
@@ -241,7 +242,7 @@ await sent(
 await viewed(
   "AuditTrail",
   "verifyAccessLine (proof in a batch of 256)",
-  audit.verifyAccessLine.estimateGas(1n, lines[7]!, 7n, merkleProof(logTree, 7)),
+  audit.verifyAccessLine.estimateGas(1n, operator!.address, lines[7]!, 7n, merkleProof(logTree, 7)),
 );
 
 const table = [

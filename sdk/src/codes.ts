@@ -87,6 +87,7 @@ export const ROLES = {
   dataConsumer: role("DATA_CONSUMER", "数据使用方", "Data consumer"),
   certIssuer: role("CERT_ISSUER", "证书签发方", "Certificate issuer"),
   auditRecorder: role("AUDIT_RECORDER", "审计记录方", "Audit recorder"),
+  sharingApprover: role("SHARING_APPROVER", "数据共享审批", "Sharing approver"),
 } as const;
 
 // ---------------------------------------------------------------- purposes (Purposes)

@@ -57,6 +57,7 @@ export const consentTypes = {
   ],
   RequestAnswer: [
     { name: "requestId", type: "bytes32" },
+    { name: "requestHash", type: "bytes32" },
     { name: "approve", type: "bool" },
     { name: "mode", type: "uint8" },
     { name: "notBefore", type: "uint64" },

@@ -92,6 +92,7 @@ const SAMPLES: { [T in ConsentPrimaryType]: ConsentMessage<T> } = {
   ConsentRevocation: { grantId: h("grant"), nonce: 9n, deadline: 1_760_003_600n },
   RequestAnswer: {
     requestId: h("request"),
+    requestHash: h("request content"),
     approve: true,
     mode: 1,
     notBefore: 1_760_000_000n,

@@ -12,6 +12,11 @@ library Roles {
     bytes32 internal constant DATA_CONSUMER = keccak256("DATA_CONSUMER");
     /// @notice May issue and revoke certificates and timestamped documents in `CertificateRegistry`.
     bytes32 internal constant CERT_ISSUER = keccak256("CERT_ISSUER");
-    /// @notice May record access evidence and data-sharing workflow steps in `AuditTrail`.
+    /// @notice May record access evidence in `AuditTrail`, open data-sharing workflows there
+    ///         (`applyForSharing`) and record the downloads of its own cleared workflows.
     bytes32 internal constant AUDIT_RECORDER = keccak256("AUDIT_RECORDER");
+    /// @notice May record approval decisions and compliance checks of data-sharing workflows in
+    ///         `AuditTrail`: the approval office of the health authority or the platform. Never on a
+    ///         workflow its own institution applied for (no self-approval).
+    bytes32 internal constant SHARING_APPROVER = keccak256("SHARING_APPROVER");
 }

@@ -26,6 +26,7 @@ export const Role = {
   DATA_CONSUMER: id("DATA_CONSUMER"),
   CERT_ISSUER: id("CERT_ISSUER"),
   AUDIT_RECORDER: id("AUDIT_RECORDER"),
+  SHARING_APPROVER: id("SHARING_APPROVER"),
 } as const;
 
 /** A `ConsortiumRegistry.FoundingMember` as the constructor takes it. */
@@ -49,7 +50,7 @@ export const DEV_FOUNDERS: FoundingMember[] = [
     institution: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
     kind: InstitutionKind.HealthAuthority,
     name: "区卫生健康委员会 District Health Commission",
-    roles: [Role.DATA_CONSUMER, Role.AUDIT_RECORDER],
+    roles: [Role.DATA_CONSUMER, Role.AUDIT_RECORDER, Role.SHARING_APPROVER],
   },
   {
     institution: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
