@@ -107,17 +107,54 @@ function quote(text: string): string {
 const FIRST_INSTANT = -62167219200000; // 0000-01-01T00:00:00.000Z
 const LAST_INSTANT = 253402300799999; // 9999-12-31T23:59:59.999Z
 
-function date(value: Date): string {
-  const time = Date.prototype.getTime.call(value);
+const objectToString = Object.prototype.toString;
+const getTime = Date.prototype.getTime;
+const toISOString = Date.prototype.toISOString;
+
+/**
+ * A Date of any realm, found by its tag rather than `instanceof`. getTime checks for a real Date
+ * (an object that only claims the tag with Symbol.toStringTag is refused as not plain).
+ */
+function date(value: object): string {
+  let time: number;
+  try {
+    time = getTime.call(value);
+  } catch {
+    throw new RecordProblem("non-plain-object", { type: "Date" });
+  }
   if (Number.isNaN(time)) throw new RecordProblem("invalid-date");
   if (time < FIRST_INSTANT || time > LAST_INSTANT) throw new RecordProblem("date-out-of-range", { time });
-  return `"${Date.prototype.toISOString.call(value)}"`;
+  return `"${toISOString.call(value as Date)}"`;
 }
 
-function isPlainObject(value: object): boolean {
-  const proto = Object.getPrototypeOf(value);
-  // Object.prototype of this or another realm, or no prototype at all.
-  return proto === Object.prototype || proto === null || Object.getPrototypeOf(proto) === null;
+const functionToString = Function.prototype.toString;
+const OBJECT_SOURCE = functionToString.call(Object); // "function Object() { [native code] }" in every realm
+
+/*
+ * A plain object is one tagged "[object Object]" (so no arguments object, module namespace, or
+ * object with its own Symbol.toStringTag) whose prototype is null or the Object.prototype of this or
+ * another realm. Any other prototype — including an object without a prototype used as one
+ * (`Object.create(defaults)`), whose inherited members would be silently left out — makes it not
+ * plain. serialize() checks the tag, then the prototype with hasPlainPrototype().
+ */
+function hasPlainPrototype(value: object): boolean {
+  const proto: object | null = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null || isForeignObjectPrototype(proto);
+}
+
+/**
+ * Another realm's Object.prototype, recognised as lodash does and then some: it has no prototype, its
+ * own `constructor` is a function whose source is the native `Object`'s, and that function's
+ * `prototype` is it (a non-writable property of the real `Object`).
+ */
+function isForeignObjectPrototype(proto: object): boolean {
+  if (Object.getPrototypeOf(proto) !== null) return false;
+  const ctor: unknown = Object.getOwnPropertyDescriptor(proto, "constructor")?.value;
+  return (
+    typeof ctor === "function" &&
+    functionToString.call(ctor) === OBJECT_SOURCE &&
+    (ctor as { prototype?: unknown }).prototype === proto
+  );
 }
 
 function serialize(value: unknown, depth: number, walk: Walk): string {
@@ -141,13 +178,20 @@ function serialize(value: unknown, depth: number, walk: Walk): string {
   }
   if (value === null) return "null";
   const container = value as object;
-  if (container instanceof Date) return date(container);
+  if (Array.isArray(container)) {
+    if (walk.ancestors?.includes(container)) throw new RecordProblem("cycle");
+    if (depth >= MAX_RECORD_DEPTH) throw new RecordProblem("too-deep", { maxDepth: MAX_RECORD_DEPTH });
+    return array(container, depth + 1, walk);
+  }
+  // Dates and non-plain objects by their tag, whatever their realm (not instanceof).
+  const tag: string = objectToString.call(container);
+  if (tag !== "[object Object]") {
+    if (tag === "[object Date]") return date(container);
+    throw new RecordProblem("non-plain-object", { type: tag.slice(8, -1) });
+  }
   if (walk.ancestors?.includes(container)) throw new RecordProblem("cycle");
   if (depth >= MAX_RECORD_DEPTH) throw new RecordProblem("too-deep", { maxDepth: MAX_RECORD_DEPTH });
-  if (Array.isArray(container)) return array(container, depth + 1, walk);
-  if (!isPlainObject(container)) {
-    throw new RecordProblem("non-plain-object", { type: Object.prototype.toString.call(container).slice(8, -1) });
-  }
+  if (!hasPlainPrototype(container)) throw new RecordProblem("non-plain-object", { type: "Object" });
   return object(container as Record<string, unknown>, depth + 1, walk);
 }
 

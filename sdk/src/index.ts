@@ -43,6 +43,7 @@ export {
 // SM2 (GM/T 0003, GB/T 32918): keys and encodings, signatures with the user id, encryption.
 export {
   SM2_DEFAULT_USER_ID,
+  MAX_PEM_LENGTH,
   type Sm2KeyPair,
   type Sm2Message,
   type Sm2SignatureFormat,

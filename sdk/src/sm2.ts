@@ -2,14 +2,20 @@
 // encodings (PKCS#8, SEC1, SPKI, PEM), signatures over the Z-value digest with the standard user id,
 // and public-key encryption (C1C3C2, C1C2C3, and the GM/T 0009 DER form OpenSSL uses).
 //
-// The curve arithmetic is sm-crypto-v2's (noble-based, constant-time scalar multiplication for
-// secrets). Everything around it — DER/PEM, Z and digests, KDF framing, range and curve checks,
-// errors — is here and needs no node:crypto, so the module runs in browsers as well as on Node.
+// The curve arithmetic is sm-crypto-v2's, on noble-curves: its scalar multiplication (k·G, d·C1) is
+// constant-time, but the modular arithmetic around it is not: signing computes (1 + d)⁻¹ and
+// k − r·d with plain BigInt inversion and multiplication, whose timing depends on the values, and
+// JavaScript gives no constant-time guarantee anyway. Fine for a gateway or an app signing its own
+// requests; where an attacker can time many signatures with one key (an HSM-like signing service),
+// OpenSSL (or a certified crypto module) remains the reference. Everything around the curve
+// arithmetic — DER/PEM, Z and digests, KDF framing, range and curve checks, errors — is here and
+// needs no node:crypto, so the module runs in browsers as well as on Node.
 // Node's own crypto is not used on purpose: it computes Z with an empty user id and cannot be told
 // otherwise, so its SM2 signatures are not GM/T 0003 signatures.
 import { kdf, sm2, sm3 } from "sm-crypto-v2";
 import { type BytesLike, concatBytes, constantTimeEqual, toBytes, toHex, utf8 } from "./bytes.ts";
-import { type ErrorCode, platformError } from "./errors.ts";
+import { type ErrorCode, isPlatformError, platformError } from "./errors.ts";
+import { isWellFormedText } from "./sm3.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Public types and constants
@@ -137,17 +143,16 @@ const DEFAULT_USER_ID_BYTES = utf8(SM2_DEFAULT_USER_ID);
 // Errors
 // ---------------------------------------------------------------------------------------------
 
-function fail(
-  code: ErrorCode,
-  message: string,
-  messageZh: string,
-  details: Record<string, unknown>,
-  cause?: unknown,
-): never {
-  throw platformError(code, { message, messageZh, details, ...(cause === undefined ? {} : { cause }) });
+// No error of this module carries a key, a plaintext or the rejected value itself, neither in its
+// details nor as its cause: only names, lengths, reasons and positions.
+function fail(code: ErrorCode, message: string, messageZh: string, details: Record<string, unknown>): never {
+  throw platformError(code, { message, messageZh, details });
 }
 
-/** Bytes of a BytesLike input, or the given error (not INVALID_HEX) when it is neither bytes nor hex. */
+/**
+ * Bytes of a BytesLike input, or the given error (not INVALID_HEX) when it is neither bytes nor hex.
+ * The INVALID_HEX error is not kept as the cause: only its reason, length and index are passed on.
+ */
 function inputBytes(value: unknown, code: ErrorCode, what: string, whatZh: string): Uint8Array {
   if (value instanceof Uint8Array) return value;
   if (typeof value === "string" && value.includes("-----BEGIN")) {
@@ -160,17 +165,21 @@ function inputBytes(value: unknown, code: ErrorCode, what: string, whatZh: strin
   }
   try {
     return toBytes(value as BytesLike, what);
-  } catch (cause) {
-    return fail(
-      code,
-      `The ${what} is neither bytes nor hexadecimal.`,
-      `${whatZh}既不是字节也不是十六进制。`,
-      {
-        what,
-        type: typeof value,
-      },
-      cause,
-    );
+  } catch (error) {
+    const inner: Readonly<Record<string, unknown>> = isPlatformError(error, "INVALID_HEX") ? error.details : {};
+    const where =
+      typeof inner.index === "number"
+        ? ` (${String(inner.reason)} at index ${inner.index})`
+        : inner.reason === undefined
+          ? ""
+          : ` (${String(inner.reason)})`;
+    return fail(code, `The ${what} is neither bytes nor hexadecimal${where}.`, `${whatZh}既不是字节也不是十六进制。`, {
+      what,
+      type: value === null ? "null" : typeof value,
+      ...(inner.reason === undefined ? {} : { reason: inner.reason }),
+      ...(typeof inner.length === "number" ? { length: inner.length } : {}),
+      ...(typeof inner.index === "number" ? { index: inner.index } : {}),
+    });
   }
 }
 
@@ -388,18 +397,28 @@ function derUnsigned(value: bigint): Uint8Array {
   return der(0x02, bytes[0]! & 0x80 ? concatBytes(Uint8Array.of(0), bytes) : bytes);
 }
 
-function oidToString(content: Uint8Array): string {
-  if (content.length === 0) return "";
+/**
+ * The dotted form of an OBJECT IDENTIFIER's content, strictly (X.690 §8.19): not empty, every
+ * subidentifier minimal (never starting with 0x80) and complete (the last byte has no continuation
+ * bit), and small enough to be exact in a double. Anything else is refused, so one OID has one encoding.
+ */
+function oidToString(content: Uint8Array, bad: Bad): string {
+  if (content.length === 0) bad("empty OBJECT IDENTIFIER");
+  if (content[content.length - 1]! & 0x80) bad("OBJECT IDENTIFIER ends inside a subidentifier");
   const parts: number[] = [];
   let value = 0;
+  let fresh = true; // at the first byte of a subidentifier
   for (const byte of content) {
+    if (fresh && byte === 0x80) bad("OBJECT IDENTIFIER subidentifier is not minimally encoded");
     value = value * 128 + (byte & 0x7f);
-    if (!(byte & 0x80)) {
+    if (value > Number.MAX_SAFE_INTEGER) bad("OBJECT IDENTIFIER subidentifier too large");
+    fresh = !(byte & 0x80);
+    if (fresh) {
       parts.push(value);
       value = 0;
     }
   }
-  const first = parts.shift() ?? 0;
+  const first = parts.shift()!;
   const head = first < 40 ? [0, first] : first < 80 ? [1, first - 40] : [2, first - 80];
   return [...head, ...parts].join(".");
 }
@@ -426,10 +445,11 @@ function checkSm2Algorithm(algorithm: Tlv | undefined, bad: Bad): void {
   if (algorithm === undefined || algorithm.tag !== 0x30) bad("missing AlgorithmIdentifier");
   const [oid, params, extra] = readChildren(algorithm.value, bad);
   if (oid === undefined || oid.tag !== 0x06 || extra !== undefined) bad("malformed AlgorithmIdentifier");
-  const algorithmOid = oidToString(oid.value);
+  const algorithmOid = oidToString(oid.value, bad);
+  if (params?.tag === 0x05 && params.value.length !== 0) bad("NULL parameters with content");
   if (
     algorithmOid === OID_SM2 &&
-    (params === undefined || params.tag === 0x05 || (params.tag === 0x06 && oidToString(params.value) === OID_SM2))
+    (params === undefined || params.tag === 0x05 || (params.tag === 0x06 && oidToString(params.value, bad) === OID_SM2))
   ) {
     return;
   }
@@ -457,7 +477,7 @@ function checkSm2Algorithm(algorithm: Tlv | undefined, bad: Bad): void {
       { algorithm: algorithmOid, parameters: params === undefined ? "absent" : `tag 0x${params.tag.toString(16)}` },
     );
   }
-  const curve = oidToString(params.value);
+  const curve = oidToString(params.value, bad);
   if (curve !== OID_SM2) {
     const name = OTHER_CURVES[curve];
     fail(
@@ -617,13 +637,58 @@ interface PemBlock {
   readonly body: string;
 }
 
+/** The longest PEM text read: an SM2 key is under 1 KiB, even with parameters and comments around it. */
+export const MAX_PEM_LENGTH = 64 * 1024;
+
+const PEM_BEGIN = "-----BEGIN ";
+const PEM_END = "-----END ";
+const PEM_DASHES = "-----";
+const PEM_LABEL = /^[A-Z0-9 ]{1,64}$/;
+
+/**
+ * The `-----BEGIN L-----` … `-----END L-----` blocks of a text, in order. A BEGIN with a later BEGIN
+ * before its END is unterminated and skipped; a block whose END names another label is dropped. Found
+ * with indexOf, each character looked at a bounded number of times, so the time is linear in the
+ * length (a lazy regular expression was quadratic on a BEGIN repeated without END); and the text is
+ * at most {@link MAX_PEM_LENGTH} long.
+ */
 function pemBlocks(text: unknown, what: string, whatZh: string): PemBlock[] {
   if (typeof text !== "string") {
     fail("INVALID_KEY", `The ${what} must be PEM text.`, `${whatZh}应为 PEM 文本。`, { what, type: typeof text });
   }
+  if (text.length > MAX_PEM_LENGTH) {
+    fail(
+      "INVALID_KEY",
+      `The ${what} PEM text is ${text.length} characters; a key is far shorter, and more than ${MAX_PEM_LENGTH} are not read.`,
+      `${whatZh} PEM 文本长 ${text.length} 个字符；密钥远比这短，超过 ${MAX_PEM_LENGTH} 个字符不予读取。`,
+      { what, reason: "too-long", length: text.length, max: MAX_PEM_LENGTH },
+    );
+  }
   const blocks: PemBlock[] = [];
-  for (const match of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END ([A-Z0-9 ]+)-----/g)) {
-    if (match[1] === match[3]) blocks.push({ label: match[1]!, body: match[2]! });
+  let position = 0;
+  for (;;) {
+    const begin = text.indexOf(PEM_BEGIN, position);
+    if (begin < 0) break;
+    const labelStart = begin + PEM_BEGIN.length;
+    const labelEnd = text.indexOf(PEM_DASHES, labelStart);
+    if (labelEnd < 0) break;
+    // No BEGIN starts inside the label (it would contain "-----"), so the search goes on from its end.
+    position = labelEnd;
+    const label = text.slice(labelStart, labelEnd);
+    if (!PEM_LABEL.test(label)) continue;
+    const bodyStart = labelEnd + PEM_DASHES.length;
+    const end = text.indexOf(PEM_END, bodyStart);
+    if (end < 0) break; // no END anywhere after: no later BEGIN has one either
+    const inner = text.lastIndexOf(PEM_BEGIN, end);
+    if (inner > begin) {
+      position = inner; // this BEGIN is unterminated; the last BEGIN before the END may not be
+      continue;
+    }
+    const endLabelStart = end + PEM_END.length;
+    const endLabelEnd = text.indexOf(PEM_DASHES, endLabelStart);
+    if (endLabelEnd < 0) break;
+    position = endLabelEnd + PEM_DASHES.length;
+    if (text.slice(endLabelStart, endLabelEnd) === label) blocks.push({ label, body: text.slice(bodyStart, end) });
   }
   return blocks;
 }
@@ -736,9 +801,26 @@ export function sm2PublicKeyToPem(publicKey: BytesLike): string {
 // Z value and the signature digest (GM/T 0003.2-2012 §5.5, §6.1)
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * UTF-8 bytes of a text that is hashed or encrypted. Lone surrogates are refused rather than replaced
+ * by U+FFFD, which TextEncoder does: else "a\ud800" and "a\udbff" would be one id or one message, and
+ * a signature made for one would verify for the other.
+ */
+function wellFormedUtf8(text: string, what: string, whatZh: string): Uint8Array {
+  if (!isWellFormedText(text)) {
+    fail(
+      "INVALID_INPUT",
+      `The ${what} contains a lone UTF-16 surrogate, which has no UTF-8 encoding. Repair the text, or pass bytes.`,
+      `${whatZh}含有孤立的 UTF-16 代理项，无法编码为 UTF-8。请修复文本，或传入字节。`,
+      { what, reason: "lone-surrogate" },
+    );
+  }
+  return utf8(text);
+}
+
 function userIdBytes(userId: unknown): Uint8Array {
   if (userId === undefined) return DEFAULT_USER_ID_BYTES;
-  const bytes = typeof userId === "string" ? utf8(userId) : userId;
+  const bytes = typeof userId === "string" ? wellFormedUtf8(userId, "userId", "SM2 用户标识") : userId;
   if (!(bytes instanceof Uint8Array)) {
     fail("INVALID_INPUT", "The SM2 user id must be a string or bytes.", "SM2 用户标识应为字符串或字节。", {
       what: "userId",
@@ -773,7 +855,7 @@ function messageBytes(message: unknown, what: string): Uint8Array {
         },
       );
     }
-    return utf8(text);
+    return wellFormedUtf8(text, what, what === "message" ? "消息" : "明文");
   }
   return toBytes(message as BytesLike, what);
 }
@@ -892,7 +974,17 @@ function signDigestWith(e: Uint8Array, d: bigint): RS {
 
 type PreparedKey = string | ReturnType<typeof sm2.precomputePublicKey>;
 
+/**
+ * GM/T 0003.2 §7.1 verification of (r, s) over the digest e: (x1, y1) = s·G + t·P with t = r + s,
+ * accepted when r = (e + x1) mod n. When s·G + t·P is the point at infinity, which has no x1, the
+ * library's affine conversion yields x1 = 0 and so accepted any such (r, s) with r ≡ e (mod n). Making
+ * one takes the private key (s = −r·d·(1 + d)⁻¹), so it is not a forgery; but it is a signature this
+ * sdk accepted and OpenSSL refuses ("point at infinity"), i.e. two verifiers disagreeing on one
+ * signature. We refuse it as OpenSSL does, by returning false for r ≡ e (mod n) before the library
+ * runs. An honest signature has r ≡ e only if x1 ≡ 0 (mod n) for its random k: probability ≈ 2⁻²⁵⁶.
+ */
 function verifyDigestWith(e: Uint8Array, rs: RS, key: PreparedKey): boolean {
+  if (mod(bigintFromBytes(e), N) === rs.r) return false;
   return sm2.doVerifySignature(e, hex32(rs.r) + hex32(rs.s), key, { hash: false });
 }
 
@@ -1148,6 +1240,12 @@ export function encryptSm2(plaintext: Sm2Message, publicKey: BytesLike, options:
  * Decrypts an SM2 ciphertext with the private key. INVALID_CIPHERTEXT if it is malformed (bad
  * framing, C1 not on the curve, empty C2); INTEGRITY_CHECK_FAILED if C3 does not match — the data was
  * altered or the key is wrong. Never returns unauthenticated plaintext.
+ *
+ * Ciphertexts are malleable in their encoding: C1 is accepted compressed (`02`/`03`‖x, which
+ * GM/T 0003.1 §4.2.9 allows and other implementations send) as well as uncompressed, and the DER form
+ * carries the same point again, so one plaintext under one C1 has several valid byte strings, all of
+ * which decrypt. Never deduplicate or index ciphertexts by their bytes; compare plaintexts, or
+ * re-encode with {@link convertSm2Ciphertext} first (it always writes C1 uncompressed).
  */
 export function decryptSm2(ciphertext: BytesLike, privateKey: BytesLike, options: Sm2CipherOptions = {}): Uint8Array {
   const format = ciphertextFormat(options.format);

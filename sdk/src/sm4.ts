@@ -6,7 +6,7 @@
 // over everything (encrypt-then-MAC), keys found by key id in a key ring. Specification and rationale
 // (why not SM4-GCM here): docs/ENVELOPE.md. Any change to the byte layout needs a new version number.
 import { type BytesLike, concatBytes, constantTimeEqual, toBytes, utf8 } from "./bytes.ts";
-import { platformError } from "./errors.ts";
+import { isPlatformError, platformError } from "./errors.ts";
 import { hmacSm3, nodeCrypto, sm3Implementation } from "./sm3.ts";
 import { sm4 as pureSm4 } from "sm-crypto-v2";
 
@@ -181,13 +181,28 @@ export function sm4EncryptCbc(key: BytesLike, iv: BytesLike, plaintext: BytesLik
   return own(active.encryptCbc(sm4Key(key), sm4Iv(iv), padded));
 }
 
-/** SM4-CBC decryption, removing PKCS#7 padding; bad length or padding → INVALID_CIPHERTEXT. */
+/**
+ * SM4-CBC decryption, removing PKCS#7 padding; bad length or padding → INVALID_CIPHERTEXT.
+ *
+ * The padding check reads all 16 last bytes whatever they hold and folds them into one flag with
+ * bitwise operations, without an early exit or a branch on their values; only the final verdict
+ * branches. That removes the obvious timing differences, not every one (JavaScript promises no
+ * constant time), and the error itself tells bad padding apart: an unauthenticated CBC decryption
+ * that answers an online attacker is a padding oracle (Vaudenay 2002) whatever the timing. So this is
+ * for data from partners' systems and files, never for ciphertext an attacker can submit and
+ * resubmit: that is what {@link openEnvelope} is for (MAC checked before anything is decrypted).
+ */
 export function sm4DecryptCbc(key: BytesLike, iv: BytesLike, ciphertext: BytesLike): Uint8Array {
   const data = wholeBlocks(ciphertext, "ciphertext", "INVALID_CIPHERTEXT");
   const padded = active.decryptCbc(sm4Key(key), sm4Iv(iv), data);
-  const pad = padded[padded.length - 1] ?? 0;
-  let bad = pad === 0 || pad > SM4_BLOCK_LENGTH ? 1 : 0;
-  for (let i = 1; i <= SM4_BLOCK_LENGTH && bad === 0; i++) if (i <= pad && padded[padded.length - i] !== pad) bad = 1;
+  const n = padded.length; // 0 or a multiple of 16: public
+  const pad = n === 0 ? 0 : padded[n - 1]!;
+  // Non-zero iff pad ∉ [1, 16]: (pad − 1) or (16 − pad) is then negative, and its sign bit is set.
+  let bad = ((pad - 1) | (SM4_BLOCK_LENGTH - pad)) >>> 31;
+  for (let i = 1; i <= SM4_BLOCK_LENGTH; i++) {
+    const inPadding = ((i - pad - 1) >> 31) & 0xff; // 0xff when i ≤ pad, else 0
+    bad |= ((padded[n - i] ?? 0) ^ pad) & inPadding;
+  }
   if (bad !== 0) {
     throw platformError("INVALID_CIPHERTEXT", {
       details: { what: "SM4-CBC ciphertext", reason: "bad-padding", length: data.length },
@@ -272,8 +287,12 @@ const ringKeys = new WeakMap<KeyRing, ReadonlyMap<string, RingKey>>();
 
 function checkKeyId(keyId: unknown): string {
   if (typeof keyId !== "string" || !KEY_ID_PATTERN.test(keyId)) {
+    // The rejected value is not echoed: a malformed key id is sometimes a key given in the wrong field.
     throw platformError("INVALID_INPUT", {
-      details: { what: "key id", keyId: typeof keyId === "string" ? keyId.slice(0, 80) : typeof keyId },
+      details:
+        typeof keyId === "string"
+          ? { what: "key id", reason: "pattern", length: keyId.length }
+          : { what: "key id", reason: "not-a-string", type: keyId === null ? "null" : typeof keyId },
       message: "A key id is 1 to 64 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit.",
       messageZh: "密钥标识应为 1 至 64 个 ASCII 字母、数字、“.”、“_”或“-”，并以字母或数字开头。",
     });
@@ -295,7 +314,7 @@ export function createKeyRing(entries: readonly KeyRingEntry[], currentKeyId: st
     });
   }
   const keys = new Map<string, RingKey>();
-  for (const entry of entries) {
+  for (const [index, entry] of entries.entries()) {
     const keyId = checkKeyId(entry?.keyId);
     if (keys.has(keyId)) {
       throw platformError("INVALID_INPUT", {
@@ -304,19 +323,32 @@ export function createKeyRing(entries: readonly KeyRingEntry[], currentKeyId: st
         messageZh: `密钥标识“${keyId}”在密钥环中重复；每个密钥都需要唯一的标识。`,
       });
     }
+    let derived: EnvelopeKeys;
     try {
-      const derived = deriveEnvelopeKeys(entry.key);
-      keys.set(keyId, { ctr: active.ctrWithKey(derived.encryptionKey), mac: sm3Implementation.hmacWithKey(derived.macKey) });
-      derived.encryptionKey.fill(0); // the implementations keep their own copies
-      derived.macKey.fill(0);
+      derived = deriveEnvelopeKeys(entry.key);
     } catch (error) {
+      // Only the length and what was expected are passed on, and the inner error is not kept as the
+      // cause: whatever it says about the key, this error must not carry the key.
+      // (For a string that is not hex, `length` counts its characters, and the reason says where.)
+      const inner: Readonly<Record<string, unknown>> = isPlatformError(error) ? error.details : {};
+      const hex = isPlatformError(error, "INVALID_HEX");
       throw platformError("INVALID_KEY", {
-        details: { what: "envelope data key", keyId, ...(error as { details?: object }).details },
+        details: {
+          what: "envelope data key",
+          keyId,
+          entry: index,
+          ...(typeof inner.length === "number" ? { length: inner.length } : {}),
+          expected: DATA_KEY_LENGTHS,
+          ...(hex && typeof inner.reason === "string" ? { reason: inner.reason } : {}),
+          ...(hex && typeof inner.index === "number" ? { index: inner.index } : {}),
+        },
         message: `The data key of "${keyId}" is not 16 or 32 bytes (as Uint8Array or hex).`,
         messageZh: `密钥“${keyId}”的数据密钥不是 16 或 32 字节（Uint8Array 或十六进制）。`,
-        cause: error,
       });
     }
+    keys.set(keyId, { ctr: active.ctrWithKey(derived.encryptionKey), mac: sm3Implementation.hmacWithKey(derived.macKey) });
+    derived.encryptionKey.fill(0); // the implementations keep their own copies
+    derived.macKey.fill(0);
   }
   if (!keys.has(currentKeyId)) {
     throw platformError("UNKNOWN_KEY_ID", {
@@ -424,8 +456,26 @@ export interface EnvelopeOptions {
   /**
    * Associated data: authenticated, not encrypted, not stored in the envelope (e.g. `utf8(recordId)`),
    * so an envelope cannot be moved to another record. Opening must give the same bytes. Default empty.
+   * Bytes only: a string is refused, not read as hex, since "0x20250314AB" would then be the same AAD
+   * as "20250314ab" and an envelope sealed for one record id would open for another.
    */
-  readonly aad?: BytesLike;
+  readonly aad?: Uint8Array;
+}
+
+function aadBytes(aad: unknown): Uint8Array {
+  if (aad === undefined) return new Uint8Array(0);
+  if (aad instanceof Uint8Array) return aad;
+  throw platformError("INVALID_INPUT", {
+    details: { what: "aad", type: aad === null ? "null" : typeof aad },
+    message:
+      typeof aad === "string"
+        ? "The associated data (aad) must be bytes, not a string: pass utf8(recordId) (or the id's bytes), the same at sealing and opening."
+        : "The associated data (aad) must be a Uint8Array, e.g. utf8(recordId).",
+    messageZh:
+      typeof aad === "string"
+        ? "关联数据（aad）必须是字节而不是字符串：请传入 utf8(recordId)（或标识的字节），封装和打开时保持一致。"
+        : "关联数据（aad）必须是 Uint8Array，例如 utf8(recordId)。",
+  });
 }
 
 /** Reads the fields of an envelope without opening it (e.g. to see which key id it needs). Copies. */
@@ -437,7 +487,7 @@ export function parseEnvelope(envelope: BytesLike): EnvelopeParts {
 /** Encrypts and authenticates data under the ring's current key, with a fresh random IV. */
 export function sealEnvelope(ring: KeyRing, plaintext: BytesLike, options: EnvelopeOptions = {}): Uint8Array {
   const data = toBytes(plaintext, "plaintext");
-  const aad = toBytes(options.aad ?? new Uint8Array(0), "aad");
+  const aad = aadBytes(options.aad);
   const keyId = ring?.currentKeyId;
   const keys = keysOf(ring, keyId);
   const ivStart = FIXED_HEADER_LENGTH + keyId.length;
@@ -460,7 +510,7 @@ export function sealEnvelope(ring: KeyRing, plaintext: BytesLike, options: Envel
  */
 export function openEnvelope(ring: KeyRing, envelope: BytesLike, options: EnvelopeOptions = {}): Uint8Array {
   const bytes = toBytes(envelope, "envelope");
-  const aad = toBytes(options.aad ?? new Uint8Array(0), "aad");
+  const aad = aadBytes(options.aad);
   const parts = splitEnvelope(bytes);
   const keys = keysOf(ring, parts.keyId);
   const expected = envelopeTag(keys, aad, bytes.subarray(0, bytes.length - ENVELOPE_TAG_LENGTH));

@@ -259,6 +259,19 @@ describe("canonical form", () => {
     const bare = Object.assign(Object.create(null) as object, { b: 1, a: [true] });
     assert.equal(canonicalize(bare), '{"a":[true],"b":1}');
     assert.equal(canonicalize(vm.runInNewContext('({ b: [1, { c: "x" }], a: null })')), '{"a":null,"b":[1,{"c":"x"}]}');
+    assert.equal(canonicalize(vm.runInNewContext("Object.assign(Object.create(null), { a: 1 })")), '{"a":1}');
+    assert.equal(canonicalize(JSON.parse('{"__proto__":{"x":1},"a":2}')), '{"__proto__":{"x":1},"a":2}');
+  });
+
+  it("accepts Dates of another realm (found by tag, not instanceof), and Date subclasses", () => {
+    const foreign = vm.runInNewContext("new Date(Date.UTC(2025, 2, 14, 8, 30))") as Date;
+    assert.equal(foreign instanceof Date, false);
+    assert.equal(canonicalize({ at: foreign }), '{"at":"2025-03-14T08:30:00.000Z"}');
+    assert.equal(fingerprint({ at: foreign }), fingerprint({ at: new Date(Date.UTC(2025, 2, 14, 8, 30)) }));
+    refuses({ at: vm.runInNewContext("new Date(NaN)") }, "invalid-date", "$.at");
+    refuses({ at: vm.runInNewContext("new Date(253402300800000)") }, "date-out-of-range", "$.at");
+    class Instant extends Date {}
+    assert.equal(canonicalize(new Instant(0)), '"1970-01-01T00:00:00.000Z"');
   });
 
   it("reads own enumerable string-named members only, getters included", () => {
@@ -269,7 +282,8 @@ describe("canonical form", () => {
     const proto = Object.assign(Object.create(null) as object, { inherited: 3 });
     const child = Object.assign(Object.create(proto) as object, { own: 4 });
     assert.equal(canonicalize(value), '{"a":1,"computed":"yes"}');
-    assert.equal(canonicalize(child), '{"own":4}');
+    // An object inheriting members is not plain (it used to give {"own":4}, the inherited member lost).
+    refuses(child, "non-plain-object", "$");
     const withArrayExtras = Object.assign([1, 2], { extra: true });
     assert.equal(canonicalize(withArrayExtras), "[1,2]");
   });
@@ -331,6 +345,29 @@ describe("refusals (INVALID_RECORD with the JSON path)", () => {
     ["Promise", { p: Promise.resolve(1) }, "non-plain-object", "$.p"],
     ["Error", { e: new Error("x") }, "non-plain-object", "$.e"],
     ["object with a non-plain prototype", { o: Object.create({ a: 1 }) }, "non-plain-object", "$.o"],
+    [
+      "object inheriting defaults from a prototype-less object",
+      { o: Object.assign(Object.create(Object.assign(Object.create(null) as object, { allergy: "penicillin" })) as object, { name: "张三" }) },
+      "non-plain-object",
+      "$.o",
+    ],
+    [
+      "the same, made in another realm",
+      { o: vm.runInNewContext('Object.assign(Object.create(Object.assign(Object.create(null), { allergy: "penicillin" })), { name: "x" })') },
+      "non-plain-object",
+      "$.o",
+    ],
+    [
+      "prototype-less object passing itself off as Object.prototype",
+      { o: Object.create(Object.assign(Object.create(null) as object, { constructor: Object, a: 1 })) },
+      "non-plain-object",
+      "$.o",
+    ],
+    // eslint-disable-next-line prefer-rest-params -- the arguments object is the value under test
+    ["arguments object", { a: (function () { return arguments; })() }, "non-plain-object", "$.a"],
+    ["object tagged as something else", { o: { [Symbol.toStringTag]: "Record", a: 1 } }, "non-plain-object", "$.o"],
+    ["object with Date.prototype, not a Date", { at: Object.create(Date.prototype) }, "non-plain-object", "$.at"],
+    ["object claiming to be a Date by its tag", { at: { [Symbol.toStringTag]: "Date" } }, "non-plain-object", "$.at"],
     ["invalid Date", { at: new Date("not a date") }, "invalid-date", "$.at"],
     ["Date after 9999", { at: new Date(253402300800000) }, "date-out-of-range", "$.at"],
     ["Date before year 0", { at: new Date(-62167219200001) }, "date-out-of-range", "$.at"],

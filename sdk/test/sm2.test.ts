@@ -11,6 +11,7 @@ import { sm2 as smCrypto } from "sm-crypto-v2";
 import { concatBytes, toBytes, toHex, utf8 } from "../src/bytes.ts";
 import { type ErrorCode, isPlatformError } from "../src/errors.ts";
 import {
+  MAX_PEM_LENGTH,
   SM2_DEFAULT_USER_ID,
   computeSm2Z,
   convertSm2Ciphertext,
@@ -58,6 +59,30 @@ function flip(bytes: Uint8Array, index: number, mask = 0x01): Uint8Array {
 
 const big = (bytes: Uint8Array): bigint => BigInt(toHex(bytes));
 const hex32 = (v: bigint): string => v.toString(16).padStart(64, "0");
+const modN = (a: bigint): bigint => ((a % N) + N) % N;
+
+function invN(a: bigint): bigint {
+  let [r0, r1, s0, s1] = [modN(a), N, 1n, 0n];
+  while (r1 !== 0n) {
+    const q = r0 / r1;
+    [r0, r1] = [r1, r0 - q * r1];
+    [s0, s1] = [s1, s0 - q * s1];
+  }
+  return modN(s0);
+}
+
+/**
+ * A raw signature over the digest e for which s·G + t·P is the point at infinity (t = r + s):
+ * r = e mod n, s = −r·d·(1 + d)⁻¹, so s + t·d = s·(1 + d) + r·d = 0. Made with the private key d.
+ */
+function infinitySignature(e: Uint8Array, privateKey: Uint8Array): Uint8Array {
+  const d = big(privateKey);
+  const r = modN(big(e));
+  return toBytes(hex32(r) + hex32(modN(-r * d * invN(1n + d))));
+}
+
+/** docs/SDK.md with its line breaks folded into spaces. */
+const sdkDoc = (): string => readFileSync(new URL("../../docs/SDK.md", import.meta.url), "utf8").replace(/\s+/g, " ");
 
 // GM/T 0003.5-2012 Annex A (signature) and Annex C (encryption), identical in GB/T 32918.5-2017;
 // also OpenSSL test/sm2_internal_test.c. Z_A and e as listed in Annex A.
@@ -309,6 +334,109 @@ describe("SM2 keys", () => {
   });
 });
 
+describe("SM2 key encodings: strict DER, bounded PEM", () => {
+  const { publicKey } = generateSm2KeyPair();
+  const EC_PUBLIC_KEY = [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+  const SM2_CURVE = [0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d];
+  const oid = (content: readonly number[]) => [0x06, content.length, ...content];
+  /** A SubjectPublicKeyInfo of `publicKey` with the given AlgorithmIdentifier content. */
+  const spkiWith = (algorithm: readonly number[]) => {
+    const body = [0x30, algorithm.length, ...algorithm, 0x03, 0x42, 0x00, ...publicKey];
+    return Uint8Array.from([0x30, body.length, ...body]);
+  };
+  const refused = (algorithm: readonly number[], reason: RegExp) =>
+    assert.throws(
+      () => sm2PublicKeyFromDer(spkiWith(algorithm)),
+      (error: unknown) => isPlatformError(error, "INVALID_KEY") && reason.test(error.message),
+      `${toHex(Uint8Array.from(algorithm))} refused for ${reason}`,
+    );
+
+  it("reads the AlgorithmIdentifiers of SM2 keys: id-ecPublicKey + SM2, the SM2 OID alone or with NULL", () => {
+    assert.deepEqual(sm2PublicKeyFromDer(spkiWith([...oid(EC_PUBLIC_KEY), ...oid(SM2_CURVE)])), publicKey);
+    assert.deepEqual(sm2PublicKeyFromDer(spkiWith(oid(SM2_CURVE))), publicKey);
+    assert.deepEqual(sm2PublicKeyFromDer(spkiWith([...oid(SM2_CURVE), 0x05, 0x00])), publicKey);
+    assert.deepEqual(sm2PublicKeyFromDer(spkiWith([...oid(SM2_CURVE), ...oid(SM2_CURVE)])), publicKey);
+  });
+
+  it("refuses an OID whose last byte has the continuation bit (a truncated subidentifier)", () => {
+    refused([...oid(EC_PUBLIC_KEY), ...oid([...SM2_CURVE, 0x81])], /ends inside a subidentifier/);
+    refused([...oid([...EC_PUBLIC_KEY, 0x80]), ...oid(SM2_CURVE)], /ends inside a subidentifier/);
+    refused([...oid([...SM2_CURVE, 0xff])], /ends inside a subidentifier/);
+  });
+
+  it("refuses an OID subidentifier that starts with 0x80 (not minimal), wherever it is", () => {
+    // 80 81 1c is 156 padded: the same arcs as the SM2 curve OID, in a second encoding
+    refused([...oid(EC_PUBLIC_KEY), ...oid([0x2a, 0x80, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d])], /not minimally encoded/);
+    refused([...oid(EC_PUBLIC_KEY), ...oid([0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x80, 0x82, 0x2d])], /not minimally encoded/);
+    refused([...oid([0x80, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]), ...oid(SM2_CURVE)], /not minimally encoded/);
+    refused([...oid([0x2a, 0x80, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]), ...oid(SM2_CURVE)], /not minimally encoded/);
+    refused(oid([0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x80, 0x82, 0x2d]), /not minimally encoded/);
+  });
+
+  it("refuses empty OIDs, subidentifiers beyond 2^53 and NULL parameters with content", () => {
+    refused([...oid(EC_PUBLIC_KEY), 0x06, 0x00], /empty OBJECT IDENTIFIER/);
+    refused([...oid(EC_PUBLIC_KEY), ...oid([0x2a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f])], /too large/);
+    refused([...oid(SM2_CURVE), 0x05, 0x01, 0x00], /NULL parameters with content/);
+    refused([...oid(SM2_CURVE), 0x05, 0x02, 0x05, 0x00], /NULL parameters with content/);
+    refused([...oid(EC_PUBLIC_KEY), 0x05, 0x01, 0x00], /NULL parameters with content/);
+  });
+
+  it("refuses PEM text over 64 KiB before looking for a key in it", () => {
+    const { privateKey } = generateSm2KeyPair();
+    assert.equal(MAX_PEM_LENGTH, 65536);
+    const padded = (pem: string, length: number) => pem + "#".repeat(length - pem.length);
+    const publicPem = sm2PublicKeyToPem(publicKey);
+    const privatePem = sm2PrivateKeyToPem(privateKey);
+    assert.deepEqual(sm2PublicKeyFromPem(padded(publicPem, MAX_PEM_LENGTH)), publicKey);
+    assert.deepEqual(sm2PrivateKeyFromPem(padded(privatePem, MAX_PEM_LENGTH)), privateKey);
+    for (const [read, pem, what] of [
+      [sm2PublicKeyFromPem, publicPem, "public key"],
+      [sm2PrivateKeyFromPem, privatePem, "private key"],
+    ] as const) {
+      for (const text of [padded(pem, MAX_PEM_LENGTH + 1), "-----BEGIN A-----".repeat(3856) + pem]) {
+        const start = performance.now();
+        assert.throws(
+          () => read(text),
+          (error: unknown) => {
+            assert.ok(isPlatformError(error, "INVALID_KEY"), String(error));
+            assert.deepEqual(error.details, { what, reason: "too-long", length: text.length, max: MAX_PEM_LENGTH });
+            return true;
+          },
+        );
+        assert.ok(performance.now() - start < 500, "refused at once");
+      }
+    }
+  });
+
+  it("finds PEM blocks in linear time: adversarial 60 KiB texts are read in well under 50 ms each", () => {
+    const size = 60 * 1024;
+    const shapes = [
+      "-----BEGIN A-----".repeat(Math.floor(size / 17)), // BEGIN repeated, no END: was quadratic
+      `${"-----BEGIN A".repeat(Math.floor(size / 12))}-----`, // BEGINs sharing their dashes
+      "-----BEGIN A-----\n-----END B-----\n".repeat(Math.floor(size / 34)), // ENDs of another label
+      "-----BEGIN A-----\n-----END ".repeat(Math.floor(size / 27)), // ENDs never closed
+      `-----BEGIN ${"A".repeat(size)}-----`, // a label far too long
+    ];
+    for (const text of shapes) assert.ok(text.length <= size + 32);
+    const start = performance.now();
+    for (let round = 0; round < 5; round++) {
+      for (const text of shapes) {
+        throwsCode(() => sm2PublicKeyFromPem(text), "INVALID_KEY");
+        throwsCode(() => sm2PrivateKeyFromPem(text), "INVALID_KEY");
+      }
+    }
+    const elapsed = performance.now() - start;
+    // 50 reads: linear scanning takes well under a millisecond each; the old regular expression took
+    // 35–170 ms each on the first shape. 500 ms in all is generous against a busy machine.
+    assert.ok(elapsed < 500, `50 adversarial PEM reads took ${elapsed.toFixed(0)} ms`);
+    // An unterminated BEGIN does not hide the block after it; a block closed by another label is dropped.
+    const pem = sm2PublicKeyToPem(publicKey);
+    assert.deepEqual(sm2PublicKeyFromPem(`-----BEGIN A-----\n${pem}`), publicKey);
+    assert.deepEqual(sm2PublicKeyFromPem(`${"-----BEGIN A-----".repeat(3000)}\n${pem}`), publicKey);
+    throwsCode(() => sm2PublicKeyFromPem(pem.replace("-----END PUBLIC KEY-----", "-----END PRIVATE KEY-----")), "INVALID_KEY");
+  });
+});
+
 describe("SM2 signatures", () => {
   const pair = generateSm2KeyPair();
 
@@ -402,6 +530,49 @@ describe("SM2 signatures", () => {
     throwsCode(() => verifySm2("01", der, pair.publicKey, { format: "jws" as "der" }), "INVALID_INPUT");
   });
 
+  it("refuses a signature whose s·G + t·P is the point at infinity (r ≡ e mod n), as OpenSSL does", () => {
+    const e = new Uint8Array(32).fill(0x11);
+    const raw = infinitySignature(e, pair.privateKey);
+    // sm-crypto-v2 alone accepts it: the affine x of the point at infinity comes out as 0
+    assert.equal(smCrypto.doVerifySignature(e, toHex(raw, false), toHex(pair.publicKey, false), { hash: false }), true);
+    assert.equal(verifySm2Digest(e, raw, pair.publicKey, { format: "raw" }), false);
+    assert.equal(verifySm2Digest(e, sm2SignatureToDer(raw), pair.publicKey), false);
+    // over a message, through each way of verifying
+    const message = utf8("处方 #2025-0007");
+    const overMessage = infinitySignature(hashSm2Message(message, pair.publicKey), pair.privateKey);
+    assert.equal(verifySm2(message, overMessage, pair.publicKey, { format: "raw" }), false);
+    assert.equal(createSm2Verifier(pair.publicKey).verify(message, overMessage, { format: "raw" }), false);
+    assert.equal(createSm2Verifier(pair.publicKey, { windowSize: 8 }).verify(message, overMessage, { format: "raw" }), false);
+    // a 64-byte digest, whose value exceeds n: r is e reduced mod n
+    const long = new Uint8Array(64).fill(0xee);
+    assert.equal(verifySm2Digest(long, infinitySignature(long, pair.privateKey), pair.publicKey, { format: "raw" }), false);
+    // genuine signatures over the same digests still verify
+    assert.equal(verifySm2Digest(e, signSm2Digest(e, pair.privateKey), pair.publicKey), true);
+    assert.equal(verifySm2Digest(long, signSm2Digest(long, pair.privateKey), pair.publicKey), true);
+    assert.equal(verifySm2(message, signSm2(message, pair.privateKey), pair.publicKey), true);
+  });
+
+  it("refuses user ids and texts with lone surrogates, which TextEncoder would make collide", () => {
+    const signature = signSm2("00", pair.privateKey);
+    for (const userId of ["a\ud800", "a\udbff", "\udc00b", "x\ud800\ud800", "\ude00\ud83d"]) {
+      throwsCode(() => signSm2("00", pair.privateKey, { userId }), "INVALID_INPUT");
+      throwsCode(() => verifySm2("00", signature, pair.publicKey, { userId }), "INVALID_INPUT");
+      throwsCode(() => computeSm2Z(pair.publicKey, { userId }), "INVALID_INPUT");
+      throwsCode(() => hashSm2Message("00", pair.publicKey, { userId }), "INVALID_INPUT");
+      throwsCode(() => createSm2Signer(pair.privateKey, { userId }), "INVALID_INPUT");
+      throwsCode(() => createSm2Verifier(pair.publicKey, { userId }), "INVALID_INPUT");
+    }
+    throwsCode(() => signSm2({ utf8: "处方\ud800" }, pair.privateKey), "INVALID_INPUT");
+    throwsCode(() => verifySm2({ utf8: "处方\ud800" }, signature, pair.publicKey), "INVALID_INPUT");
+    throwsCode(() => createSm2Signer(pair.privateKey).sign({ utf8: "\udfff" }), "INVALID_INPUT");
+    throwsCode(() => encryptSm2({ utf8: "\udfff" }, pair.publicKey), "INVALID_INPUT");
+    // well-formed text, characters outside the BMP included, is taken as its UTF-8 bytes
+    const userId = "设备-07-\u{1f600}";
+    const signed = signSm2("00", pair.privateKey, { userId });
+    assert.equal(verifySm2("00", signed, pair.publicKey, { userId }), true);
+    assert.equal(verifySm2("00", signed, pair.publicKey, { userId: utf8(userId) }), true);
+  });
+
   it("never verifies a tampered signature: every byte of r‖s flipped", () => {
     const raw = signSm2("02", pair.privateKey, { format: "raw" });
     const verifier = createSm2Verifier(pair.publicKey);
@@ -453,6 +624,18 @@ describe("SM2 encryption", () => {
     assert.notDeepEqual(encryptSm2("01", pair.publicKey), encryptSm2("01", pair.publicKey));
   });
 
+  it("decrypts every encoding of one ciphertext (C1 compressed too): documented, never deduplicate by bytes", () => {
+    const plaintext = utf8("病历密钥");
+    const ciphertext = encryptSm2(plaintext, pair.publicKey);
+    const compressed = concatBytes(Uint8Array.of(2 + (ciphertext[64]! & 1)), ciphertext.subarray(1, 33), ciphertext.subarray(65));
+    const encodings = [ciphertext, compressed];
+    assert.notDeepEqual(compressed, ciphertext);
+    for (const encoding of encodings) assert.deepEqual(decryptSm2(encoding, pair.privateKey), plaintext);
+    // convertSm2Ciphertext writes C1 uncompressed: it normalises the encodings
+    assert.deepEqual(convertSm2Ciphertext(compressed, { from: "c1c3c2", to: "c1c3c2" }), ciphertext);
+    assert.match(sdkDoc(), /\*\*Never deduplicate ciphertexts by bytes\*\*/);
+  });
+
   it("raises INVALID_INPUT for an empty plaintext and INVALID_KEY for bad keys", () => {
     throwsCode(() => encryptSm2(new Uint8Array(0), pair.publicKey), "INVALID_INPUT");
     throwsCode(() => encryptSm2("01", flip(pair.publicKey, 64)), "INVALID_KEY");
@@ -499,6 +682,15 @@ describe("SM2 encryption", () => {
     throwsCode(() => decryptSm2(concatBytes(ciphertext, Uint8Array.of(0)), pair.privateKey), "INTEGRITY_CHECK_FAILED");
     throwsCode(() => decryptSm2(ciphertext, generateSm2KeyPair().privateKey), "INTEGRITY_CHECK_FAILED");
     throwsCode(() => decryptSm2(ciphertext, pair.privateKey, { format: "c1c2c3" }), "INTEGRITY_CHECK_FAILED");
+  });
+});
+
+describe("SM2 limits, as docs/SDK.md states them", () => {
+  it("says what is constant-time (scalar multiplication), what is not, and that OpenSSL remains the reference", () => {
+    const doc = sdkDoc();
+    assert.match(doc, /scalar multiplication \(k·G, d·C1\) is constant-time; the modular arithmetic around it is not/);
+    assert.match(doc, /OpenSSL \(or a certified crypto module\) remains the reference/);
+    assert.doesNotMatch(doc, /noble-based \(constant-time scalar multiplication\)/);
   });
 });
 
@@ -693,6 +885,22 @@ describe("SM2 interoperability with the OpenSSL 3 CLI", () => {
     const custom = signSm2(readFileSync(message), ours.privateKey, { userId: "ALICE123@YAHOO.COM" });
     assert.equal(verify(custom, "distid:ALICE123@YAHOO.COM").status, 0);
     assert.notEqual(verify(custom, distid).status, 0);
+  });
+
+  it("openssl refuses the point-at-infinity signature as we do, and verifies a genuine one over the same digest", () => {
+    const e = new Uint8Array(32).fill(0x11);
+    const digest = file(e);
+    const verify = (signature: Uint8Array) =>
+      run(["pkeyutl", "-verify", "-pubin", "-inkey", ourPub, "-in", digest, "-sigfile", file(signature)]);
+    const raw = infinitySignature(e, ours.privateKey);
+    const refused = verify(sm2SignatureToDer(raw));
+    assert.notEqual(refused.status, 0, "openssl accepted the point-at-infinity signature");
+    assert.match(`${refused.stdout.toString()}${refused.stderr}`, /point at infinity/);
+    assert.equal(verifySm2Digest(e, raw, ours.publicKey, { format: "raw" }), false);
+    const genuine = signSm2Digest(e, ours.privateKey);
+    const accepted = verify(genuine);
+    assert.equal(accepted.status, 0, accepted.stderr);
+    assert.equal(verifySm2Digest(e, genuine, ours.publicKey), true);
   });
 
   it("we verify openssl's signatures with the default id, and not with another id", () => {

@@ -145,6 +145,65 @@ describe("SM4 block cipher", () => {
     assert.throws(() => sm4EncryptEcb(key, new Uint8Array(15)), rejects("INVALID_INPUT"));
   });
 
+  it("checks all 16 padding bytes whatever they hold: the same reads for good and every kind of bad padding", () => {
+    // The decryption is replaced by one that returns a chosen block, behind a proxy that counts reads
+    // of its bytes; an early exit would read fewer bytes the earlier the padding goes wrong.
+    const impl = native ?? pure;
+    const decryptCbc = impl.decryptCbc;
+    let reads = 0;
+    let chosen: Uint8Array = new Uint8Array(32);
+    impl.decryptCbc = () =>
+      new Proxy(chosen, {
+        get(target, property) {
+          if (typeof property === "string" && /^\d+$/.test(property)) reads += 1;
+          const value = Reflect.get(target, property);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+    const readsFor = (block: Uint8Array): [number, string] => {
+      chosen = concatBytes(new Uint8Array(16).fill(0x41), block);
+      reads = 0;
+      let outcome: string;
+      try {
+        outcome = `${sm4DecryptCbc(new Uint8Array(16), new Uint8Array(16), new Uint8Array(32)).length} bytes`;
+      } catch (error) {
+        outcome = isPlatformError(error) ? error.code : String(error);
+      }
+      return [reads, outcome];
+    };
+    const counts = new Set<number>();
+    try {
+      for (let pad = 1; pad <= 16; pad++) {
+        const block = new Uint8Array(16).fill(0x41);
+        block.fill(pad, 16 - pad);
+        const [count, outcome] = readsFor(block);
+        assert.equal(outcome, `${32 - pad} bytes`, `pad ${pad}`);
+        counts.add(count);
+        // each padding byte wrong in turn, the first checked to the last
+        for (let wrong = 1; wrong < pad; wrong++) {
+          const bad = block.slice();
+          bad[16 - 1 - wrong] = pad ^ 0x80;
+          const [badCount, badOutcome] = readsFor(bad);
+          assert.equal(badOutcome, "INVALID_CIPHERTEXT", `pad ${pad}, byte ${wrong} wrong`);
+          counts.add(badCount);
+        }
+      }
+      for (const last of [0, 17, 0x80, 0xff]) {
+        const block = new Uint8Array(16).fill(last);
+        const [count, outcome] = readsFor(block);
+        assert.equal(outcome, "INVALID_CIPHERTEXT", `last byte ${last}`);
+        counts.add(count);
+      }
+    } finally {
+      impl.decryptCbc = decryptCbc;
+    }
+    assert.deepEqual([...counts], [17], "one read of the last byte, then all 16 padding positions, every time");
+    assert.match(
+      readFileSync(fileURLToPath(new URL("../../docs/SDK.md", import.meta.url)), "utf8").replace(/\s+/g, " "),
+      /Raw SM4-CBC is not for data from online attackers/,
+    );
+  });
+
   it("refuses keys that are not 16 bytes and IVs that are not 16 bytes", () => {
     for (const key of [new Uint8Array(15), new Uint8Array(17), new Uint8Array(32), "0x"]) {
       assert.throws(() => sm4Ctr(key, new Uint8Array(16), new Uint8Array(1)), rejects("INVALID_KEY"));
@@ -368,6 +427,30 @@ describe("envelope", () => {
     assert.deepEqual(openEnvelope(ring2, resealed, { aad: AAD }), RECORD);
     assert.equal(resealEnvelope(ring12, fresh, { aad: AAD }), fresh);
     assert.throws(() => resealEnvelope(ring12, old), rejects("INTEGRITY_CHECK_FAILED"));
+  });
+
+  it("takes the AAD as bytes only: a string is refused, so no two spellings of a record id open one envelope", () => {
+    const asAad = (value: unknown) => ({ aad: value as Uint8Array });
+    for (const aad of ["20250314ab", "0x20250314AB", "", "rec-310101-2025-000123", 42, [1, 2], { length: 0 }, null]) {
+      for (const run of [
+        () => sealEnvelope(ring12, RECORD, asAad(aad)),
+        () => openEnvelope(ring12, sealEnvelope(ring12, RECORD), asAad(aad)),
+        () => resealEnvelope(ring12, sealEnvelope(ring12, RECORD), asAad(aad)),
+      ]) {
+        assert.throws(run, (error: unknown) => {
+          assert.ok(isPlatformError(error, "INVALID_INPUT"), `${JSON.stringify(aad)}: ${String(error)}`);
+          assert.equal(error.details.what, "aad");
+          if (typeof aad === "string") assert.match(error.message, /utf8\(recordId\)/);
+          return true;
+        });
+      }
+    }
+    // the bytes of the ids, as docs/ENVELOPE.md says to give them, are distinct AADs
+    const sealed = sealEnvelope(ring12, RECORD, { aad: utf8("20250314ab") });
+    assert.deepEqual(openEnvelope(ring12, sealed, { aad: utf8("20250314ab") }), RECORD);
+    assert.equal(codeOf(() => openEnvelope(ring12, sealed, { aad: utf8("0x20250314AB") })), "INTEGRITY_CHECK_FAILED");
+    assert.equal(codeOf(() => openEnvelope(ring12, sealed, { aad: toBytes("20250314ab") })), "INTEGRITY_CHECK_FAILED");
+    assert.deepEqual(openEnvelope(ring12, sealEnvelope(ring12, RECORD, {}), {}), RECORD);
   });
 
   it("fails the integrity check under the right key id with the wrong key", () => {
