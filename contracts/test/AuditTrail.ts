@@ -3,8 +3,6 @@ import {
   ACCESS_OUTCOMES,
   codesOf,
   LIMITS,
-  MEMBER_STATUS,
-  PROPOSAL_STATES,
   PURPOSES,
   ROLES,
   WORKFLOW_DECISIONS,
@@ -14,6 +12,7 @@ import {
 import { network } from "hardhat";
 import type { AuditTrail } from "../../types/ethers-contracts/index.js";
 import { buildTree, merkleProof, verifyProof } from "./helpers/merkle.ts";
+import { suspendMember } from "./helpers/governance.ts";
 
 const { ethers, networkHelpers } = await network.create();
 const { time, loadFixture } = networkHelpers;
@@ -21,7 +20,6 @@ const { time, loadFixture } = networkHelpers;
 const AUDIT_RECORDER = ROLES.auditRecorder.id;
 const SHARING_APPROVER = ROLES.sharingApprover.id;
 const DATA_PROVIDER = ROLES.dataProvider.id;
-const STATUS_SUSPENDED = MEMBER_STATUS.suspended.code;
 const THRESHOLD_BPS = 5000; // 4 founders: 2 yes votes pass a proposal
 const VOTING_PERIOD = 3600;
 const MAX_CLOCK_SKEW = LIMITS.maxClockSkew;
@@ -104,12 +102,7 @@ type Fixture = Awaited<ReturnType<typeof deployFixture>>;
  * members other than the one concerned).
  */
 async function suspend(f: Fixture, institution: string, proposer: Fixture["platform"], voter: Fixture["platform"]) {
-  const id = await f.registry.connect(proposer).proposeSetMemberStatus.staticCall(institution, STATUS_SUSPENDED);
-  await f.registry.connect(proposer).proposeSetMemberStatus(institution, STATUS_SUSPENDED);
-  if ((await f.registry.proposalState(id)) === BigInt(PROPOSAL_STATES.pending.code)) {
-    await f.registry.connect(voter).vote(id, true);
-  }
-  expect(await f.registry.isActiveMember(institution)).to.equal(false);
+  await suspendMember(f.registry, institution, proposer, [voter]);
 }
 
 const WF = ethers.id("share-2025-0001");

@@ -8,6 +8,7 @@ import {
   ROLES,
 } from "@health-chain/sdk";
 import { network } from "hardhat";
+import { enact as enactProposal } from "./helpers/governance.ts";
 
 const { ethers, networkHelpers } = await network.create();
 const { time, loadFixture } = networkHelpers;
@@ -85,10 +86,7 @@ async function setMemberStatus(f: Fixture, institution: string, status = STATUS_
 
 /** Makes a registry proposal with the authority and seconds it with the hospital (2 of 3 at 50 %). */
 async function enact(f: Fixture, call: (r: Fixture["registry"]) => Promise<unknown>) {
-  await call(f.registry.connect(f.authority));
-  const id = await f.registry.proposalCount();
-  await f.registry.connect(f.hospital).vote(id, true);
-  expect((await f.registry.getProposal(id)).executed).to.equal(true);
+  await enactProposal(f.registry, f.authority, call, [f.hospital]);
 }
 
 /** Issues the default certificate from the EQA centre at a known block time. */

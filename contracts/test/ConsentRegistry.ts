@@ -6,7 +6,6 @@ import {
   CONSENT_SCOPE_ALL,
   GRANTEE_KINDS,
   LIMITS,
-  MEMBER_STATUS,
   PURPOSES,
   RELATIONS,
   REQUEST_MODES,
@@ -26,13 +25,13 @@ import {
   type ConsentMessageType,
   type ConsentMessages,
 } from "./helpers/consent.ts";
+import { suspendMember } from "./helpers/governance.ts";
 
 const { ethers, networkHelpers } = await network.create();
 const { time, loadFixture } = networkHelpers;
 
 const DATA_CONSUMER = ROLES.dataConsumer.id;
 const AUDIT_RECORDER = ROLES.auditRecorder.id;
-const STATUS_SUSPENDED = MEMBER_STATUS.suspended.code;
 const THRESHOLD_BPS = 5000; // 3 founders: 2 yes votes pass a proposal
 const VOTING_PERIOD = 3600;
 const HOUR = 3600;
@@ -342,12 +341,7 @@ const allows = async (f: Fixture, q: Query = {}) => (await check(f, q))[0];
 
 /** Suspends `institution` by a real registry vote: the authority proposes, hospital B seconds. */
 async function suspend(f: Fixture, institution: string) {
-  const id = await f.registry.connect(f.authority).proposeSetMemberStatus.staticCall(institution, STATUS_SUSPENDED);
-  await f.registry.connect(f.authority).proposeSetMemberStatus(institution, STATUS_SUSPENDED);
-  // The member concerned never votes on its own status: the others may already have passed it.
-  if (!(await f.registry.isActiveMember(institution))) return;
-  await f.registry.connect(f.hospitalB).vote(id, true);
-  expect(await f.registry.isActiveMember(institution)).to.equal(false);
+  await suspendMember(f.registry, institution, f.authority, [f.hospitalB]);
 }
 
 // ---------------------------------------------------------------- fixtures

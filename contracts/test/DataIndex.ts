@@ -4,20 +4,18 @@ import {
   CHANGE_REASONS,
   codesOf,
   LIMITS,
-  MEMBER_STATUS,
-  PROPOSAL_STATES,
   ROLES,
 } from "@health-chain/sdk";
 import { network } from "hardhat";
 import type { DataIndex } from "../../types/ethers-contracts/index.js";
 import { buildTree, merkleProof, verifyProof } from "./helpers/merkle.ts";
+import { suspendMember } from "./helpers/governance.ts";
 
 const { ethers, networkHelpers } = await network.create();
 const { time, loadFixture } = networkHelpers;
 
 const DATA_PROVIDER = ROLES.dataProvider.id;
 const AUDIT_RECORDER = ROLES.auditRecorder.id;
-const STATUS_SUSPENDED = MEMBER_STATUS.suspended.code;
 const THRESHOLD_BPS = 5000; // 3 founders: 2 yes votes pass a proposal
 const VOTING_PERIOD = 3600;
 const MAX_CLOCK_SKEW = LIMITS.maxClockSkew;
@@ -112,12 +110,7 @@ function entryOf(institution: string, n: number, sourceTime: number): IndexEntry
  * members other than the one concerned).
  */
 async function suspend(f: Fixture, institution: string, voter: Fixture["hospitalA"]) {
-  const id = await f.registry.connect(f.authority).proposeSetMemberStatus.staticCall(institution, STATUS_SUSPENDED);
-  await f.registry.connect(f.authority).proposeSetMemberStatus(institution, STATUS_SUSPENDED);
-  if ((await f.registry.proposalState(id)) === BigInt(PROPOSAL_STATES.pending.code)) {
-    await f.registry.connect(voter).vote(id, true);
-  }
-  expect(await f.registry.isActiveMember(institution)).to.equal(false);
+  await suspendMember(f.registry, institution, f.authority, [voter]);
 }
 
 /** Hospital A's record 1, anchored singly. */
