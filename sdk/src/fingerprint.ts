@@ -208,6 +208,22 @@ function array(items: readonly unknown[], depth: number, walk: Walk): string {
   return out + "]";
 }
 
+// Member names already seen to be verbatim, with their quoted form and colon: records of one kind
+// repeat the same names, and a lookup is cheaper than testing and quoting each again. Bounded, so
+// that names from odd records only cost speed, never memory.
+const QUOTED_NAMES = new Map<string, string>();
+const MAX_QUOTED_NAMES = 4096;
+
+/** `"name":` for a verbatim member name, else undefined. */
+function quotedVerbatimName(name: string): string | undefined {
+  const known = QUOTED_NAMES.get(name);
+  if (known !== undefined) return known;
+  if (!VERBATIM.test(name)) return undefined;
+  const quoted = `"${name}":`;
+  if (QUOTED_NAMES.size < MAX_QUOTED_NAMES) QUOTED_NAMES.set(name, quoted);
+  return quoted;
+}
+
 function object(members: Record<string, unknown>, depth: number, walk: Walk): string {
   walk.ancestors?.push(members);
   const names = Object.keys(members);
@@ -215,7 +231,7 @@ function object(members: Record<string, unknown>, depth: number, walk: Walk): st
   let verbatim = true;
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
-    if (VERBATIM.test(name)) continue;
+    if (quotedVerbatimName(name) !== undefined) continue;
     verbatim = false;
     walk.path?.push(name);
     const normalised = nfc(name);
@@ -234,7 +250,8 @@ function object(members: Record<string, unknown>, depth: number, walk: Walk): st
     const member = members[originalOf === undefined ? name : (originalOf.get(name) ?? name)];
     // An undefined member is an absent optional one, left out as JSON.stringify does.
     if (member !== undefined) {
-      out += `${out.length === 1 ? "" : ","}${verbatim ? `"${name}"` : quoteNfc(name)}:${serialize(member, depth, walk)}`;
+      const key = verbatim ? (QUOTED_NAMES.get(name) ?? `"${name}":`) : `${quoteNfc(name)}:`;
+      out += `${out.length === 1 ? "" : ","}${key}${serialize(member, depth, walk)}`;
     }
     walk.path?.pop();
   }

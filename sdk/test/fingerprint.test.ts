@@ -509,3 +509,17 @@ it("text skipped by normalisation is NFC already: every character of the fast pa
   // The probe does catch a non-starter: the tone marks left out of the fast path fail it.
   for (let cp = 0x302a; cp <= 0x302f; cp++) assert.equal(unchangedByNfc(String.fromCodePoint(cp)), false);
 });
+
+it("serialises member names the same once the cache of quoted names is full", () => {
+  // More distinct verbatim names than the cache holds (4,096), then names seen before and after.
+  const wide: Record<string, number> = {};
+  for (let i = 0; i < 5_000; i++) wide[`field_${i.toString(36).padStart(4, "0")}`] = i;
+  const names = Object.keys(wide).sort();
+  const expected = `{${names.map((n) => `"${n}":${wide[n]}`).join(",")}}`;
+  assert.equal(canonicalize(wide), expected);
+  assert.equal(canonicalize(wide), expected);
+  assert.equal(canonicalize({ late_name_after_the_cache_is_full: 1, field_0000: 2 }), '{"field_0000":2,"late_name_after_the_cache_is_full":1}');
+  // A name that needs quoting or normalisation is never taken from the cache.
+  // (sorted by UTF-16 code units: "q" U+0071 before "é" U+00E9, the NFC form of "e" + U+0301)
+  assert.equal(canonicalize({ 'quote"d': 1, "e\u0301": 2 }), '{"quote\\"d":1,"\u00e9":2}');
+});
