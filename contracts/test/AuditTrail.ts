@@ -12,7 +12,7 @@ import {
 import { network } from "hardhat";
 import type { AuditTrail } from "../../types/ethers-contracts/index.js";
 import { buildTree, merkleProof, verifyProof } from "./helpers/merkle.ts";
-import { suspendMember } from "./helpers/governance.ts";
+import { enact, suspendMember } from "./helpers/governance.ts";
 
 const { ethers, networkHelpers } = await network.create();
 const { time, loadFixture } = networkHelpers;
@@ -69,9 +69,7 @@ async function deployFixture() {
     VOTING_PERIOD,
   ]);
   // The platform's gateway relays evidence under the platform's name: an extra account, added by vote.
-  const proposal = await registry.connect(platform).proposeAddAccount.staticCall(gateway.address, platform.address);
-  await registry.connect(platform).proposeAddAccount(gateway.address, platform.address);
-  await registry.connect(authority).vote(proposal, true);
+  await enact(registry, platform, (r) => r.proposeAddAccount(gateway.address, platform.address), [authority]);
   // The health authority's approval office: SHARING_APPROVER granted by member vote.
   const roles = [AUDIT_RECORDER, SHARING_APPROVER];
   const grant = await registry.connect(authority).proposeSetMemberRoles.staticCall(authority.address, roles);

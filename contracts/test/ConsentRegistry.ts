@@ -25,7 +25,7 @@ import {
   type ConsentMessageType,
   type ConsentMessages,
 } from "./helpers/consent.ts";
-import { suspendMember } from "./helpers/governance.ts";
+import { enact, suspendMember } from "./helpers/governance.ts";
 
 const { ethers, networkHelpers } = await network.create();
 const { time, loadFixture } = networkHelpers;
@@ -108,9 +108,7 @@ async function deployFixture() {
     VOTING_PERIOD,
   ]);
   // Hospital A's gateway: an extra account acting for hospital A, added by vote.
-  const proposal = await registry.connect(hospitalA).proposeAddAccount.staticCall(gatewayA.address, hospitalA.address);
-  await registry.connect(hospitalA).proposeAddAccount(gatewayA.address, hospitalA.address);
-  await registry.connect(authority).vote(proposal, true);
+  await enact(registry, hospitalA, (r) => r.proposeAddAccount(gatewayA.address, hospitalA.address), [authority]);
   const consent = await ethers.deployContract("ConsentRegistry", [await registry.getAddress()]);
   const { chainId } = await ethers.provider.getNetwork();
   const domain = consentDomainAt(chainId, await consent.getAddress());

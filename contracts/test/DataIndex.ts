@@ -9,7 +9,7 @@ import {
 import { network } from "hardhat";
 import type { DataIndex } from "../../types/ethers-contracts/index.js";
 import { buildTree, merkleProof, verifyProof } from "./helpers/merkle.ts";
-import { suspendMember } from "./helpers/governance.ts";
+import { enact, suspendMember } from "./helpers/governance.ts";
 
 const { ethers, networkHelpers } = await network.create();
 const { time, loadFixture } = networkHelpers;
@@ -81,9 +81,7 @@ async function deployFixture() {
     VOTING_PERIOD,
   ]);
   // Hospital A's integration gateway: an extra account acting for hospital A, added by vote.
-  const proposal = await registry.connect(hospitalA).proposeAddAccount.staticCall(gatewayA.address, hospitalA.address);
-  await registry.connect(hospitalA).proposeAddAccount(gatewayA.address, hospitalA.address);
-  await registry.connect(authority).vote(proposal, true);
+  await enact(registry, hospitalA, (r) => r.proposeAddAccount(gatewayA.address, hospitalA.address), [authority]);
   const index = await ethers.deployContract("DataIndex", [await registry.getAddress()]);
   const now = await time.latest();
   return { registry, index, authority, hospitalA, hospitalB, gatewayA, outsider, now };

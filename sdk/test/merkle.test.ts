@@ -17,6 +17,7 @@ import {
   type IndexEntry,
   type RecordChange,
 } from "../src/merkle.ts";
+import { throwsCode } from "./helpers/throws-code.ts";
 
 // A deliberately naive reference, straight from docs/MERKLE.md, with viem's general keccak256.
 const leaf = (item: Hex) => keccak256(concat(["0x00", item]));
@@ -42,14 +43,6 @@ function referenceProof(levels: Hex[][], index: number): Hex[] {
 
 const random32 = (): Hex => bytesToHex(randomBytes(32));
 const items = (n: number) => Array.from({ length: n }, random32);
-
-function throwsCode(fn: () => unknown, code: "INVALID_PROOF" | "INVALID_INPUT", what?: string) {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(isPlatformError(error, code), `expected ${code}, got ${String(error)}`);
-    if (what !== undefined) assert.equal(error.details.what, what);
-    return true;
-  });
-}
 
 test("the one-block keccak256 equals viem's keccak256 for every message length 0..135", () => {
   const out = new Uint8Array(40);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { sm2 as smCrypto } from "sm-crypto-v2";
 import { concatBytes, toBytes, toHex, utf8 } from "../src/bytes.ts";
-import { type ErrorCode, isPlatformError } from "../src/errors.ts";
+import { isPlatformError } from "../src/errors.ts";
 import {
   MAX_PEM_LENGTH,
   SM2_DEFAULT_USER_ID,
@@ -39,17 +39,10 @@ import {
   verifySm2,
   verifySm2Digest,
 } from "../src/sm2.ts";
+import { throwsCode } from "./helpers/throws-code.ts";
 
 const N = 0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123n;
 const P = 0xfffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffffn;
-
-function throwsCode(fn: () => unknown, code: ErrorCode): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(isPlatformError(error, code), `expected ${code}, got ${String(error)}`);
-    assert.ok(error.message.length > 0 && error.messageZh.length > 0);
-    return true;
-  });
-}
 
 function flip(bytes: Uint8Array, index: number, mask = 0x01): Uint8Array {
   const out = bytes.slice();
