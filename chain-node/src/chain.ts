@@ -1,0 +1,733 @@
+// The node: genesis, the pool, proof-of-authority sealing, execution, durable commit, and the
+// reads the JSON-RPC methods need. One validator seals every block (instant finality); the
+// consortium with BFT consensus builds on this class.
+import { createBlock, createBlockHeader, type Block } from "@ethereumjs/block";
+import type { Common } from "@ethereumjs/common";
+import { createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
+import { Address, Account } from "@ethereumjs/util";
+import { createVM, runTx, type VM } from "@ethereumjs/vm";
+import type { Logger } from "pino";
+import { ChainDb, type StoredBlock, type StoredLog, type StoredReceipt, type StoredTx } from "./db.ts";
+import {
+  EMPTY_BYTES,
+  EMPTY_TRIE_ROOT,
+  EMPTY_UNCLES_HASH,
+  ZERO_ADDRESS,
+  ZERO_HASH,
+  decodeHeader,
+  encodeHeader,
+  encodeReceipt,
+  fromHex,
+  keccak256,
+  orderedTrieRoot,
+  toHex,
+  type Header,
+  type LogEntry,
+} from "./codec.ts";
+import { createChainCommon, publicKeyOf, recoverSigner, signDigest } from "./common.ts";
+import type { Genesis } from "./config.ts";
+import { DbStateView, FlatStateManager, HeadStateCache, type StateChanges, type StateReader } from "./state.ts";
+import { TxPool, type PooledTx } from "./pool.ts";
+import { RpcCode, RpcError } from "./rpc/errors.ts";
+
+export interface ChainOptions {
+  dbPath: string;
+  genesis: Genesis;
+  validatorKey: Uint8Array;
+  logger: Logger;
+  /** ms between blocks; 0 = as soon as there is work. */
+  blockTime: number;
+  emptyBlocks: boolean;
+  maxBlockTransactions: number;
+  pool: { maxTransactions: number; maxPerSender: number };
+  gasCap: number;
+  dev: boolean;
+  /** Called after each committed block (metrics). */
+  onCommitted?: (info: { number: number; txCount: number; buildSeconds: number; timestampMs: number }) => void;
+}
+
+export interface Head {
+  number: number;
+  hash: Uint8Array;
+  header: Header;
+}
+
+/** A block as committed, handed to listeners. */
+export interface BlockEvent {
+  block: StoredBlock;
+  header: Header;
+  txs: StoredTx[];
+  logs: StoredLog[];
+}
+
+export interface CallRequest {
+  from?: Uint8Array;
+  to?: Uint8Array;
+  data: Uint8Array;
+  value: bigint;
+  gas?: bigint;
+}
+
+export interface CallResult {
+  ok: boolean;
+  returnValue: Uint8Array;
+  gasUsed: bigint;
+  /** "revert" or the EVM's error name when not ok. */
+  error?: string;
+}
+
+const VANITY_BYTES = 32;
+const SEAL_BYTES = 65;
+/** Hand the event loop back to the RPC server at least this often while building a block. */
+const YIELD_EVERY_MS = 8;
+
+class Mutex {
+  #last: Promise<void> = Promise.resolve();
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.#last.then(task);
+    this.#last = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+
+/** A StateReader whose target is switched per call (the call VM is reused). */
+class SwitchableReader implements StateReader {
+  target: StateReader;
+  constructor(target: StateReader) {
+    this.target = target;
+  }
+  account(address: Uint8Array, key: string) {
+    return this.target.account(address, key);
+  }
+  storage(address: Uint8Array, slot: Uint8Array, key: string, epoch: number) {
+    return this.target.storage(address, slot, key, epoch);
+  }
+  code(hash: Uint8Array) {
+    return this.target.code(hash);
+  }
+}
+
+function vanityBytes(text: string): Uint8Array {
+  const out = new Uint8Array(VANITY_BYTES);
+  out.set(new TextEncoder().encode(text).subarray(0, VANITY_BYTES));
+  return out;
+}
+
+const addressOfPublicKey = (publicKey: Uint8Array): Uint8Array => keccak256(publicKey).subarray(12);
+
+/** The signer of a sealed header: the validator whose key signed it. */
+export function sealerOf(header: Header): Uint8Array {
+  const extra = header.extraData;
+  if (extra.length < VANITY_BYTES + SEAL_BYTES) throw new Error("header has no seal");
+  const unsealed = { ...header, extraData: extra.subarray(0, extra.length - SEAL_BYTES) };
+  return addressOfPublicKey(recoverSigner(keccak256(encodeHeader(unsealed)), extra.subarray(extra.length - SEAL_BYTES)));
+}
+
+const ISALLOWED_SELECTOR = keccak256(new TextEncoder().encode("isAllowedAccount(address)")).subarray(0, 4);
+
+export class Chain {
+  readonly options: ChainOptions;
+  readonly db: ChainDb;
+  readonly common: Common;
+  readonly chainId: bigint;
+  readonly validator: Uint8Array;
+  readonly pool: TxPool;
+  readonly log: Logger;
+  #head!: Head;
+  #headCache!: HeadStateCache;
+  #buildState!: FlatStateManager;
+  #buildVm!: VM;
+  #callReader!: SwitchableReader;
+  #callState!: FlatStateManager;
+  #callVm!: VM;
+  readonly #callMutex = new Mutex();
+  readonly #writeMutex = new Mutex();
+  readonly #blockListeners = new Set<(event: BlockEvent) => void>();
+  readonly #pendingListeners = new Set<(hash: string) => void>();
+  readonly #operators: Set<string>;
+  readonly #registry: Uint8Array | undefined;
+  readonly #registryKey: string | undefined;
+  #allowCache = new Map<string, boolean>();
+  #sealTimer: NodeJS.Timeout | undefined;
+  #sealScheduled = false;
+  #stopped = false;
+  #lastBlockAt = 0;
+  // Development controls (dev mode only).
+  #timeOffset = 0n;
+  #nextTimestamp: bigint | undefined;
+  #snapshots: Array<{ id: number; number: number; timeOffset: bigint }> = [];
+  #snapshotSeq = 0;
+
+  private constructor(options: ChainOptions) {
+    this.options = options;
+    this.log = options.logger;
+    this.chainId = options.genesis.chainId;
+    this.common = createChainCommon(this.chainId, options.genesis.hardfork);
+    this.validator = addressOfPublicKey(publicKeyOf(options.validatorKey));
+    this.db = new ChainDb(options.dbPath);
+    this.pool = new TxPool(options.pool);
+    this.#operators = new Set(options.genesis.operators.map((a) => a.toLowerCase()));
+    this.#registry = options.genesis.permissioning ? fromHex(options.genesis.permissioning.registry) : undefined;
+    this.#registryKey = this.#registry ? toHex(this.#registry) : undefined;
+  }
+
+  static async open(options: ChainOptions): Promise<Chain> {
+    const chain = new Chain(options);
+    try {
+      await chain.#init();
+    } catch (error) {
+      chain.db.close();
+      throw error;
+    }
+    return chain;
+  }
+
+  async #init(): Promise<void> {
+    const { genesis } = this.options;
+    if (!genesis.validators.some((v) => v.toLowerCase() === toHex(this.validator))) {
+      throw new Error(`the validator key's address ${toHex(this.validator)} is not among the genesis validators`);
+    }
+    const expected = await this.#genesisBlock();
+    const stored = this.db.blockByNumber(0);
+    if (stored === undefined) {
+      this.db.writeBlock({ block: expected.block, txs: [], receipts: [], logs: [], ...expected.changes.rows });
+      this.db.setMeta("chain_id", this.chainId.toString());
+      this.log.info({ hash: toHex(expected.block.hash), chainId: Number(this.chainId) }, "genesis written");
+    } else if (toHex(stored.hash) !== toHex(expected.block.hash)) {
+      throw new Error(`the data directory holds another chain (genesis ${toHex(stored.hash)}, the genesis file gives ${toHex(expected.block.hash)})`);
+    }
+    this.#setHead(this.db.head()!);
+    this.#headCache = new HeadStateCache(this.db, this.#head.number);
+    this.#buildState = new FlatStateManager(this.#headCache);
+    const blockchain = this.#blockchainShim();
+    this.#buildVm = await createVM({ common: this.common, stateManager: this.#buildState, blockchain: blockchain as never });
+    this.#callReader = new SwitchableReader(this.#headCache);
+    this.#callState = new FlatStateManager(this.#callReader);
+    this.#callVm = await createVM({ common: this.common, stateManager: this.#callState, blockchain: blockchain as never });
+    await this.#restorePool();
+    this.log.info({ head: this.#head.number, hash: toHex(this.#head.hash), pool: this.pool.size }, "chain opened");
+    if (this.options.blockTime > 0) this.#sealTimer = setInterval(() => this.#scheduleSeal(this.options.emptyBlocks), this.options.blockTime);
+    else this.#scheduleSeal(false);
+  }
+
+  /** BLOCKHASH needs the hashes of recent blocks. */
+  #blockchainShim() {
+    const db = this.db;
+    return {
+      getBlock: async (number: number | bigint) => {
+        const block = db.blockByNumber(Number(number));
+        if (block === undefined) throw new Error(`block ${number} not found`);
+        return { hash: () => block.hash, header: { number: BigInt(block.number) } };
+      },
+      shallowCopy() {
+        return this;
+      },
+    };
+  }
+
+  async #genesisBlock(): Promise<{ block: StoredBlock; changes: StateChanges }> {
+    const { genesis } = this.options;
+    const empty = new ChainDb(":memory:");
+    const state = new FlatStateManager(new DbStateView(empty, 0));
+    for (const [addressHex, entry] of Object.entries(genesis.alloc)) {
+      const address = new Address(fromHex(addressHex));
+      await state.putAccount(address, new Account(entry.nonce, entry.balance));
+      if (entry.code !== undefined) await state.putCode(address, fromHex(entry.code));
+      for (const [slot, value] of Object.entries(entry.storage ?? {})) {
+        const key = new Uint8Array(32);
+        const slotBytes = fromHex(slot);
+        key.set(slotBytes, 32 - slotBytes.length);
+        await state.putStorage(address, key, fromHex(value));
+      }
+    }
+    const changes = state.takeChanges(0);
+    const extraData = new Uint8Array(VANITY_BYTES + 20 * genesis.validators.length + SEAL_BYTES);
+    extraData.set(vanityBytes(genesis.vanity));
+    genesis.validators.forEach((v, i) => extraData.set(fromHex(v), VANITY_BYTES + 20 * i));
+    const header: Header = {
+      parentHash: ZERO_HASH,
+      uncleHash: EMPTY_UNCLES_HASH,
+      coinbase: ZERO_ADDRESS,
+      stateRoot: keccak256(concat(ZERO_HASH, changes.digest)),
+      transactionsRoot: EMPTY_TRIE_ROOT,
+      receiptsRoot: EMPTY_TRIE_ROOT,
+      logsBloom: new Uint8Array(256),
+      difficulty: 0n,
+      number: 0n,
+      gasLimit: genesis.gasLimit,
+      gasUsed: 0n,
+      timestamp: genesis.timestamp,
+      extraData,
+      mixHash: ZERO_HASH,
+      nonce: new Uint8Array(8),
+      baseFeePerGas: 0n,
+      withdrawalsRoot: EMPTY_TRIE_ROOT,
+    };
+    const encoded = encodeHeader(header);
+    empty.close();
+    return { block: { number: 0, hash: keccak256(encoded), header: encoded, txCount: 0, size: encoded.length }, changes };
+  }
+
+  #setHead(block: StoredBlock): void {
+    this.#head = { number: block.number, hash: block.hash, header: decodeHeader(block.header) };
+  }
+
+  get head(): Head {
+    return this.#head;
+  }
+
+  get headState(): StateReader {
+    return this.#headCache;
+  }
+
+  /** State as of block `number` (the head's is cached). */
+  stateAt(number: number): StateReader {
+    return number === this.#head.number ? this.#headCache : new DbStateView(this.db, number);
+  }
+
+  onBlock(listener: (event: BlockEvent) => void): () => void {
+    this.#blockListeners.add(listener);
+    return () => this.#blockListeners.delete(listener);
+  }
+
+  onPendingTransaction(listener: (hash: string) => void): () => void {
+    this.#pendingListeners.add(listener);
+    return () => this.#pendingListeners.delete(listener);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Accounts
+
+  nonceAt(address: Uint8Array, reader: StateReader = this.#headCache): bigint {
+    const account = reader.account(address, toHex(address));
+    return account === undefined || account.deleted ? 0n : account.nonce;
+  }
+
+  pendingNonce(address: Uint8Array): bigint {
+    return this.pool.pendingNonce(toHex(address), this.nonceAt(address));
+  }
+
+  /** Whether `sender` may send transactions: a genesis operator or on the registry's allowlist. */
+  async isPermitted(sender: Uint8Array): Promise<boolean> {
+    const key = toHex(sender);
+    if (this.#operators.has(key)) return true;
+    if (this.#registry === undefined) return false;
+    const cached = this.#allowCache.get(key);
+    if (cached !== undefined) return cached;
+    const data = new Uint8Array(36);
+    data.set(ISALLOWED_SELECTOR);
+    data.set(sender, 16);
+    const result = await this.call({ to: this.#registry, data, value: 0n, gas: 1_000_000n }, this.#head.number);
+    const allowed = result.ok && result.returnValue.length === 32 && result.returnValue[31] === 1;
+    this.#allowCache.set(key, allowed);
+    return allowed;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Transactions in
+
+  #decode(raw: Uint8Array): TypedTransaction {
+    let tx: TypedTransaction;
+    try {
+      tx = createTxFromRLP(raw, { common: this.common });
+    } catch (error) {
+      const message = (error as Error).message;
+      if (/type|not supported|activated/i.test(message) && raw.length > 0 && raw[0]! < 0x7f) throw new RpcError(RpcCode.SERVER_ERROR, "transaction type not supported");
+      throw new RpcError(RpcCode.INVALID_PARAMS, `invalid transaction: ${message.split(" (")[0]}`);
+    }
+    if (!tx.isSigned()) throw new RpcError(RpcCode.SERVER_ERROR, "invalid sender: transaction is not signed");
+    return tx;
+  }
+
+  /**
+   * Validates and pools a signed transaction; resolves to its hash. Errors carry geth's wording.
+   * Nothing changes when it throws.
+   */
+  async submitRawTransaction(raw: Uint8Array): Promise<string> {
+    if (this.#stopped) throw new RpcError(RpcCode.SERVER_ERROR, "node is shutting down");
+    const tx = this.#decode(raw);
+    const hash = tx.hash();
+    const hashHex = toHex(hash);
+    if (this.pool.has(hashHex) || this.db.txByHash(hash) !== undefined) throw new RpcError(RpcCode.SERVER_ERROR, "already known");
+    if (tx.type === 0 && !tx.supports(155)) throw new RpcError(RpcCode.SERVER_ERROR, "only replay-protected (EIP-155) transactions allowed over RPC");
+    let sender: Uint8Array;
+    try {
+      sender = tx.getSenderAddress().bytes;
+    } catch {
+      throw new RpcError(RpcCode.SERVER_ERROR, "invalid sender");
+    }
+    if ("chainId" in tx && (tx as { chainId: bigint }).chainId !== this.chainId) {
+      throw new RpcError(RpcCode.SERVER_ERROR, `invalid chain id for signer: have ${(tx as { chainId: bigint }).chainId} want ${this.chainId}`);
+    }
+    const senderHex = toHex(sender);
+    const stateNonce = this.nonceAt(sender);
+    if (tx.nonce < stateNonce) throw new RpcError(RpcCode.SERVER_ERROR, `nonce too low: address ${senderHex}, tx: ${tx.nonce} state: ${stateNonce}`);
+    if (tx.gasLimit > this.#head.header.gasLimit) throw new RpcError(RpcCode.SERVER_ERROR, "exceeds block gas limit");
+    const intrinsic = tx.getIntrinsicGas();
+    if (tx.gasLimit < intrinsic) throw new RpcError(RpcCode.SERVER_ERROR, `intrinsic gas too low: gas ${tx.gasLimit}, minimum needed ${intrinsic}`);
+    if ("maxPriorityFeePerGas" in tx && (tx as { maxPriorityFeePerGas: bigint }).maxPriorityFeePerGas > (tx as { maxFeePerGas: bigint }).maxFeePerGas) {
+      throw new RpcError(RpcCode.SERVER_ERROR, "max priority fee per gas higher than max fee per gas");
+    }
+    const balance = this.#headCache.account(sender, senderHex)?.balance ?? 0n;
+    const cost = tx.getUpfrontCost();
+    if (balance < cost) throw new RpcError(RpcCode.SERVER_ERROR, `insufficient funds for gas * price + value: address ${senderHex} have ${balance} want ${cost}`);
+    if (!(await this.isPermitted(sender))) {
+      throw new RpcError(RpcCode.TRANSACTION_REJECTED, `transaction rejected: sender ${senderHex} is not on the consortium allowlist (发送账户不在联盟许可名单中)`);
+    }
+    // Re-check what may have changed while the permission call ran.
+    if (this.pool.has(hashHex)) throw new RpcError(RpcCode.SERVER_ERROR, "already known");
+    const existing = this.pool.at(senderHex, tx.nonce);
+    if (existing !== undefined) {
+      // Same rule as geth: a replacement must raise both fee fields by at least 10 %.
+      const fee = (t: TypedTransaction) => ("maxFeePerGas" in t ? (t as { maxFeePerGas: bigint }).maxFeePerGas : (t as { gasPrice: bigint }).gasPrice);
+      const tip = (t: TypedTransaction) => ("maxPriorityFeePerGas" in t ? (t as { maxPriorityFeePerGas: bigint }).maxPriorityFeePerGas : (t as { gasPrice: bigint }).gasPrice);
+      const bumped = (next: bigint, old: bigint) => next * 100n >= old * 110n && next > old;
+      if (!bumped(fee(tx), fee(existing.tx)) || !bumped(tip(tx), tip(existing.tx))) throw new RpcError(RpcCode.SERVER_ERROR, "replacement transaction underpriced");
+    } else {
+      if (this.pool.size >= this.pool.limits.maxTransactions) throw new RpcError(RpcCode.SERVER_ERROR, "txpool is full");
+      if (this.pool.countOf(senderHex) >= this.pool.limits.maxPerSender) throw new RpcError(RpcCode.SERVER_ERROR, "account limit exceeded");
+    }
+    const entry: PooledTx = { tx, hash, hashHex, sender, senderHex, raw, nonce: tx.nonce, seq: this.pool.nextSeq() };
+    const replaced = this.pool.add(entry);
+    if (replaced !== undefined) this.db.forgetTx(replaced.hash);
+    // Answer only once the journal holds it: an accepted transaction survives a restart.
+    await this.db.journalTx(hash, raw, entry.seq);
+    for (const listener of this.#pendingListeners) listener(hashHex);
+    this.#scheduleSeal(false);
+    return hashHex;
+  }
+
+  async #restorePool(): Promise<void> {
+    let restored = 0;
+    for (const { hash, raw } of this.db.journaledTxs()) {
+      if (this.db.txByHash(hash) !== undefined) {
+        this.db.forgetTx(hash);
+        continue;
+      }
+      try {
+        const tx = this.#decode(raw);
+        const sender = tx.getSenderAddress().bytes;
+        if (tx.nonce < this.nonceAt(sender)) throw new Error("nonce too low");
+        this.pool.add({ tx, hash, hashHex: toHex(hash), sender, senderHex: toHex(sender), raw, nonce: tx.nonce, seq: this.pool.nextSeq() });
+        restored++;
+      } catch (error) {
+        this.log.warn({ hash: toHex(hash), reason: (error as Error).message }, "journaled transaction dropped");
+        this.db.forgetTx(hash);
+      }
+    }
+    if (restored > 0) this.log.info({ restored }, "transaction pool restored from its journal");
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Sealing
+
+  #scheduleSeal(allowEmpty: boolean): void {
+    if (this.#sealScheduled || this.#stopped) return;
+    if (!allowEmpty && this.options.blockTime > 0) return;
+    this.#sealScheduled = true;
+    setImmediate(() => {
+      this.#sealScheduled = false;
+      void this.#writeMutex
+        .run(async () => {
+          while (!this.#stopped) {
+            const sealed = await this.#produceBlock(allowEmpty);
+            allowEmpty = false;
+            // On-demand mode keeps sealing while transactions wait; interval mode seals one per tick.
+            if (!sealed || this.options.blockTime > 0) break;
+          }
+        })
+        .catch((error: unknown) => this.log.error({ err: error }, "block production failed"));
+    });
+  }
+
+  #timestampForNextBlock(): bigint {
+    const parent = this.#head.header.timestamp;
+    if (this.#nextTimestamp !== undefined) {
+      const next = this.#nextTimestamp;
+      this.#nextTimestamp = undefined;
+      this.#timeOffset = next - BigInt(Math.floor(Date.now() / 1000));
+      return next;
+    }
+    const now = BigInt(Math.floor(Date.now() / 1000)) + this.#timeOffset;
+    // Several blocks may be sealed within one second: timestamps never go backwards, and may repeat.
+    return now > parent ? now : parent;
+  }
+
+  #stateNonceOf = (_senderHex: string, sender: Uint8Array): bigint => this.nonceAt(sender);
+
+  /** Seals one block from the pool. Returns false if there was nothing to seal. */
+  async #produceBlock(allowEmpty: boolean): Promise<boolean> {
+    const started = performance.now();
+    const candidates = this.pool.executable(this.options.maxBlockTransactions, this.#stateNonceOf);
+    if (candidates.length === 0 && !allowEmpty) return false;
+    const parent = this.#head;
+    const number = parent.number + 1;
+    const timestamp = this.#timestampForNextBlock();
+    const gasLimit = parent.header.gasLimit;
+    const mixHash = keccak256(parent.hash);
+    const template: Block = createBlock(
+      { header: createBlockHeader({ number: BigInt(number), timestamp, gasLimit, baseFeePerGas: 0n, coinbase: new Address(this.validator), mixHash, difficulty: 0n }, { common: this.common, skipConsensusFormatValidation: true }) },
+      { common: this.common, skipConsensusFormatValidation: true },
+    );
+
+    const included: PooledTx[] = [];
+    const receipts: StoredReceipt[] = [];
+    const logs: StoredLog[] = [];
+    const receiptEncodings: Uint8Array[] = [];
+    const bloom = new Uint8Array(256);
+    let gasUsed = 0n;
+    let lastYield = performance.now();
+    for (const entry of candidates) {
+      if (gasUsed + entry.tx.gasLimit > gasLimit) break;
+      let result;
+      try {
+        result = await runTx(this.#buildVm, { tx: entry.tx, block: template, blockGasUsed: gasUsed, skipHardForkValidation: true });
+      } catch (error) {
+        // Invalid against the state it meets (e.g. a replaced predecessor): dropped, never mined.
+        this.log.warn({ hash: entry.hashHex, reason: (error as Error).message.split(" (")[0] }, "transaction dropped at execution");
+        this.pool.remove(entry);
+        this.db.forgetTx(entry.hash);
+        continue;
+      }
+      const idx = included.length;
+      included.push(entry);
+      gasUsed += result.totalGasSpent;
+      const entryLogs: LogEntry[] = (result.execResult.logs ?? []).map(([address, topics, data]) => ({ address, topics, data }));
+      const status = result.execResult.exceptionError === undefined ? 1 : 0;
+      const receiptBloom = result.bloom.bitvector;
+      for (let i = 0; i < 256; i++) bloom[i]! |= receiptBloom[i]!;
+      receipts.push({
+        block: number,
+        idx,
+        status,
+        gasUsed: Number(result.totalGasSpent),
+        cumulativeGas: Number(gasUsed),
+        contract: result.createdAddress?.bytes ?? null,
+        firstLog: logs.length,
+        logCount: entryLogs.length,
+      });
+      for (const log of entryLogs) logs.push({ block: number, logIndex: logs.length, txIdx: idx, address: log.address, topics: log.topics, data: log.data });
+      receiptEncodings.push(encodeReceipt({ type: entry.tx.type, status, cumulativeGasUsed: gasUsed, logsBloom: receiptBloom, logs: entryLogs }));
+      if (performance.now() - lastYield > YIELD_EVERY_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
+    }
+    if (included.length === 0 && !allowEmpty) {
+      this.#buildState.discard();
+      return candidates.length > 0;
+    }
+
+    const changes = this.#buildState.takeChanges(number);
+    const header: Header = {
+      parentHash: parent.hash,
+      uncleHash: EMPTY_UNCLES_HASH,
+      coinbase: this.validator,
+      stateRoot: keccak256(concat(parent.header.stateRoot, changes.digest)),
+      transactionsRoot: orderedTrieRoot(included.map((entry) => entry.raw)),
+      receiptsRoot: orderedTrieRoot(receiptEncodings),
+      logsBloom: bloom,
+      difficulty: 0n,
+      number: BigInt(number),
+      gasLimit,
+      gasUsed,
+      timestamp,
+      extraData: vanityBytes(this.options.genesis.vanity),
+      mixHash,
+      nonce: new Uint8Array(8),
+      baseFeePerGas: 0n,
+      withdrawalsRoot: EMPTY_TRIE_ROOT,
+    };
+    const seal = signDigest(keccak256(encodeHeader(header)), this.options.validatorKey);
+    header.extraData = concat(header.extraData, seal);
+    const encoded = encodeHeader(header);
+    const hash = keccak256(encoded);
+    const txs: StoredTx[] = included.map((entry, idx) => ({ hash: entry.hash, block: number, idx, sender: entry.sender, raw: entry.raw }));
+    const size = encoded.length + txs.reduce((sum, tx) => sum + tx.raw.length, 0);
+    const block: StoredBlock = { number, hash, header: encoded, txCount: txs.length, size };
+    this.db.writeBlock({ block, txs, receipts, logs, ...changes.rows });
+
+    // Committed: move the head, then tell everyone.
+    this.#headCache.apply(number, changes);
+    this.#head = { number, hash, header };
+    for (const entry of included) this.pool.remove(entry);
+    if (this.#registryKey !== undefined && (changes.accounts.has(this.#registryKey) || [...changes.storageValues.keys()].some((key) => key.startsWith(this.#registryKey!)))) {
+      this.#allowCache.clear();
+    }
+    const now = Date.now();
+    this.options.onCommitted?.({ number, txCount: txs.length, buildSeconds: (performance.now() - started) / 1000, timestampMs: now });
+    this.#lastBlockAt = now;
+    if (this.#blockListeners.size > 0) {
+      const event: BlockEvent = { block, header, txs, logs };
+      for (const listener of this.#blockListeners) {
+        try {
+          listener(event);
+        } catch (error) {
+          this.log.error({ err: error }, "block listener failed");
+        }
+      }
+    }
+    this.log.debug({ number, txs: txs.length, gasUsed: Number(gasUsed), ms: Math.round(performance.now() - started) }, "block sealed");
+    return true;
+  }
+
+  get lastBlockAt(): number {
+    return this.#lastBlockAt;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Calls
+
+  /** Executes a message call against the state of block `at` without changing anything. */
+  call(request: CallRequest, at: number): Promise<CallResult> {
+    return this.#callMutex.run(async () => {
+      const stored = this.db.blockByNumber(at);
+      if (stored === undefined) throw new RpcError(RpcCode.RESOURCE_NOT_FOUND, `header for block ${at} not found`);
+      const headerFields = decodeHeader(stored.header);
+      this.#callReader.target = this.stateAt(at);
+      this.#callState.discard();
+      const block = createBlock(
+        {
+          header: createBlockHeader(
+            { number: BigInt(at), timestamp: headerFields.timestamp, gasLimit: headerFields.gasLimit, baseFeePerGas: 0n, coinbase: new Address(headerFields.coinbase), mixHash: headerFields.mixHash, difficulty: 0n },
+            { common: this.common, skipConsensusFormatValidation: true },
+          ),
+        },
+        { common: this.common, skipConsensusFormatValidation: true },
+      );
+      try {
+        const caller = new Address(request.from ?? ZERO_ADDRESS);
+        const result = await this.#callVm.evm.runCall({
+          caller,
+          origin: caller,
+          to: request.to === undefined ? undefined : new Address(request.to),
+          data: request.data,
+          value: request.value,
+          gasLimit: request.gas ?? BigInt(this.options.gasCap),
+          gasPrice: 0n,
+          block,
+          skipBalance: true,
+        });
+        const error = result.execResult.exceptionError;
+        return {
+          ok: error === undefined,
+          returnValue: result.execResult.returnValue,
+          gasUsed: result.execResult.executionGasUsed,
+          error: error === undefined ? undefined : String(error.error),
+        };
+      } finally {
+        this.#callState.discard();
+        this.#callVm.evm.journal.cleanup?.().catch?.(() => undefined);
+      }
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Development controls (refused unless options.dev)
+
+  #requireDev(): void {
+    if (!this.options.dev) throw new RpcError(RpcCode.METHOD_NOT_FOUND, "the method does not exist/is not available");
+  }
+
+  snapshot(): number {
+    this.#requireDev();
+    const id = ++this.#snapshotSeq;
+    this.#snapshots.push({ id, number: this.#head.number, timeOffset: this.#timeOffset });
+    return id;
+  }
+
+  async revertTo(id: number): Promise<boolean> {
+    this.#requireDev();
+    const index = this.#snapshots.findIndex((s) => s.id === id);
+    if (index < 0) return false;
+    const snapshot = this.#snapshots[index]!;
+    this.#snapshots = this.#snapshots.slice(0, index);
+    await this.#writeMutex.run(async () => {
+      this.db.truncateAbove(snapshot.number);
+      for (const entry of this.pool.all()) this.db.forgetTx(entry.hash);
+      this.pool.clear();
+      this.#setHead(this.db.head()!);
+      this.#headCache.reset(this.#head.number);
+      this.#buildState.discard();
+      this.#allowCache.clear();
+      this.#timeOffset = snapshot.timeOffset;
+      this.#nextTimestamp = undefined;
+    });
+    return true;
+  }
+
+  increaseTime(seconds: bigint): bigint {
+    this.#requireDev();
+    this.#timeOffset += seconds;
+    return this.#timeOffset;
+  }
+
+  setNextBlockTimestamp(timestamp: bigint): void {
+    this.#requireDev();
+    if (timestamp <= this.#head.header.timestamp) {
+      throw new RpcError(RpcCode.INVALID_PARAMS, `Timestamp ${timestamp} is lower than or equal to previous block's timestamp ${this.#head.header.timestamp}`);
+    }
+    this.#nextTimestamp = timestamp;
+  }
+
+  /** Seals `count` blocks now (with pending transactions in the first), `interval` seconds apart. */
+  async mine(count = 1, interval = 1n, timestamp?: bigint): Promise<void> {
+    this.#requireDev();
+    if (timestamp !== undefined) this.setNextBlockTimestamp(timestamp);
+    await this.#writeMutex.run(async () => {
+      for (let i = 0; i < count; i++) {
+        if (i > 0) this.#nextTimestamp = this.#head.header.timestamp + interval;
+        await this.#produceBlock(true);
+      }
+    });
+  }
+
+  /**
+   * Development state edits (hardhat_setCode, hardhat_setBalance, ...): written as a new block with
+   * no transactions, so that history stays consistent and the state commitment covers them.
+   */
+  async editState(edit: (state: FlatStateManager) => Promise<void>): Promise<void> {
+    this.#requireDev();
+    await this.#writeMutex.run(async () => {
+      await edit(this.#buildState);
+      await this.#produceBlock(true);
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  health(): { ok: boolean; head: number; headAgeSeconds: number; pool: number; chainId: number } {
+    const headAgeSeconds = Math.max(0, Math.floor(Date.now() / 1000) - Number(this.#head.header.timestamp));
+    return { ok: !this.#stopped, head: this.#head.number, headAgeSeconds, pool: this.pool.size, chainId: Number(this.chainId) };
+  }
+
+  poolCounts(): { pending: number; queued: number } {
+    return this.pool.counts(this.#stateNonceOf);
+  }
+
+  /** Stops sealing, waits for the block being sealed, closes the database. */
+  async close(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#sealTimer !== undefined) clearInterval(this.#sealTimer);
+    await this.#writeMutex.run(async () => undefined);
+    await this.#callMutex.run(async () => undefined);
+    this.db.close();
+    this.log.info("chain closed");
+  }
+}
+
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+export { EMPTY_BYTES };
