@@ -33,6 +33,14 @@ export default defineConfig({
     // Any EVM JSON-RPC endpoint: our chain-node, a consortium node, or the government chain.
     // `npm start` runs the embedded chain on 127.0.0.1:8545.
     localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+    // A development chain-node (`chain-node init --dev`): the contract suite runs against it with
+    // `npm run test:chain-node`. The keys are the public development mnemonic's.
+    chainNode: {
+      type: "http",
+      chainType: "l1",
+      url: process.env.CHAIN_NODE_URL ?? "http://127.0.0.1:8545",
+      accounts: { mnemonic: "test test test test test test test test test test test junk", count: 20 },
+    },
     consortium: {
       type: "http",
       chainType: "l1",

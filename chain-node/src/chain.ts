@@ -443,17 +443,25 @@ export class Chain {
     });
   }
 
+  /** The timestamp the next block will get if sealed now (without consuming a set one). */
+  #peekNextTimestamp(): bigint {
+    if (this.#nextTimestamp !== undefined) return this.#nextTimestamp;
+    const now = BigInt(Math.floor(Date.now() / 1000)) + this.#timeOffset;
+    const earliest = this.#head.header.timestamp + 1n;
+    return now > earliest ? now : earliest;
+  }
+
   #timestampForNextBlock(): bigint {
-    const parent = this.#head.header.timestamp;
     if (this.#nextTimestamp !== undefined) {
       const next = this.#nextTimestamp;
       this.#nextTimestamp = undefined;
       this.#timeOffset = next - BigInt(Math.floor(Date.now() / 1000));
       return next;
     }
-    const now = BigInt(Math.floor(Date.now() / 1000)) + this.#timeOffset;
-    // Several blocks may be sealed within one second: timestamps never go backwards, and may repeat.
-    return now > parent ? now : parent;
+    // Strictly increasing, as Ethereum's header rule requires. Several blocks sealed within one
+    // second run the chain's clock ahead of the wall clock by a second each; it falls back in step
+    // as soon as the load eases (large blocks under load keep this to seconds).
+    return this.#peekNextTimestamp();
   }
 
   #stateNonceOf = (_senderHex: string, sender: Uint8Array): bigint => this.nonceAt(sender);
@@ -581,18 +589,30 @@ export class Chain {
   // -------------------------------------------------------------------------------------------
   // Calls
 
-  /** Executes a message call against the state of block `at` without changing anything. */
-  call(request: CallRequest, at: number): Promise<CallResult> {
+  /**
+   * Executes a message call without changing anything: against the state and header of block `at`,
+   * or, for "pending", against the head's state in the context of the next block (its number and
+   * timestamp), which is where a transaction sent now will run.
+   */
+  call(request: CallRequest, at: number | "pending"): Promise<CallResult> {
     return this.#callMutex.run(async () => {
-      const stored = this.db.blockByNumber(at);
-      if (stored === undefined) throw new RpcError(RpcCode.RESOURCE_NOT_FOUND, `header for block ${at} not found`);
-      const headerFields = decodeHeader(stored.header);
-      this.#callReader.target = this.stateAt(at);
+      let context: { number: bigint; timestamp: bigint; gasLimit: bigint; coinbase: Uint8Array; mixHash: Uint8Array };
+      if (at === "pending") {
+        const head = this.#head;
+        context = { number: BigInt(head.number + 1), timestamp: this.#peekNextTimestamp(), gasLimit: head.header.gasLimit, coinbase: this.validator, mixHash: keccak256(head.hash) };
+        this.#callReader.target = this.#headCache;
+      } else {
+        const stored = this.db.blockByNumber(at);
+        if (stored === undefined) throw new RpcError(RpcCode.RESOURCE_NOT_FOUND, `header for block ${at} not found`);
+        const header = decodeHeader(stored.header);
+        context = { number: BigInt(at), timestamp: header.timestamp, gasLimit: header.gasLimit, coinbase: header.coinbase, mixHash: header.mixHash };
+        this.#callReader.target = this.stateAt(at);
+      }
       this.#callState.discard();
       const block = createBlock(
         {
           header: createBlockHeader(
-            { number: BigInt(at), timestamp: headerFields.timestamp, gasLimit: headerFields.gasLimit, baseFeePerGas: 0n, coinbase: new Address(headerFields.coinbase), mixHash: headerFields.mixHash, difficulty: 0n },
+            { number: context.number, timestamp: context.timestamp, gasLimit: context.gasLimit, baseFeePerGas: 0n, coinbase: new Address(context.coinbase), mixHash: context.mixHash, difficulty: 0n },
             { common: this.common, skipConsensusFormatValidation: true },
           ),
         },

@@ -3,6 +3,7 @@
 // hashes and digests, code constants, and the typed viem client over Hardhat's in-process chain.
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
+import type { ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
 import {
   ACCESS_OUTCOMES,
@@ -196,18 +197,23 @@ describe("SDK and contracts agree", function () {
       const TREES = 2_000;
       const now = await time.latest();
 
-      const trees: { items: Hex[]; batch: MerkleBatch; sent: Promise<unknown> }[] = [];
+      const trees: { items: Hex[]; batch: MerkleBatch; sent: Promise<ContractTransactionResponse> }[] = [];
+      // Not awaited one by one, so the nonces are assigned here: a node that pools transactions
+      // (a chain-node) would otherwise see concurrent sends pick the same pending nonce.
+      const firstNonce = await f.platform.getNonce("pending");
       for (let t = 0; t < TREES; t++) {
         const items = Array.from({ length: 1 + random.below(300) }, random.bytes32);
         const batch = buildBatch(items);
-        // Not awaited one by one: automining mines each in order; the count is checked below.
         trees.push({
           items,
           batch,
-          sent: f.audit.connect(f.platform).recordAccessBatch(batch.root, items.length, now - 3600, now),
+          sent: f.audit.connect(f.platform).recordAccessBatch(batch.root, items.length, now - 3600, now, { nonce: firstNonce + t }),
         });
       }
-      await Promise.all(trees.map((t) => t.sent));
+      // Accepted is not yet mined on a node that pools transactions: one sender's transactions are
+      // mined in nonce order, so the last one's receipt means all were (the count checks it).
+      const sent = await Promise.all(trees.map((t) => t.sent));
+      await sent.at(-1)!.wait();
       expect(await f.audit.accessBatchCount()).to.equal(BigInt(TREES));
       // Sent concurrently, so looked up by root rather than assumed to be numbered in order.
       const batchIds = await Promise.all(trees.map((t) => f.audit.accessBatchIdOf(f.platform.address, t.batch.root)));
@@ -599,10 +605,12 @@ describe("SDK and contracts agree", function () {
     async function clientFixture() {
       const f = await deployFixture();
       const deployments = await deploymentsOf(f);
-      const publicClient = createPublicClient({ chain: hardhat, transport: custom(provider) });
+      // The chain of whatever network the suite runs on (Hardhat's, or a chain-node).
+      const chain = { ...hardhat, id: Number(await provider.request({ method: "eth_chainId" })) };
+      const publicClient = createPublicClient({ chain, transport: custom(provider) });
       const walletClient = createWalletClient({
         account: f.relayer.address as Address,
-        chain: hardhat,
+        chain,
         transport: custom(provider),
       });
       const client = await createHealthChainClient({ publicClient, walletClient, deployments });
@@ -611,7 +619,7 @@ describe("SDK and contracts agree", function () {
 
     it("reads the registry through the typed contract instances", async function () {
       const f = await loadFixture(clientFixture);
-      expect(f.client.chainId).to.equal(31337);
+      expect(f.client.chainId).to.equal(Number(await provider.request({ method: "eth_chainId" })));
       expect(await f.client.consortiumRegistry.read.members()).to.deep.equal(
         f.founders.map((m) => getAddress(m.institution)),
       );

@@ -1,10 +1,10 @@
-// `npm start`: a local chain with the contract suite deployed, for developing and trying the other
-// components. Runs until Ctrl-C or SIGTERM, then stops the chain.
+// `npm start`: a local chain (chain-node in development mode) with the contract suite deployed, for
+// developing and trying the other components. Runs until Ctrl-C or SIGTERM, then stops the chain.
 //
 //   CHAIN_RPC_PORT   port of the chain's JSON-RPC on 127.0.0.1 (default 8545)
 //   DEPLOYMENTS_DIR  where the deployments file is written (default deploy/deployments)
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
+import { createWriteStream, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join, relative, resolve } from "node:path";
@@ -14,6 +14,8 @@ const ROOT = resolve(import.meta.dirname, "../..");
 const HOST = "127.0.0.1";
 const STOP_GRACE_MS = 10_000;
 const RPC_WAIT_MS = 60_000;
+
+const CHAIN_NODE_CLI = join(ROOT, "chain-node", "src", "cli.ts");
 
 const hardhatCli = (() => {
   const require = createRequire(import.meta.url);
@@ -83,13 +85,36 @@ function logTail(file: string): string {
   return readFileSync(file, "utf8").trimEnd().split("\n").slice(-15).join("\n");
 }
 
-/** Starts the development chain on 127.0.0.1:port and resolves once its JSON-RPC answers. */
+/** Spawns chain-node's CLI in its own process group, like hardhat. */
+function spawnChainNode(args: string[]): ChildProcess {
+  const child = spawn(process.execPath, [CHAIN_NODE_CLI, ...args], {
+    cwd: ROOT,
+    env: process.env,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  children.add(child);
+  child.on("exit", () => children.delete(child));
+  return child;
+}
+
+/**
+ * Starts the development chain (a chain-node in development mode, fresh data directory under
+ * cache/) on 127.0.0.1:port and resolves once its JSON-RPC answers.
+ */
 async function startChain(port: number): Promise<Chain> {
   await assertPortFree(port);
-  const logFile = join(ROOT, "cache", `chain-${port}.log`);
-  mkdirSync(dirname(logFile), { recursive: true });
+  const dir = join(ROOT, "cache", `chain-node-${port}`);
+  rmSync(dir, { recursive: true, force: true });
+  const init = spawnChainNode(["init", "--dev", "--dir", dir, "--http-port", String(port), "--http-host", HOST]);
+  let initOutput = "";
+  init.stdout!.on("data", (chunk: Buffer) => (initOutput += chunk));
+  init.stderr!.on("data", (chunk: Buffer) => (initOutput += chunk));
+  if ((await exitOf(init)) !== 0) throw new StartError(`preparing the chain's directory failed:\n${initOutput.trimEnd()}`);
+
+  const logFile = join(dir, "chain.log");
   const log = createWriteStream(logFile);
-  const child = spawnHardhat(["node", "--hostname", HOST, "--port", String(port)]);
+  const child = spawnChainNode(["run", "--config", join(dir, "config.json")]);
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
   const chain: Chain = { rpcUrl: `http://${HOST}:${port}`, logFile, process: child, exited: exitOf(child) };
@@ -112,7 +137,8 @@ async function startChain(port: number): Promise<Chain> {
 /** Deploys the contract suite with deploy/scripts/deploy.ts and returns the deployments file. */
 async function deployContracts(chain: Chain): Promise<Deployments> {
   const chainId = Number(await rpc(chain.rpcUrl, "eth_chainId"));
-  const child = spawnHardhat(["run", "--network", "localhost", "deploy/scripts/deploy.ts"], {
+  // chainNode: the development mnemonic signs locally (the node holds no keys).
+  const child = spawnHardhat(["run", "--network", "chainNode", "deploy/scripts/deploy.ts"], {
     CHAIN_RPC_URL: chain.rpcUrl,
     // The chain starts empty every time: an Ignition journal of an earlier run is stale.
     DEPLOY_RESET: "1",

@@ -3,12 +3,12 @@
 import { Account, Address } from "@ethereumjs/util";
 import { z } from "zod";
 import type { Chain } from "../chain.ts";
-import { bytesToBigInt, decodeHeader, fromHex, quantity, toHex, type Header } from "../codec.ts";
+import { bytesToBigInt, decodeHeader, fromHex, keccak256 as keccak, quantity, toHex, type Header } from "../codec.ts";
 import type { StoredBlock } from "../db.ts";
 import { EMPTY_CODE_HASH } from "../state.ts";
 import { RpcCode, RpcError, invalidParams } from "./errors.ts";
 import { parseLogFilter } from "./filters.ts";
-import { formatBlock, formatHeader, formatLog, formatReceipt, formatTx } from "./format.ts";
+import { formatBlock, formatLog, formatReceipt, formatTx } from "./format.ts";
 import type { LogFilter, RpcBackend, RpcLog } from "./types.ts";
 
 export const CLIENT_NAME = "health-chain-node";
@@ -26,10 +26,6 @@ const HEX_DATA = /^0x([0-9a-fA-F]{2})*$/;
 const HEX_QUANTITY = /^0x(0|[1-9a-fA-F][0-9a-fA-F]*)$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const HASH = /^0x[0-9a-fA-F]{64}$/;
-
-function arg(params: unknown[], index: number, name: string): unknown {
-  return params[index];
-}
 
 function data(value: unknown, name: string): Uint8Array {
   if (typeof value !== "string" || !HEX_DATA.test(value)) throw invalidParams(`invalid argument ${name}: hex string expected, with an even number of digits and 0x prefix`);
@@ -238,9 +234,15 @@ export function createMethods(chain: Chain, options: MethodOptions): RpcBackend 
     });
   }
 
+  /** eth_call and eth_estimateGas: "pending" runs in the next block's context. */
+  function callBlock(value: unknown, fallback: "latest" | "pending"): number | "pending" {
+    const tag = value ?? fallback;
+    return tag === "pending" ? "pending" : stateBlock(tag);
+  }
+
   async function call(params: unknown[]): Promise<string> {
-    const request = parseCall(arg(params, 0, "transaction"));
-    const at = stateBlock(params[1]);
+    const request = parseCall(params[0]);
+    const at = callBlock(params[1], "latest");
     const gas = request.gas !== undefined && request.gas < BigInt(options.gasCap) ? request.gas : BigInt(options.gasCap);
     const intrinsic = intrinsicGas(request);
     if (request.gas !== undefined && request.gas < intrinsic) throw new RpcError(RpcCode.SERVER_ERROR, `intrinsic gas too low: have ${request.gas}, want ${intrinsic}`);
@@ -250,9 +252,11 @@ export function createMethods(chain: Chain, options: MethodOptions): RpcBackend 
     throw new RpcError(RpcCode.SERVER_ERROR, result.error ?? "execution failed");
   }
 
+  // Without a block, estimates where the transaction will run: the next block (as Hardhat and
+  // Besu do), so that a contract reading block.timestamp is estimated against the right time.
   async function estimateGas(params: unknown[]): Promise<string> {
-    const request = parseCall(arg(params, 0, "transaction"));
-    const at = stateBlock(params[1]);
+    const request = parseCall(params[0]);
+    const at = callBlock(params[1], "pending");
     const intrinsic = intrinsicGas(request);
     const cap = request.gas !== undefined && request.gas < BigInt(options.gasCap) ? request.gas : BigInt(options.gasCap);
     if (cap < intrinsic) throw new RpcError(RpcCode.SERVER_ERROR, `gas required exceeds allowance (${cap})`);
@@ -463,4 +467,3 @@ function qtyOrData(value: unknown, name: string): Uint8Array {
   return out;
 }
 
-import { keccak256 as keccak } from "../codec.ts";
