@@ -32,10 +32,9 @@ export default defineConfig({
   networks: {
     // Any EVM JSON-RPC endpoint: our chain-node, a consortium node, or the government chain.
     // `npm start` runs the embedded chain on 127.0.0.1:8545.
-    localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
-    // A development chain-node (`chain-node init --dev`): the contract suite runs against it with
-    // `npm run test:chain-node`. The keys are the public development mnemonic's.
-    chainNode: {
+    // The local development chain: `npm start`'s chain-node (or any dev node) at 127.0.0.1:8545, or at
+    // CHAIN_NODE_URL. The node holds no keys: the public development mnemonic signs here.
+    localhost: {
       type: "http",
       chainType: "l1",
       url: process.env.CHAIN_NODE_URL ?? "http://127.0.0.1:8545",

@@ -1,6 +1,6 @@
 // Runs the contract test suite (contracts/test, mocha) against a real chain-node instead of Hardhat's
 // in-process network: a development node in a temporary directory on a free port, then
-// `hardhat test mocha --network chainNode`. Exits with the suite's exit code.
+// `hardhat test mocha --network localhost`. Exits with the suite's exit code.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -47,7 +47,7 @@ try {
   const manifest = require.resolve("hardhat/package.json");
   const hardhat = join(dirname(manifest), (JSON.parse(readFileSync(manifest, "utf8")) as { bin: Record<string, string> }).bin.hardhat!);
   console.log(`contract suite against chain-node at ${url}`);
-  code = await run([hardhat, "test", "mocha", "--network", "chainNode"], { CHAIN_NODE_URL: url });
+  code = await run([hardhat, "test", "mocha", "--network", "localhost"], { CHAIN_NODE_URL: url });
 } finally {
   node.kill("SIGTERM");
   await new Promise((done) => node.once("exit", done));

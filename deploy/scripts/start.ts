@@ -137,8 +137,8 @@ async function startChain(port: number): Promise<Chain> {
 /** Deploys the contract suite with deploy/scripts/deploy.ts and returns the deployments file. */
 async function deployContracts(chain: Chain): Promise<Deployments> {
   const chainId = Number(await rpc(chain.rpcUrl, "eth_chainId"));
-  // chainNode: the development mnemonic signs locally (the node holds no keys).
-  const child = spawnHardhat(["run", "--network", "chainNode", "deploy/scripts/deploy.ts"], {
+  // localhost: the development mnemonic signs locally (the node holds no keys).
+  const child = spawnHardhat(["run", "--network", "localhost", "deploy/scripts/deploy.ts"], {
     CHAIN_RPC_URL: chain.rpcUrl,
     // The chain starts empty every time: an Ignition journal of an earlier run is stale.
     DEPLOY_RESET: "1",
