@@ -1,11 +1,11 @@
 // The chain benchmark: transaction throughput and read latency of an EVM node, measured over standard
 // JSON-RPC by an external client, printed with the machine they ran on. See README.md beside this file.
 //
-//   node chain-node/bench/run.ts [--only client|throughput|latency] [--target hardhat|chain-node] [--txs 20000]
+//   node chain-node/bench/run.ts [--only client|throughput|latency|restart] [--target hardhat|chain-node] [--txs 20000]
 //
 // Each target is started fresh, gets the anchoring contract (workload.ts) deployed, then runs the parts
 // asked for, and is stopped. A target is one entry of TARGETS: a name and a start() that resolves once the
-// node's JSON-RPC answers.
+// node's JSON-RPC answers. The restart part (restart.ts) runs chain-node on a data directory of its own.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
@@ -34,6 +34,7 @@ import {
   type LatencyResult,
   type RpcRequest,
 } from "./workload.ts";
+import { RESTART_LIMIT_S, restart, type NodeControl, type RestartFigures } from "./restart.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const HOST = "127.0.0.1";
@@ -239,6 +240,14 @@ interface Settings {
   readonly seconds: number;
   readonly historyBlocks: number;
   readonly historyTxs: number;
+  /** The restart part's data directory, kept between runs. */
+  readonly historyDir: string;
+  readonly restartTxs: number;
+  readonly restartBlocks: number;
+  readonly restartInFlight: number;
+  readonly restartCycles: number;
+  readonly restartStream: number;
+  readonly restartBurst: number;
 }
 
 /** What a part needs of a started target. */
@@ -430,10 +439,39 @@ async function clientOverhead(settings: Settings): Promise<void> {
   }
 }
 
-/** Parts that run against a started target, in this order. The restart part will be another entry. */
+const restartTable: RestartFigures[] = [];
+
+/**
+ * Restart: chain-node with `--restart-txs` committed transactions in its history (built once into
+ * `--history-dir`, in process), killed with SIGKILL mid-stream and restarted `--restart-cycles` times;
+ * each restarted process must serve eth_blockNumber at the pre-kill head, eth_call and eth_getLogs
+ * within RESTART_LIMIT_S seconds of its spawn.
+ */
+async function restartPart(settings: Settings): Promise<void> {
+  const control: NodeControl = { cli: CHAIN_NODE_CLI, freePort, spawnNode, stopProcess, waitForRpc, logTail };
+  const figures = await restart({
+    dir: settings.historyDir,
+    txs: settings.restartTxs,
+    minBlocks: settings.restartBlocks,
+    inFlight: settings.restartInFlight,
+    cycles: settings.restartCycles,
+    streamSeconds: settings.restartStream,
+    burst: settings.restartBurst,
+    control,
+    log: (line) => console.log(line),
+  });
+  restartTable.push(figures);
+}
+
+/** Parts that run against a started target, in this order. */
 const TARGET_PARTS: Readonly<Record<string, (context: Context) => Promise<void>>> = { throughput, latency };
 /** Parts that need no node. */
 const CLIENT_PARTS: Readonly<Record<string, (settings: Settings) => Promise<void>>> = { client: clientOverhead };
+/**
+ * Parts that start chain-node themselves, on a data directory of their own, after the target parts. Hardhat's
+ * node keeps its chain in memory, so there is nothing of it to restart.
+ */
+const CHAIN_NODE_PARTS: Readonly<Record<string, (settings: Settings) => Promise<void>>> = { restart: restartPart };
 
 // ---------------------------------------------------------------------------------------------------------
 // Command line
@@ -460,6 +498,20 @@ function printTables(): void {
       );
     }
   }
+  for (const figures of restartTable) {
+    console.log(
+      `\nrestart after kill -9 (chain-node, ${fmt(figures.historyTxs)} transactions in ${fmt(figures.head)} blocks, data ${fmt(figures.dataBytes / 2 ** 20)} MB; ` +
+        `seconds from spawn; PASS: all three <= ${RESTART_LIMIT_S} s)\n`,
+    );
+    console.log(`  ${"kill".padEnd(5)} ${"head".padStart(10)} ${"blockNumber".padStart(12)} ${"eth_call".padStart(9)} ${"getLogs".padStart(8)} ${"RSS MB".padStart(7)} ${"restored".padStart(9)}`);
+    for (const c of figures.cycles) {
+      console.log(
+        `  ${`#${c.cycle}`.padEnd(5)} ${fmt(c.headBefore).padStart(10)} ${fmt(c.blockNumberS, 2).padStart(12)} ${fmt(c.callS, 2).padStart(9)} ${fmt(c.logsS, 2).padStart(8)} ` +
+          `${fmt(c.rss / 2 ** 20).padStart(7)} ${fmt(c.restored).padStart(9)}  ${c.pass ? "PASS" : "FAIL"}${c.minedAfter < c.acceptedBeforeKill ? `  (${c.acceptedBeforeKill - c.minedAfter} accepted transactions lost)` : ""}`,
+      );
+    }
+    if (figures.build) console.log(`\n  history built in this run: ${fmt(figures.build.added)} transactions at ${fmt(figures.build.perSecond)} tx/s`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -474,16 +526,24 @@ async function main(): Promise<void> {
       seconds: { type: "string", default: "10" },
       "history-blocks": { type: "string", default: "10000" },
       "history-txs": { type: "string", default: "1000" },
+      "history-dir": { type: "string", default: join(tmpdir(), "chain-node-bench-history") },
+      "restart-txs": { type: "string", default: "1000000" },
+      "restart-blocks": { type: "string", default: "10000" },
+      "restart-in-flight": { type: "string", default: "2000" },
+      "restart-cycles": { type: "string", default: "3" },
+      "restart-stream": { type: "string", default: "3" },
+      "restart-burst": { type: "string", default: "1000" },
       "serve-stub": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values["serve-stub"]) return serveStub();
-  const partNames = [...Object.keys(CLIENT_PARTS), ...Object.keys(TARGET_PARTS)];
+  const partNames = [...Object.keys(CLIENT_PARTS), ...Object.keys(TARGET_PARTS), ...Object.keys(CHAIN_NODE_PARTS)];
   if (values.help) {
     console.log(
       `usage: node chain-node/bench/run.ts [--only ${partNames.join("|")}]... [--target ${TARGETS.map((t) => t.name).join("|")}]...\n` +
-        `         [--txs 20000] [--concurrency 200] [--per-sender N] [--clients 200] [--seconds 10] [--history-blocks 10000] [--history-txs 1000]`,
+        `         [--txs 20000] [--concurrency 200] [--per-sender N] [--clients 200] [--seconds 10] [--history-blocks 10000] [--history-txs 1000]\n` +
+        `         [--history-dir DIR] [--restart-txs 1000000] [--restart-blocks 10000] [--restart-in-flight 2000] [--restart-cycles 3] [--restart-stream 3] [--restart-burst 1000]`,
     );
     return;
   }
@@ -500,6 +560,13 @@ async function main(): Promise<void> {
     seconds: integer("seconds", values.seconds),
     historyBlocks: integer("history-blocks", values["history-blocks"]),
     historyTxs: integer("history-txs", values["history-txs"]),
+    historyDir: resolve(values["history-dir"]),
+    restartTxs: integer("restart-txs", values["restart-txs"]),
+    restartBlocks: integer("restart-blocks", values["restart-blocks"]),
+    restartInFlight: integer("restart-in-flight", values["restart-in-flight"]),
+    restartCycles: integer("restart-cycles", values["restart-cycles"]),
+    restartStream: integer("restart-stream", values["restart-stream"]),
+    restartBurst: values["restart-burst"] === "0" ? 0 : integer("restart-burst", values["restart-burst"]),
   };
   const only = values.only ?? partNames;
   for (const name of only) if (!partNames.includes(name)) throw new Error(`unknown part "${name}"; the parts are ${partNames.join(", ")}`);
@@ -511,7 +578,14 @@ async function main(): Promise<void> {
   if (busy >= 0.1) {
     console.log(`WARNING: other processes kept ${fmt(busy * 100)} % of the CPU busy just before the run: the figures will be low and noisy`);
   }
-  console.log(`parts: ${only.join(", ")}; txs ${fmt(settings.txs)}, concurrency ${settings.concurrency}, latency clients ${settings.clients}, ${settings.seconds} s per latency run\n`);
+  console.log(`parts: ${only.join(", ")}; txs ${fmt(settings.txs)}, concurrency ${settings.concurrency}, latency clients ${settings.clients}, ${settings.seconds} s per latency run`);
+  if (only.includes("restart")) {
+    console.log(
+      `restart: history of ${fmt(settings.restartTxs)} transactions and ${fmt(settings.restartBlocks)} blocks in ${settings.historyDir}, ` +
+        `${settings.restartCycles} kills after ${settings.restartStream} s of stream each`,
+    );
+  }
+  console.log();
 
   for (const [name, part] of Object.entries(CLIENT_PARTS)) {
     if (!only.includes(name)) continue;
@@ -547,6 +621,25 @@ async function main(): Promise<void> {
       }
       console.log();
     }
+  }
+  for (const [name, part] of Object.entries(CHAIN_NODE_PARTS)) {
+    if (!only.includes(name)) continue;
+    if (targetNames.includes("hardhat")) console.log(`hardhat — ${name}: skipped, Hardhat's node keeps its chain in memory: nothing survives a restart\n`);
+    if (!targetNames.includes("chain-node")) continue;
+    const chainNode = TARGETS.find((t) => t.name === "chain-node")!;
+    const why = chainNode.unavailable?.();
+    if (why) {
+      console.log(`chain-node — ${name}: skipped, ${why}\n`);
+      continue;
+    }
+    console.log(`chain-node — ${name}`);
+    try {
+      await part(settings);
+    } catch (error) {
+      failures += 1;
+      console.log(`chain-node — ${name}: FAILED: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    console.log();
   }
   printTables();
   console.log(`\nmachine: ${describeMachine()}\n`);
