@@ -3,6 +3,7 @@
 // consortium with BFT consensus builds on this class.
 import { createBlock, createBlockHeader, type Block } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
+import { RLP } from "@ethereumjs/rlp";
 import { createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
 import { Address, Account } from "@ethereumjs/util";
 import { createVM, runTx, type VM } from "@ethereumjs/vm";
@@ -14,6 +15,7 @@ import {
   EMPTY_UNCLES_HASH,
   ZERO_ADDRESS,
   ZERO_HASH,
+  bytesToBigInt,
   decodeHeader,
   encodeHeader,
   encodeReceipt,
@@ -126,6 +128,26 @@ export function sealerOf(header: Header): Uint8Array {
   return addressOfPublicKey(recoverSigner(keccak256(encodeHeader(unsealed)), extra.subarray(extra.length - SEAL_BYTES)));
 }
 
+const SUPPORTED_TX_TYPES: ReadonlySet<number> = new Set([0, 1, 2]);
+
+/** The chain id a raw transaction was signed for: typed ones carry it first; legacy ones in v (EIP-155). */
+function chainIdOf(raw: Uint8Array, type: number): bigint | undefined {
+  try {
+    if (type === 1 || type === 2) {
+      const fields = RLP.decode(raw.subarray(1)) as Uint8Array[];
+      return Array.isArray(fields) && fields[0] instanceof Uint8Array ? bytesToBigInt(fields[0]) : undefined;
+    }
+    if (type === 0) {
+      const fields = RLP.decode(raw) as Uint8Array[];
+      const v = Array.isArray(fields) && fields[6] instanceof Uint8Array ? bytesToBigInt(fields[6]) : 0n;
+      return v >= 35n ? (v - 35n) / 2n : undefined;
+    }
+  } catch {
+    // Not RLP: createTxFromRLP says what is wrong.
+  }
+  return undefined;
+}
+
 const ISALLOWED_SELECTOR = keccak256(new TextEncoder().encode("isAllowedAccount(address)")).subarray(0, 4);
 
 export class Chain {
@@ -199,6 +221,11 @@ export class Chain {
       this.log.info({ hash: toHex(expected.block.hash), chainId: Number(this.chainId) }, "genesis written");
     } else if (toHex(stored.hash) !== toHex(expected.block.hash)) {
       throw new Error(`the data directory holds another chain (genesis ${toHex(stored.hash)}, the genesis file gives ${toHex(expected.block.hash)})`);
+    } else {
+      const storedChainId = this.db.getMeta("chain_id");
+      if (storedChainId !== undefined && storedChainId !== this.chainId.toString()) {
+        throw new Error(`the data directory holds chain id ${storedChainId}, the genesis file gives chain id ${this.chainId}`);
+      }
     }
     this.#setHead(this.db.head()!);
     this.#headCache = new HeadStateCache(this.db, this.#head.number);
@@ -334,13 +361,22 @@ export class Chain {
   // Transactions in
 
   #decode(raw: Uint8Array): TypedTransaction {
+    // The type byte decides "not supported", not ethereumjs' message (its messages for supported types end
+    // in "(tx type=2 ...)", and those for unsupported ones need not say "type").
+    const type = raw.length === 0 ? -1 : raw[0]! >= 0xc0 ? 0 : raw[0]!;
+    if (type >= 0 && type <= 0x7f && !SUPPORTED_TX_TYPES.has(type)) throw new RpcError(RpcCode.SERVER_ERROR, "transaction type not supported");
+    const signedFor = chainIdOf(raw, type);
+    if (signedFor !== undefined && signedFor !== this.chainId) {
+      throw new RpcError(RpcCode.SERVER_ERROR, `invalid chain id for signer: have ${signedFor} want ${this.chainId}`);
+    }
     let tx: TypedTransaction;
     try {
       tx = createTxFromRLP(raw, { common: this.common });
     } catch (error) {
-      const message = (error as Error).message;
-      if (/type|not supported|activated/i.test(message) && raw.length > 0 && raw[0]! < 0x7f) throw new RpcError(RpcCode.SERVER_ERROR, "transaction type not supported");
-      throw new RpcError(RpcCode.INVALID_PARAMS, `invalid transaction: ${message.split(" (")[0]}`);
+      const message = (error as Error).message.split(" (")[0]!;
+      if (/maxFeePerGas cannot be less than maxPriorityFeePerGas/.test(message)) throw new RpcError(RpcCode.SERVER_ERROR, "max priority fee per gas higher than max fee per gas");
+      if (/^Invalid Signature/.test(message)) throw new RpcError(RpcCode.SERVER_ERROR, "invalid transaction v, r, s values");
+      throw new RpcError(RpcCode.INVALID_PARAMS, `invalid transaction: ${message}`);
     }
     if (!tx.isSigned()) throw new RpcError(RpcCode.SERVER_ERROR, "invalid sender: transaction is not signed");
     return tx;

@@ -318,9 +318,13 @@ export function createMethods(chain: Chain, options: MethodOptions): RpcBackend 
       const account = chain.stateAt(stateBlock(p[1])).account(who, toHex(who));
       return quantity(account === undefined || account.deleted ? 0n : account.balance);
     },
-    eth_getTransactionCount: (p) => {
+    eth_getTransactionCount: async (p) => {
       const who = address(p[0], "0");
-      if (p[1] === "pending") return quantity(chain.pendingNonce(who));
+      if (p[1] === "pending") {
+        // Right after a restart the journaled pool is still coming back: wait for it.
+        await chain.restoring;
+        return quantity(chain.pendingNonce(who));
+      }
       return quantity(chain.nonceAt(who, chain.stateAt(stateBlock(p[1]))));
     },
     eth_getCode: (p) => {
@@ -356,7 +360,11 @@ export function createMethods(chain: Chain, options: MethodOptions): RpcBackend 
     },
     eth_getUncleCountByBlockNumber: () => "0x0",
     eth_getUncleCountByBlockHash: () => "0x0",
-    eth_getTransactionByHash: (p) => txResult(hash(p[0], "0")),
+    eth_getTransactionByHash: async (p) => {
+      const txHash = hash(p[0], "0");
+      await chain.restoring;
+      return txResult(txHash);
+    },
     eth_getTransactionByBlockNumberAndIndex: (p) => {
       const number = blockNumberOf(p[0], "0");
       const tx = db.txByPosition(number, Number(qty(p[1], "1")));
