@@ -177,6 +177,7 @@ export class Chain {
   #sealScheduled = false;
   #stopped = false;
   #restoring: Promise<void> | undefined;
+  #callBlock: { number: bigint; timestamp: bigint; block: Block } | undefined;
   #lastBlockAt = 0;
   // Development controls (dev mode only).
   #timeOffset = 0n;
@@ -660,15 +661,21 @@ export class Chain {
         this.#callReader.target = this.stateAt(at);
       }
       this.#callState.discard();
-      const block = createBlock(
-        {
-          header: createBlockHeader(
-            { number: context.number, timestamp: context.timestamp, gasLimit: context.gasLimit, baseFeePerGas: 0n, coinbase: new Address(context.coinbase), mixHash: context.mixHash, difficulty: 0n },
-            { common: this.common, skipConsensusFormatValidation: true },
-          ),
-        },
-        { common: this.common, skipConsensusFormatValidation: true },
-      );
+      // Calls against one block share its execution context (most calls are at the head).
+      const cached = this.#callBlock;
+      const block =
+        cached !== undefined && cached.number === context.number && cached.timestamp === context.timestamp
+          ? cached.block
+          : createBlock(
+              {
+                header: createBlockHeader(
+                  { number: context.number, timestamp: context.timestamp, gasLimit: context.gasLimit, baseFeePerGas: 0n, coinbase: new Address(context.coinbase), mixHash: context.mixHash, difficulty: 0n },
+                  { common: this.common, skipConsensusFormatValidation: true },
+                ),
+              },
+              { common: this.common, skipConsensusFormatValidation: true },
+            );
+      this.#callBlock = { number: context.number, timestamp: context.timestamp, block };
       try {
         const caller = new Address(request.from ?? ZERO_ADDRESS);
         const result = await this.#callVm.evm.runCall({

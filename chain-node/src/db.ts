@@ -273,8 +273,17 @@ export class ChainDb {
       args.push(...alternatives);
     });
     const sql = `SELECT block, log_index, tx_idx, address, topic0, topic1, topic2, topic3, data FROM logs WHERE ${where.join(" AND ")} ORDER BY block, log_index LIMIT ${query.limit + 1}`;
-    return (this.db.prepare(sql).all(...args) as Row[]).map(toLog);
+    let statement = this.#logQueries.get(sql);
+    if (statement === undefined) {
+      // The shapes are few (how many addresses and topic alternatives): keep their plans.
+      if (this.#logQueries.size >= 256) this.#logQueries.clear();
+      statement = this.db.prepare(sql);
+      this.#logQueries.set(sql, statement);
+    }
+    return (statement.all(...args) as Row[]).map(toLog);
   }
+
+  readonly #logQueries = new Map<string, StatementSync>();
 
   /** The account as of block `at` (inclusive), or undefined if it never existed by then. */
   account(address: Uint8Array, at: number): StoredAccount | undefined {
