@@ -274,22 +274,14 @@ async function buildHistory(options: BuildOptions): Promise<BuildFigures | undef
   const { Chain } = await import("../src/chain.ts");
   const { loadConfig, loadGenesis, loadValidatorKey } = await import("../src/config.ts");
   const { createLogger } = await import("../src/log.ts");
+  const { chainOptions } = await import("../src/node.ts");
   const { createFeeMarket1559Tx } = await import("@ethereumjs/tx");
   const config = loadConfig(join(options.dir, "config.json"));
   const logFile = join(options.dir, "logs", "build.log");
   const logStream = createWriteStream(logFile, { flags: "a" });
-  const chain: NodeChain = await Chain.open({
-    dbPath: join(config.dataDir, "chain.sqlite"),
-    genesis: loadGenesis(config.genesis),
-    validatorKey: loadValidatorKey(config.validatorKey),
-    logger: createLogger({ level: "info", destination: logStream }),
-    blockTime: config.blockTime,
-    emptyBlocks: config.emptyBlocks,
-    maxBlockTransactions: config.maxBlockTransactions,
-    pool: config.pool,
-    gasCap: config.rpc.gasCap,
-    dev: config.dev,
-  });
+  const chain: NodeChain = await Chain.open(
+    chainOptions(config, loadGenesis(config.genesis), loadValidatorKey(config.validatorKey), createLogger({ level: "info", destination: logStream })),
+  );
   let signer: Signer | undefined;
   try {
     const chainId = Number(chain.chainId);

@@ -1,7 +1,7 @@
 // A running node: the chain, its JSON-RPC (HTTP + WebSocket on one port), metrics, health, logs.
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { Chain, type BlockEvent } from "./chain.ts";
+import { Chain, type BlockEvent, type ChainOptions } from "./chain.ts";
 import { loadGenesis, loadValidatorKey, type Genesis, type LoadedConfig } from "./config.ts";
 import { createLogger } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
@@ -43,14 +43,9 @@ function committedBlock(event: BlockEvent): CommittedBlock {
   };
 }
 
-export async function startNode(options: StartOptions): Promise<RunningNode> {
-  const { config } = options;
-  const logger = options.logger ?? createLogger({ level: config.log.level });
-  const metrics = createMetrics();
-  const genesis = options.genesis ?? loadGenesis(config.genesis);
-  const validatorKey = options.validatorKey ?? loadValidatorKey(config.validatorKey);
-  const started = performance.now();
-  const chain = await Chain.open({
+/** The chain's options as a configuration gives them (also for opening a chain without serving it). */
+export function chainOptions(config: LoadedConfig, genesis: Genesis, validatorKey: Uint8Array, logger: Logger): ChainOptions {
+  return {
     dbPath: join(config.dataDir, "chain.sqlite"),
     genesis,
     validatorKey,
@@ -61,6 +56,18 @@ export async function startNode(options: StartOptions): Promise<RunningNode> {
     pool: config.pool,
     gasCap: config.rpc.gasCap,
     dev: config.dev,
+  };
+}
+
+export async function startNode(options: StartOptions): Promise<RunningNode> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger({ level: config.log.level });
+  const metrics = createMetrics();
+  const genesis = options.genesis ?? loadGenesis(config.genesis);
+  const validatorKey = options.validatorKey ?? loadValidatorKey(config.validatorKey);
+  const started = performance.now();
+  const chain = await Chain.open({
+    ...chainOptions(config, genesis, validatorKey, logger),
     onCommitted: (info) => {
       metrics.observeBlock(info);
     },
