@@ -542,6 +542,14 @@ export class Chain {
     let lastYield = performance.now();
     for (const entry of candidates) {
       if (gasUsed + entry.tx.gasLimit > gasLimit) break;
+      // Permission is checked again at sealing: a member vote may have revoked the sender since
+      // its transaction was pooled (a cached answer, unless the registry just changed).
+      if (!(await this.isPermitted(entry.sender))) {
+        this.log.warn({ hash: entry.hashHex, sender: entry.senderHex }, "transaction dropped: sender no longer on the allowlist");
+        this.pool.remove(entry);
+        this.db.forgetTx(entry.hash);
+        continue;
+      }
       let result;
       try {
         result = await runTx(this.#buildVm, { tx: entry.tx, block: template, blockGasUsed: gasUsed, skipHardForkValidation: true });

@@ -530,6 +530,39 @@ describe("permissioning by a registry contract", () => {
     assert.equal((await waitForReceipt(node.url, await rpc<string>(node.url, "eth_sendRawTransaction", [second]))).status, "0x1");
   });
 
+  test("a pooled transaction whose sender is revoked before it is sealed is dropped, not mined", async () => {
+    // Sealing only on request, one transaction per block: the revocation is sealed first, and the
+    // revoked sender's transaction, accepted while it was still allowed, comes up in the next block.
+    const late = Wallet.createRandom();
+    const held = await startInProcess({
+      dev: true,
+      config: { blockTime: 3_600_000, maxBlockTransactions: 1 },
+      genesis: (validator) =>
+        devGenesis(validator, {
+          operators: [operator.address],
+          permissioning: { registry: REGISTRY },
+          alloc: {
+            [operator.address]: { balance: hex(DEV_BALANCE) },
+            [REGISTRY]: { code: REGISTRY_RUNTIME, storage: { [late.address.toLowerCase()]: "0x01" } },
+          },
+        }),
+    });
+    try {
+      const revoke = await sign(operator, { nonce: 0, to: REGISTRY, data: registryCall.setAllowed(late.address, false) });
+      const revokeHash = await rpc<string>(held.url, "eth_sendRawTransaction", [revoke]);
+      const lateHash = await rpc<string>(held.url, "eth_sendRawTransaction", [await sign(late, { nonce: 0 })]);
+      await rpc(held.url, "hardhat_mine", ["0x2"]);
+      assert.equal((await waitForReceipt(held.url, revokeHash)).status, "0x1");
+      assert.equal(await rpc(held.url, "eth_getTransactionReceipt", [lateHash]), null);
+      assert.equal(await rpc(held.url, "eth_getTransactionByHash", [lateHash]), null);
+      assert.equal(await nonceOf(held.url, late.address, "pending"), 0);
+      const head = await rpc<{ transactions: string[] }>(held.url, "eth_getBlockByNumber", ["latest", false]);
+      assert.deepEqual(head.transactions, []);
+    } finally {
+      await held.close();
+    }
+  });
+
   test("an operator is allowed whatever the registry says", async () => {
     await setAllowed(operator.address, false);
     assert.equal((await sendAndWait(node.url, await sign(operator, { nonce: await nonceOf(node.url, operator.address) }))).status, "0x1");
