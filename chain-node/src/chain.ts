@@ -241,7 +241,7 @@ export class Chain {
     const journaled = this.db.journaledTxs();
     this.#restoring = this.#writeMutex.run(() => this.#restorePool(journaled)).finally(() => (this.#restoring = undefined));
     this.log.info({ head: this.#head.number, hash: toHex(this.#head.hash), journaled: journaled.length }, "chain opened");
-    if (this.options.blockTime > 0) this.#sealTimer = setInterval(() => this.#scheduleSeal(this.options.emptyBlocks), this.options.blockTime);
+    if (this.options.blockTime > 0) this.#sealTimer = setInterval(() => this.#scheduleSeal(this.options.emptyBlocks, true), this.options.blockTime);
     else this.#scheduleSeal(false);
   }
 
@@ -476,9 +476,13 @@ export class Chain {
   // -------------------------------------------------------------------------------------------
   // Sealing
 
-  #scheduleSeal(allowEmpty: boolean): void {
+  /**
+   * Seals soon: on demand (blockTime 0) whenever transactions arrive; in interval mode only on the
+   * timer's tick (`tick`), then with whatever is pending, empty only if emptyBlocks.
+   */
+  #scheduleSeal(allowEmpty: boolean, tick = false): void {
     if (this.#sealScheduled || this.#stopped) return;
-    if (!allowEmpty && this.options.blockTime > 0) return;
+    if (this.options.blockTime > 0 && !tick) return;
     this.#sealScheduled = true;
     setImmediate(() => {
       this.#sealScheduled = false;
@@ -540,14 +544,19 @@ export class Chain {
     const bloom = new Uint8Array(256);
     let gasUsed = 0n;
     let lastYield = performance.now();
+    const stalled = new Set<string>();
     for (const entry of candidates) {
       if (gasUsed + entry.tx.gasLimit > gasLimit) break;
+      // A sender whose earlier transaction was dropped in this block has a nonce gap now: its later
+      // transactions stay pooled and wait for it to close, as geth's queue does.
+      if (stalled.has(entry.senderHex)) continue;
       // Permission is checked again at sealing: a member vote may have revoked the sender since
       // its transaction was pooled (a cached answer, unless the registry just changed).
       if (!(await this.isPermitted(entry.sender))) {
         this.log.warn({ hash: entry.hashHex, sender: entry.senderHex }, "transaction dropped: sender no longer on the allowlist");
         this.pool.remove(entry);
         this.db.forgetTx(entry.hash);
+        stalled.add(entry.senderHex);
         continue;
       }
       let result;
@@ -558,6 +567,7 @@ export class Chain {
         this.log.warn({ hash: entry.hashHex, reason: (error as Error).message.split(" (")[0] }, "transaction dropped at execution");
         this.pool.remove(entry);
         this.db.forgetTx(entry.hash);
+        stalled.add(entry.senderHex);
         continue;
       }
       const idx = included.length;
@@ -622,6 +632,12 @@ export class Chain {
     this.#headCache.apply(number, changes);
     this.#head = { number, hash, header };
     for (const entry of included) this.pool.remove(entry);
+    // A replacement accepted while this block was being built (for a nonce the block then used)
+    // is below its sender's nonce now: out of the pool and the journal.
+    for (const senderHex of new Set(included.map((entry) => entry.senderHex))) {
+      const sender = included.find((entry) => entry.senderHex === senderHex)!.sender;
+      for (const stale of this.pool.prune(senderHex, this.nonceAt(sender))) this.db.forgetTx(stale.hash);
+    }
     if (this.#registryKey !== undefined && (changes.accounts.has(this.#registryKey) || [...changes.storageValues.keys()].some((key) => key.startsWith(this.#registryKey!)))) {
       this.#allowCache.clear();
     }

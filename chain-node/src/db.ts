@@ -266,6 +266,9 @@ export class ChainDb {
       where.push(`address IN (${query.addresses.map(() => "?").join(",")})`);
       args.push(...query.addresses);
     }
+    // As geth: a filter with k topic positions matches only logs with at least k topics, even when
+    // the trailing positions are wildcards.
+    if (query.topics.length > 0) where.push(`topic${query.topics.length - 1} IS NOT NULL`);
     query.topics.forEach((alternatives, position) => {
       if (alternatives === null) return;
       if (alternatives.length === 0) return;

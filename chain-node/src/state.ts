@@ -388,7 +388,13 @@ export class FlatStateManager implements StateManagerInterface {
         rows.storage.map(({ address, slot, value }) => [address, slot, value]),
       ]),
     );
-    return { accounts, storageValues, epochBumped: new Set(layer.cleared), code: layer.code, rows, digest };
+    // Cached slots need dropping only where the account had storage to lose: a contract created at
+    // a fresh address (every CREATE clears first) had only empty slots, which stay right.
+    const epochBumped = new Set([...layer.cleared].filter((key) => {
+      const previous = this.#base.account(fromHex(key), key);
+      return previous !== undefined && !previous.deleted;
+    }));
+    return { accounts, storageValues, epochBumped, code: layer.code, rows, digest };
   }
 }
 

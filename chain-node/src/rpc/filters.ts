@@ -65,9 +65,13 @@ const blockSpecifier = z.union(
   { error: "expected a block tag or a hex quantity" },
 );
 
+/** Most addresses, and most alternatives in one topic position, of a filter (geth's limits and words). */
+const MAX_ALTERNATIVES = 1000;
+const LIMIT_MESSAGE = "exceed max addresses or topics per search position";
+
 /** One address or a list of them; an empty list, like an absent one, matches any address. */
 const addresses = z
-  .union([address.transform((one) => [one]), z.array(address)], { error: "expected an address or an array of addresses" })
+  .union([address.transform((one) => [one]), z.array(address).max(MAX_ALTERNATIVES, { error: LIMIT_MESSAGE })], { error: "expected an address or an array of addresses" })
   .nullish()
   .transform((list) => (list === null || list === undefined || list.length === 0 ? null : list));
 
@@ -79,7 +83,7 @@ const topicPosition = z.union(
   [
     z.null(),
     topic.transform((one) => [one]),
-    z.array(z.union([z.null(), topic], { error: "invalid topic(s)" })).transform((list) => (list.length === 0 || list.includes(null) ? null : (list as string[]))),
+    z.array(z.union([z.null(), topic], { error: "invalid topic(s)" })).max(MAX_ALTERNATIVES, { error: LIMIT_MESSAGE }).transform((list) => (list.length === 0 || list.includes(null) ? null : (list as string[]))),
   ],
   { error: "invalid topic(s)" },
 );

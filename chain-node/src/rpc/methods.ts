@@ -301,8 +301,17 @@ export function createMethods(chain: Chain, options: MethodOptions): RpcBackend 
     eth_feeHistory: (p) => {
       const count = Math.min(1024, Number(typeof p[0] === "number" ? BigInt(p[0]) : qty(p[0], "blockCount")));
       const newest = Math.min(blockNumberOf(p[1], "newestBlock"), chain.head.number);
-      const percentiles = p[2] === undefined || p[2] === null ? undefined : z.array(z.number().min(0).max(100)).safeParse(p[2]);
-      if (percentiles !== undefined && !percentiles.success) throw invalidParams("invalid argument 2: rewardPercentiles must be numbers between 0 and 100");
+      // As geth: ascending percentiles between 0 and 100; at most 100 of them (the answer is
+      // blocks x percentiles, so an unbounded list would let a small request build a huge answer).
+      const percentiles =
+        p[2] === undefined || p[2] === null
+          ? undefined
+          : z
+              .array(z.number().min(0).max(100))
+              .max(100)
+              .refine((list) => list.every((value, i) => i === 0 || value > list[i - 1]!))
+              .safeParse(p[2]);
+      if (percentiles !== undefined && !percentiles.success) throw invalidParams("invalid argument 2: rewardPercentiles must be at most 100 ascending numbers between 0 and 100");
       const oldest = Math.max(0, newest - count + 1);
       const ratios: number[] = [];
       for (let n = oldest; n <= newest; n++) {
