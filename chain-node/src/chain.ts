@@ -41,7 +41,7 @@ export interface ChainOptions {
   blockTime: number;
   emptyBlocks: boolean;
   maxBlockTransactions: number;
-  pool: { maxTransactions: number; maxPerSender: number };
+  pool: { maxTransactions: number; maxPerSender: number; maxNonceGap: number };
   gasCap: number;
   dev: boolean;
   /** Called after each committed block (metrics). */
@@ -407,6 +407,10 @@ export class Chain {
     const senderHex = toHex(sender);
     const stateNonce = this.nonceAt(sender);
     if (tx.nonce < stateNonce) throw new RpcError(RpcCode.SERVER_ERROR, `nonce too low: address ${senderHex}, tx: ${tx.nonce} state: ${stateNonce}`);
+    // Gas is free, so a far-future nonce would cost its sender nothing to park in the pool for good.
+    if (tx.nonce >= stateNonce + BigInt(this.pool.limits.maxNonceGap)) {
+      throw new RpcError(RpcCode.SERVER_ERROR, `nonce too high: address ${senderHex}, tx: ${tx.nonce} state: ${stateNonce} (at most ${this.pool.limits.maxNonceGap} ahead)`);
+    }
     if (tx.gasLimit > this.#head.header.gasLimit) throw new RpcError(RpcCode.SERVER_ERROR, "exceeds block gas limit");
     const intrinsic = tx.getIntrinsicGas();
     if (tx.gasLimit < intrinsic) throw new RpcError(RpcCode.SERVER_ERROR, `intrinsic gas too low: gas ${tx.gasLimit}, minimum needed ${intrinsic}`);

@@ -58,6 +58,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       maxTransactions: z.number().int().min(1).default(100_000),
       maxPerSender: z.number().int().min(1).default(20_000),
+      /** A transaction may be at most this far beyond its sender's nonce ("nonce too high"). */
+      maxNonceGap: z.number().int().min(1).default(4096),
     })
     .prefault({}),
   rpc: z

@@ -20,6 +20,8 @@ export interface PoolLimits {
   maxTransactions: number;
   /** Transactions of one sender. */
   maxPerSender: number;
+  /** How far beyond its sender's nonce a transaction may be. */
+  maxNonceGap: number;
 }
 
 export class TxPool {

@@ -100,3 +100,18 @@ test("eth_feeHistory takes at most 100 ascending percentiles; log filters at mos
     await node.close();
   }
 });
+
+test("a transaction too far beyond its sender's nonce is refused: free gas must not let one key park far-future transactions", async () => {
+  const node = await startInProcess({ config: { pool: { maxNonceGap: 8 } } });
+  try {
+    const error = await rpcError(node.url, "eth_sendRawTransaction", [await tx({ nonce: 8 })]);
+    assert.equal(error.code, -32000);
+    assert.match(error.message, /^nonce too high: address 0x[0-9a-f]{40}, tx: 8 state: 0 \(at most 8 ahead\)$/);
+    // Within the bound it waits in the pool, as any future nonce does.
+    const waiting = await rpc<string>(node.url, "eth_sendRawTransaction", [await tx({ nonce: 7 })]);
+    assert.equal((await rpc<{ blockNumber: string | null }>(node.url, "eth_getTransactionByHash", [waiting])).blockNumber, null);
+    assert.equal(await rpc(node.url, "eth_getTransactionCount", [wallet.address, "pending"]), "0x0");
+  } finally {
+    await node.close();
+  }
+});
