@@ -10,7 +10,6 @@ import { createVM, runTx, type VM } from "@ethereumjs/vm";
 import type { Logger } from "pino";
 import { ChainDb, type StoredBlock, type StoredLog, type StoredReceipt, type StoredTx } from "./db.ts";
 import {
-  EMPTY_BYTES,
   EMPTY_TRIE_ROOT,
   EMPTY_UNCLES_HASH,
   ZERO_ADDRESS,
@@ -178,7 +177,6 @@ export class Chain {
   #stopped = false;
   #restoring: Promise<void> | undefined;
   #callBlock: { number: bigint; timestamp: bigint; block: Block } | undefined;
-  #lastBlockAt = 0;
   // Development controls (dev mode only).
   #timeOffset = 0n;
   #nextTimestamp: bigint | undefined;
@@ -645,9 +643,7 @@ export class Chain {
     if (this.#registryKey !== undefined && (changes.accounts.has(this.#registryKey) || [...changes.storageValues.keys()].some((key) => key.startsWith(this.#registryKey!)))) {
       this.#allowCache.clear();
     }
-    const now = Date.now();
-    this.options.onCommitted?.({ number, txCount: txs.length, buildSeconds: (performance.now() - started) / 1000, timestampMs: now });
-    this.#lastBlockAt = now;
+    this.options.onCommitted?.({ number, txCount: txs.length, buildSeconds: (performance.now() - started) / 1000, timestampMs: Date.now() });
     if (this.#blockListeners.size > 0) {
       const event: BlockEvent = { block, header, txs, logs };
       for (const listener of this.#blockListeners) {
@@ -660,10 +656,6 @@ export class Chain {
     }
     this.log.debug({ number, txs: txs.length, gasUsed: Number(gasUsed), ms: Math.round(performance.now() - started) }, "block sealed");
     return true;
-  }
-
-  get lastBlockAt(): number {
-    return this.#lastBlockAt;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -836,4 +828,3 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-export { EMPTY_BYTES };

@@ -1,7 +1,6 @@
 // The transaction pool: per-sender nonce-ordered queues. A transaction whose nonce is the sender's
 // next one (or follows one that is) is executable; one with a gap waits until the gap closes.
 import type { TypedTransaction } from "@ethereumjs/tx";
-import { toHex } from "./codec.ts";
 
 export interface PooledTx {
   tx: TypedTransaction;
@@ -148,4 +147,3 @@ export class TxPool {
   }
 }
 
-export const hashKey = (hash: Uint8Array): string => toHex(hash);

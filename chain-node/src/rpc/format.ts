@@ -1,7 +1,7 @@
 // JSON-RPC result objects (the Ethereum execution API's shapes) from stored blocks, transactions,
 // receipts and logs.
 import { RLP } from "@ethereumjs/rlp";
-import { bytesToBigInt, keccak256, logsBloom, quantity, toHex, type Header } from "../codec.ts";
+import { bytesToBigInt, logsBloom, quantity, toHex, type Header } from "../codec.ts";
 import type { StoredBlock, StoredLog, StoredReceipt, StoredTx } from "../db.ts";
 import type { RpcLog } from "./types.ts";
 
@@ -164,4 +164,3 @@ export function formatReceipt(tx: StoredTx, receipt: StoredReceipt, logs: Stored
   };
 }
 
-export const txHashOf = (raw: Uint8Array): Uint8Array => keccak256(raw);
