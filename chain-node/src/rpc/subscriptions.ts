@@ -11,6 +11,8 @@ import type { ChainFeed, CommittedBlock, LogFilter, RpcBackend, RpcContext, RpcL
 export interface SubscriptionOptions {
   /** A polling filter not polled (eth_getFilterChanges) for this long is removed; geth's 5 minutes. */
   filterTimeoutMs?: number;
+  /** Milliseconds now, for filter expiry (tests pass their own clock). Default Date.now. */
+  clock?: () => number;
   /** Installed polling filters at most, over all clients (-32005 "too many filters" beyond). */
   maxFilters?: number;
   /**
@@ -141,6 +143,7 @@ export class SubscriptionManager implements RpcBackend {
   readonly #feed: ChainFeed;
   readonly #inner: RpcBackend;
   readonly #filterTimeoutMs: number;
+  readonly #clock: () => number;
   readonly #maxFilters: number;
   readonly #maxFilterChanges: number;
   readonly #maxSubscriptionsPerConnection: number;
@@ -162,6 +165,7 @@ export class SubscriptionManager implements RpcBackend {
     this.#feed = feed;
     this.#inner = inner;
     this.#filterTimeoutMs = options.filterTimeoutMs ?? 5 * 60_000;
+    this.#clock = options.clock ?? Date.now;
     this.#maxFilters = options.maxFilters ?? 10_000;
     this.#maxFilterChanges = options.maxFilterChanges ?? 10_000;
     this.#maxSubscriptionsPerConnection = options.maxSubscriptionsPerConnection ?? 1_000;
@@ -303,7 +307,7 @@ export class SubscriptionManager implements RpcBackend {
   #install(spec: { kind: "blocks" | "pending" } | { kind: "logs"; criteria: LogFilter }): string {
     if (this.#chainFilters.size + this.#pendingFilters.size >= this.#maxFilters) throw new RpcError(RpcCode.LIMIT_EXCEEDED, "too many filters");
     const id = newId();
-    const filter: PollingFilter = { ...spec, changes: new BoundedQueue(this.#maxFilterChanges), deadline: Date.now() + this.#filterTimeoutMs };
+    const filter: PollingFilter = { ...spec, changes: new BoundedQueue(this.#maxFilterChanges), deadline: this.#clock() + this.#filterTimeoutMs };
     (filter.kind === "pending" ? this.#pendingFilters : this.#chainFilters).set(id, filter);
     this.#attach();
     return id;
@@ -312,7 +316,7 @@ export class SubscriptionManager implements RpcBackend {
   /** The live filter with this id, or undefined; an expired one is removed on the way. */
   #lookup(id: string): PollingFilter | undefined {
     const filter = this.#chainFilters.get(id) ?? this.#pendingFilters.get(id);
-    if (filter !== undefined && Date.now() >= filter.deadline) {
+    if (filter !== undefined && this.#clock() >= filter.deadline) {
       this.#drop(id);
       return undefined;
     }
@@ -328,7 +332,7 @@ export class SubscriptionManager implements RpcBackend {
   #changes(id: string): unknown[] {
     const filter = this.#lookup(id);
     if (filter === undefined) throw filterNotFound();
-    filter.deadline = Date.now() + this.#filterTimeoutMs;
+    filter.deadline = this.#clock() + this.#filterTimeoutMs;
     return filter.changes.drain();
   }
 
@@ -347,7 +351,7 @@ export class SubscriptionManager implements RpcBackend {
   }
 
   #sweep(): void {
-    const now = Date.now();
+    const now = this.#clock();
     for (const filters of [this.#chainFilters, this.#pendingFilters]) {
       for (const [id, filter] of filters) if (now >= filter.deadline) filters.delete(id);
     }
