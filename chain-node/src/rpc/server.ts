@@ -441,7 +441,11 @@ export function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
 
   // Lifecycle --------------------------------------------------------------------------------------
 
-  const server = createServer({ keepAlive: true }, onRequest);
+  // Idle keep-alive connections are kept 65 s (Node's default is 5 s). A client reuses an idle
+  // connection until shortly before the server's advertised timeout; with 5 s, a client whose event
+  // loop was busy for two seconds (signing a burst of transactions) could send on a connection the
+  // server was closing, and get "other side closed".
+  const server = createServer({ keepAlive: true, keepAliveTimeout: 65_000, headersTimeout: 66_000 }, onRequest);
   server.on("upgrade", onUpgrade);
 
   let closed: Promise<void> | undefined;
