@@ -3,7 +3,6 @@
 // consortium with BFT consensus builds on this class.
 import { createBlock, createBlockHeader, type Block } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
-import { RLP } from "@ethereumjs/rlp";
 import { createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
 import { Address, Account } from "@ethereumjs/util";
 import { createVM, runTx, type VM } from "@ethereumjs/vm";
@@ -14,7 +13,6 @@ import {
   EMPTY_UNCLES_HASH,
   ZERO_ADDRESS,
   ZERO_HASH,
-  bytesToBigInt,
   decodeHeader,
   encodeHeader,
   encodeReceipt,
@@ -30,6 +28,7 @@ import type { Genesis } from "./config.ts";
 import { DbStateView, FlatStateManager, HeadStateCache, type StateChanges, type StateReader } from "./state.ts";
 import { TxPool, type PooledTx } from "./pool.ts";
 import { RpcCode, RpcError } from "./rpc/errors.ts";
+import { decodeTxFields } from "./rpc/format.ts";
 
 export interface ChainOptions {
   dbPath: string;
@@ -129,22 +128,14 @@ export function sealerOf(header: Header): Uint8Array {
 
 const SUPPORTED_TX_TYPES: ReadonlySet<number> = new Set([0, 1, 2]);
 
-/** The chain id a raw transaction was signed for: typed ones carry it first; legacy ones in v (EIP-155). */
-function chainIdOf(raw: Uint8Array, type: number): bigint | undefined {
+/** The chain id a raw transaction was signed for (typed: its first field; legacy: from EIP-155's v). */
+function chainIdOf(raw: Uint8Array): bigint | undefined {
   try {
-    if (type === 1 || type === 2) {
-      const fields = RLP.decode(raw.subarray(1)) as Uint8Array[];
-      return Array.isArray(fields) && fields[0] instanceof Uint8Array ? bytesToBigInt(fields[0]) : undefined;
-    }
-    if (type === 0) {
-      const fields = RLP.decode(raw) as Uint8Array[];
-      const v = Array.isArray(fields) && fields[6] instanceof Uint8Array ? bytesToBigInt(fields[6]) : 0n;
-      return v >= 35n ? (v - 35n) / 2n : undefined;
-    }
+    return decodeTxFields(raw).chainId;
   } catch {
-    // Not RLP: createTxFromRLP says what is wrong.
+    // Malformed: createTxFromRLP says what is wrong.
+    return undefined;
   }
-  return undefined;
 }
 
 const ISALLOWED_SELECTOR = keccak256(new TextEncoder().encode("isAllowedAccount(address)")).subarray(0, 4);
@@ -364,7 +355,7 @@ export class Chain {
     // in "(tx type=2 ...)", and those for unsupported ones need not say "type").
     const type = raw.length === 0 ? -1 : raw[0]! >= 0xc0 ? 0 : raw[0]!;
     if (type >= 0 && type <= 0x7f && !SUPPORTED_TX_TYPES.has(type)) throw new RpcError(RpcCode.SERVER_ERROR, "transaction type not supported");
-    const signedFor = chainIdOf(raw, type);
+    const signedFor = chainIdOf(raw);
     if (signedFor !== undefined && signedFor !== this.chainId) {
       throw new RpcError(RpcCode.SERVER_ERROR, `invalid chain id for signer: have ${signedFor} want ${this.chainId}`);
     }
@@ -636,8 +627,8 @@ export class Chain {
     for (const entry of included) this.pool.remove(entry);
     // A replacement accepted while this block was being built (for a nonce the block then used)
     // is below its sender's nonce now: out of the pool and the journal.
-    for (const senderHex of new Set(included.map((entry) => entry.senderHex))) {
-      const sender = included.find((entry) => entry.senderHex === senderHex)!.sender;
+    const senders = new Map(included.map((entry) => [entry.senderHex, entry.sender]));
+    for (const [senderHex, sender] of senders) {
       for (const stale of this.pool.prune(senderHex, this.nonceAt(sender))) this.db.forgetTx(stale.hash);
     }
     if (this.#registryKey !== undefined && (changes.accounts.has(this.#registryKey) || [...changes.storageValues.keys()].some((key) => key.startsWith(this.#registryKey!)))) {

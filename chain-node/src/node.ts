@@ -4,12 +4,12 @@ import type { Logger } from "pino";
 import { Chain, type BlockEvent, type ChainOptions } from "./chain.ts";
 import { loadGenesis, loadValidatorKey, type Genesis, type LoadedConfig } from "./config.ts";
 import { createLogger } from "./log.ts";
-import { createMetrics, type Metrics } from "./metrics.ts";
+import { createMetrics, STANDARD_RPC_METHODS, type Metrics } from "./metrics.ts";
 import { createMethods } from "./rpc/methods.ts";
 import { formatHeader, formatLog } from "./rpc/format.ts";
 import { startRpcServer, type RpcServer } from "./rpc/server.ts";
 import { SubscriptionManager } from "./rpc/subscriptions.ts";
-import type { ChainFeed, CommittedBlock, LogFilter, RpcLog } from "./rpc/types.ts";
+import type { ChainFeed, CommittedBlock } from "./rpc/types.ts";
 import { toHex } from "./codec.ts";
 
 export interface RunningNode {
@@ -62,7 +62,10 @@ export function chainOptions(config: LoadedConfig, genesis: Genesis, validatorKe
 export async function startNode(options: StartOptions): Promise<RunningNode> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.log.level });
-  const metrics = createMetrics();
+  // Method labels: the standard names plus this node's own table (development methods included);
+  // anything else is recorded as "unknown".
+  let ownMethods: ReadonlySet<string> = new Set();
+  const metrics = createMetrics({ knownMethods: (method) => STANDARD_RPC_METHODS.has(method) || ownMethods.has(method) });
   const genesis = options.genesis ?? loadGenesis(config.genesis);
   const validatorKey = options.validatorKey ?? loadValidatorKey(config.validatorKey);
   const started = performance.now();
@@ -79,7 +82,8 @@ export async function startNode(options: StartOptions): Promise<RunningNode> {
   }, 1000);
   poolGauge.unref();
 
-  const methods = createMethods(chain, config.rpc) as ReturnType<typeof createMethods> & { getLogs(filter: LogFilter): Promise<RpcLog[]> };
+  const methods = createMethods(chain, config.rpc);
+  ownMethods = methods.methods;
   const feed: ChainFeed = {
     // Formatting a block for subscribers costs time at 2,000 tx/s: only when someone listens.
     onBlock: (listener) => chain.onBlock((event) => listener(committedBlock(event))),

@@ -119,7 +119,13 @@ function intrinsicGas(call: ParsedCall): bigint {
   return gas;
 }
 
-export function createMethods(chain: Chain, options: MethodOptions): RpcBackend & { methods: Set<string> } {
+/** The methods, their names (for metrics labels), and eth_getLogs for the filter machinery. */
+export interface Methods extends RpcBackend {
+  methods: Set<string>;
+  getLogs(filter: LogFilter): Promise<RpcLog[]>;
+}
+
+export function createMethods(chain: Chain, options: MethodOptions): Methods {
   const db = chain.db;
   const dev = chain.options.dev;
 
@@ -472,7 +478,7 @@ export function createMethods(chain: Chain, options: MethodOptions): RpcBackend 
       return handler((params as unknown[] | undefined) ?? []);
     },
     getLogs: async (filter: LogFilter) => getLogs(filter),
-  } as RpcBackend & { methods: Set<string>; getLogs: (filter: LogFilter) => Promise<RpcLog[]> };
+  };
 }
 
 /** A storage position: a quantity or 32 bytes of data, left-padded to 32 bytes. */
