@@ -67,7 +67,33 @@ export const ERROR_CATALOG = {
   },
   INVALID_PROOF: { kind: "integrity", en: "The Merkle proof is malformed.", zh: "默克尔证明格式错误。" },
   UNAUTHENTICATED: { kind: "unauthenticated", en: "Authentication is required.", zh: "需要身份认证。" },
+  SIGN_IN_FAILED: {
+    kind: "unauthenticated",
+    en: "Sign-in failed: the challenge is unknown, used or expired, or the signature does not verify with a registered key.",
+    zh: "登录失败：挑战未知、已使用或已过期，或签名无法用已登记的密钥验证。",
+    hintEn: "Request a new challenge and sign it with the key registered for you.",
+    hintZh: "请重新获取挑战，并用为您登记的密钥签名。",
+  },
+  SESSION_EXPIRED: {
+    kind: "unauthenticated",
+    en: "The session token is invalid, expired or was ended.",
+    zh: "会话令牌无效、已过期或已结束。",
+    hintEn: "Sign in again.",
+    hintZh: "请重新登录。",
+  },
   FORBIDDEN: { kind: "forbidden", en: "You are not allowed to do this.", zh: "无权执行此操作。" },
+  ROLE_REQUIRED: {
+    kind: "forbidden",
+    en: "Your role does not allow this operation.",
+    zh: "您的角色无权执行此操作。",
+  },
+  CONSENT_REQUIRED: {
+    kind: "forbidden",
+    en: "No valid grant of the resident allows this access; the refused attempt was recorded.",
+    zh: "居民没有有效授权允许此访问；本次被拒绝的访问已留存证据。",
+    hintEn: "Request access from the resident, for this purpose and these fields.",
+    hintZh: "请就此用途和字段向居民申请授权。",
+  },
   NOT_FOUND: { kind: "not-found", en: "Not found.", zh: "未找到。" },
   DEPLOYMENT_NOT_FOUND: {
     kind: "not-found",
@@ -77,12 +103,31 @@ export const ERROR_CATALOG = {
     hintZh: "请使用 `npm run deploy -- --network <name>` 部署，或指定部署文件。",
   },
   CONFLICT: { kind: "conflict", en: "This conflicts with the current state.", zh: "与当前状态冲突。" },
+  IDEMPOTENCY_KEY_REUSED: {
+    kind: "conflict",
+    en: "This idempotency key was already used for a different request.",
+    zh: "该幂等键已用于另一个不同的请求。",
+    hintEn: "Use a new Idempotency-Key for a new request; resend the same request to get its result.",
+    hintZh: "新请求请使用新的 Idempotency-Key；重发同一请求可取回其结果。",
+  },
+  REQUEST_IN_PROGRESS: {
+    kind: "conflict",
+    en: "A request with this idempotency key is still being processed.",
+    zh: "使用该幂等键的请求仍在处理中。",
+    hintEn: "Retry after a moment.",
+    hintZh: "请稍后重试。",
+  },
   CONTRACT_REVERTED: {
     kind: "chain",
     en: "The contract refused the call.",
     zh: "合约拒绝了此调用。",
   },
   CHAIN_UNAVAILABLE: { kind: "chain", en: "The chain node cannot be reached.", zh: "无法连接区块链节点。" },
+  STORE_UNAVAILABLE: {
+    kind: "internal",
+    en: "The institution's store of originals cannot be reached or does not hold the object.",
+    zh: "无法访问机构的原始数据存储，或其中没有该对象。",
+  },
   INTERNAL: { kind: "internal", en: "An internal error occurred.", zh: "发生内部错误。" },
 } as const satisfies Record<string, CatalogEntry>;
 
