@@ -1,0 +1,4 @@
+// The mirror's behaviour on SQLite (the default database).
+import { mirrorSuite } from "./helpers/suite.ts";
+
+mirrorSuite("sqlite");
