@@ -59,6 +59,11 @@ export interface InstitutionStore {
   putOriginal(record: object): Promise<StoredOriginal>;
   /** Fetches, checks and decrypts an original. */
   getOriginal<T = Record<string, unknown>>(meta: OriginalMeta): Promise<T>;
+  /**
+   * Removes an original's ciphertext from the content store (an anchor that failed, or an original whose
+   * record was voided and whose retention ended). A missing object is not an error.
+   */
+  deleteOriginal(cid: string): Promise<void>;
   /** Rotation: the metadata with the data key rewrapped under the current key id; the object is not touched. */
   rewrap(meta: OriginalMeta): Promise<OriginalMeta & { readonly keyId: string; readonly wrappedDataKey: Hex }>;
   /** Seals a value (e.g. a record's granted fields) for one reader session; see reader.ts. */
@@ -213,6 +218,10 @@ export function createInstitutionStore(options: {
       } finally {
         plaintext.fill(0);
       }
+    },
+
+    async deleteOriginal(cid) {
+      await content.delete(parseContentId(cid).toString());
     },
 
     async rewrap(meta) {

@@ -193,6 +193,16 @@ describe("institution store", () => {
     await rejectsWith(store.getOriginal(stored), "STORE_UNAVAILABLE", { reason: "not-found", cid: stored.cid });
   });
 
+  it("deletes an original's object (a failed anchor), and deleting it again is no error", async () => {
+    const stored = await store.putOriginal(record);
+    assert.equal(await content.has(stored.cid), true);
+    await store.deleteOriginal(stored.cid);
+    assert.equal(await content.has(stored.cid), false);
+    await store.deleteOriginal(stored.cid);
+    await rejectsWith(store.getOriginal(stored), "STORE_UNAVAILABLE", { reason: "not-found", cid: stored.cid });
+    await rejectsWith(store.deleteOriginal("../../etc/passwd"), "INVALID_INPUT");
+  });
+
   it("refuses records that are not JSON objects", async () => {
     for (const bad of [null, "text", 42, [1, 2]]) {
       await rejectsWith(store.putOriginal(bad as never), "INVALID_INPUT", { what: "record" });

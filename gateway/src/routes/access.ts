@@ -1,0 +1,279 @@
+// /v1/access (数据访问): a consent-checked read of a record's original.
+//
+// At the moment of the read the gateway asks `ConsentRegistry.checkAccess` on chain, once per
+// requested field (the contract answers per field, and different fields may rest on different
+// grants), every call pinned to one block so that they all see one state; the reader asks as its
+// doctor account first and, for fields no personal grant allows, as its institution. It returns
+// only the granted fields, sealed for the reader's session (a fresh data key SM2-encrypted to the
+// session's public key, store `sealForReader`, context `<institution>/<recordId>` in lower case),
+// and writes the access-log line in the same transaction as its answer. With no field granted it
+// writes the refused line first and answers 403 CONSENT_REQUIRED. The evidence batcher
+// (evidence/batcher.ts) anchors the lines in AuditTrail.
+import { randomUUID } from "node:crypto";
+import { createRoute, z } from "@hono/zod-openapi";
+import { PURPOSES, platformError, type PurposeName } from "@health-chain/sdk";
+import { getAddress, type Address, type Hex } from "viem";
+import type { GatewayDeps } from "../context.ts";
+import { errorResponses } from "../errors.ts";
+import { accessLine, accessLineHash, accessLineText, type AccessLine } from "../evidence/line.ts";
+import { principalOf } from "../middleware/auth.ts";
+import { notify } from "../notify.ts";
+import { BEARER, createRouter } from "../router.ts";
+import { commitAnswer, granteesOf, unixSeconds, writeMiddleware } from "./consent.ts";
+
+// ---------------------------------------------------------------- domain
+
+/** A purpose given by name ("treatment") or code (0). */
+export function purposeCode(purpose: string | number): number {
+  if (typeof purpose === "number") {
+    if (Object.values(PURPOSES).some((p) => p.code === purpose)) return purpose;
+  } else if (Object.hasOwn(PURPOSES, purpose)) {
+    return PURPOSES[purpose as PurposeName].code;
+  }
+  throw platformError("INVALID_INPUT", {
+    message: `Unknown purpose ${String(purpose)}.`,
+    messageZh: `未知的用途 ${String(purpose)}。`,
+    details: { what: "purpose", purpose, known: Object.keys(PURPOSES) },
+  });
+}
+
+/** The fields a read asks for: by name; every field of the record when none are named. */
+export function requestedFields(schema: Readonly<Record<string, Hex>>, names: readonly string[] | undefined): { name: string; id: Hex }[] {
+  const chosen = names === undefined || names.length === 0 ? Object.keys(schema) : [...new Set(names)];
+  const unknown = chosen.filter((n) => !Object.hasOwn(schema, n));
+  if (unknown.length > 0) {
+    throw platformError("INVALID_INPUT", {
+      message: `The record has no field ${unknown.join(", ")}.`,
+      messageZh: `该记录没有字段 ${unknown.join("、")}。`,
+      details: { what: "fields", unknown },
+    });
+  }
+  return chosen.map((name) => ({ name, id: schema[name]! }));
+}
+
+/** Which grant allows each field (undefined: none), asking the grantees in order until one allows it. */
+export async function grantsForFields(
+  fields: readonly Hex[],
+  grantees: readonly Hex[],
+  check: (grantee: Hex, field: Hex) => Promise<{ allowed: boolean; grantId: Hex }>,
+): Promise<Map<Hex, { grantId: Hex; grantee: Hex } | undefined>> {
+  const result = new Map<Hex, { grantId: Hex; grantee: Hex } | undefined>(fields.map((f) => [f, undefined]));
+  let open = [...new Set(fields)];
+  for (const grantee of grantees) {
+    if (open.length === 0) break;
+    const answers = await Promise.all(open.map((field) => check(grantee, field)));
+    open.forEach((field, i) => {
+      const a = answers[i]!;
+      if (a.allowed) result.set(field, { grantId: a.grantId.toLowerCase() as Hex, grantee });
+    });
+    open = open.filter((f) => result.get(f) === undefined);
+  }
+  return result;
+}
+
+/** The members of a record whose field ids are granted, nothing else. */
+export function grantedPart(
+  record: Readonly<Record<string, unknown>>,
+  schema: Readonly<Record<string, Hex>>,
+  granted: ReadonlySet<string>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(record)) {
+    const id = schema[name];
+    if (id !== undefined && granted.has(id)) out[name] = value;
+  }
+  return out;
+}
+
+/** The context a read's sealed value is bound to (the client passes it to `openForReader`). */
+export function readContext(institution: string, recordId: string): string {
+  return `${institution.toLowerCase()}/${recordId.toLowerCase()}`;
+}
+
+/** The row of an access-log line. */
+export function accessLogRow(line: AccessLine) {
+  return {
+    id: line.id,
+    requestId: line.requestId,
+    accessor: line.accessor,
+    residentRef: line.residentRef,
+    recordId: line.recordId,
+    institution: getAddress(line.institution),
+    fieldsJson: JSON.stringify(line.fields),
+    purpose: line.purpose,
+    grantId: line.grantIds[0] ?? null,
+    grantIdsJson: JSON.stringify(line.grantIds),
+    outcome: line.outcome,
+    reason: line.reason,
+    accessedAt: new Date(line.accessedAt),
+    lineHash: accessLineHash(line),
+    reader: line.reader,
+    lineText: accessLineText(line),
+  };
+}
+
+// ---------------------------------------------------------------- route
+
+const purposeNames = Object.keys(PURPOSES) as [PurposeName, ...PurposeName[]];
+
+const ReadBodySchema = z
+  .object({
+    purpose: z.enum(purposeNames).openapi({ description: "Why the record is read (a grant must allow this purpose)." }),
+    fields: z.array(z.string().min(1).max(128)).max(64).optional().openapi({ description: "Field names; all of the record's fields when absent." }),
+  })
+  .openapi("ReadRequest");
+
+const SealedSchema = z
+  .object({
+    algorithm: z.string(),
+    wrappedKey: z.string().openapi({ description: "The data key, SM2 (C1C3C2) encrypted to the session's public key." }),
+    envelope: z.string().openapi({ description: "The granted fields' canonical JSON in an sdk envelope under the data key." }),
+  })
+  .openapi("SealedForReader");
+
+const ReadResultSchema = z
+  .object({
+    institution: z.string(),
+    recordId: z.string(),
+    purpose: z.enum(purposeNames),
+    fields: z.array(z.string()).openapi({ description: "The granted field names: exactly what the sealed value holds." }),
+    withheld: z.array(z.string()).openapi({ description: "Requested fields no grant allows." }),
+    grantIds: z.array(z.string()),
+    sealed: SealedSchema,
+    context: z.string().openapi({ description: "Pass to openForReader as `context`." }),
+    accessLine: z.object({ id: z.string(), lineHash: z.string() }),
+  })
+  .openapi("ReadResult");
+
+export function accessRoutes(deps: GatewayDeps) {
+  return createRouter().openapi(
+    createRoute({
+      method: "post",
+      path: "/records/{institution}/{recordId}",
+      tags: ["access"],
+      summary: "Read a record's original: only the fields a grant allows, sealed for the session / 授权读取原始数据",
+      description:
+        "Checks ConsentRegistry.checkAccess on chain at this moment, per field; returns the granted fields sealed for the session's SM2 key and records the access (an access-log line, batched into AuditTrail). No granted field: 403 CONSENT_REQUIRED, and the refused attempt is recorded too.",
+      security: BEARER,
+      middleware: writeMiddleware(deps, "access:read", "access.read"),
+      request: {
+        params: z.object({ institution: z.string().regex(/^0x[0-9a-fA-F]{40}$/), recordId: z.string().regex(/^0x[0-9a-fA-F]{64}$/) }),
+        body: { content: { "application/json": { schema: ReadBodySchema } }, required: true },
+      },
+      responses: {
+        200: { description: "The granted fields, sealed", content: { "application/json": { schema: ReadResultSchema } } },
+        ...errorResponses(400, 401, 403, 404, 422, 500, 502),
+      },
+    }),
+    async (c) => {
+      const principal = principalOf(c);
+      const params = c.req.valid("param");
+      const { purpose: purposeName, fields: names } = c.req.valid("json");
+      const institution = getAddress(params.institution);
+      const recordId = params.recordId.toLowerCase() as Hex;
+      const sessionKey = principal.sessionPublicKey;
+      if (sessionKey === undefined) {
+        throw platformError("INVALID_INPUT", {
+          message: "This session has no SM2 public key to seal the record to; sign in again with sessionPublicKey.",
+          messageZh: "本会话没有用于密封数据的 SM2 公钥，请携带 sessionPublicKey 重新登录。",
+          details: { what: "sessionPublicKey" },
+        });
+      }
+      const original = await deps.db.original.findUnique({ where: { institution_recordId: { institution, recordId } } });
+      if (original === null) throw platformError("NOT_FOUND", { details: { what: "record", institution, recordId } });
+      const schema = JSON.parse(original.fieldsSchemaJson) as Record<string, Hex>;
+      const requested = requestedFields(schema, names);
+      const purpose = purposeCode(purposeName);
+      const grantees = granteesOf(principal);
+      const store = deps.stores.get(institution);
+      if (store === undefined) throw platformError("STORE_UNAVAILABLE", { details: { institution } });
+
+      if (original.anchoring === "single") {
+        const onChain = await deps.chain.contracts.dataIndex.read.getRecord([institution, recordId]);
+        if (onChain.voided) throw platformError("NOT_FOUND", { message: "The record was voided.", messageZh: "该记录已作废。", details: { what: "record", reason: "voided" } });
+      }
+
+      const accessedAt = deps.clock.now();
+      const at = unixSeconds(accessedAt);
+      // Fresh, never the client's cached head: a revocation mined a moment ago must count.
+      const blockNumber = await deps.chain.publicClient.getBlockNumber({ cacheTime: 0 });
+      const resident = getAddress(original.residentAddress) as Address;
+      const category = original.category as Hex;
+      const grants = await grantsForFields(
+        requested.map((f) => f.id),
+        grantees,
+        async (grantee, field) => {
+          const [allowed, grantId] = await deps.chain.contracts.consentRegistry.read.checkAccess(
+            [resident, grantee, recordId, category, field, purpose, at],
+            { blockNumber },
+          );
+          return { allowed, grantId };
+        },
+      );
+      const granted = requested.filter((f) => grants.get(f.id) !== undefined);
+      const withheld = requested.filter((f) => grants.get(f.id) === undefined).map((f) => f.name);
+      const usedGrantee = granted.length > 0 ? grants.get(granted[0]!.id)!.grantee : grantees[0]!;
+      const grantIds = [...new Set(granted.map((f) => grants.get(f.id)!.grantId))].sort();
+      const line = accessLine({
+        id: randomUUID(),
+        requestId: c.get("requestId"),
+        reader: principal.subject,
+        accessor: usedGrantee,
+        institution,
+        recordId,
+        residentRef: original.residentRef,
+        fields: (granted.length > 0 ? granted : requested).map((f) => f.id),
+        purpose,
+        grantIds,
+        outcome: granted.length > 0 ? "granted" : "refused",
+        reason: granted.length > 0 ? null : "no-grant",
+        accessedAt,
+      });
+      const row = accessLogRow(line);
+
+      if (granted.length === 0) {
+        await deps.db.$transaction(async (tx) => {
+          await tx.accessLogLine.create({ data: row });
+          await notify({ tx }, resident, "grant-refused-read", { institution, recordId, purpose: purposeName, accessor: line.accessor, accessLineId: line.id });
+        });
+        throw platformError("CONSENT_REQUIRED", {
+          details: { institution, recordId, purpose: purposeName, fields: requested.map((f) => f.name), accessLineId: line.id, lineHash: row.lineHash },
+        });
+      }
+
+      const record = await store.getOriginal<Record<string, unknown>>({
+        cid: original.cid,
+        keyId: original.keyId,
+        wrappedDataKey: original.wrappedDataKey,
+        contentHash: original.contentHash,
+      });
+      const context = readContext(institution, recordId);
+      const sealed = store.sealForReader(grantedPart(record, schema, new Set(granted.map((f) => f.id))), sessionKey, { context });
+      const body = {
+        institution,
+        recordId,
+        purpose: purposeName,
+        fields: granted.map((f) => f.name),
+        withheld,
+        grantIds,
+        sealed: { algorithm: sealed.algorithm, wrappedKey: sealed.wrappedKey, envelope: sealed.envelope },
+        context,
+        accessLine: { id: line.id, lineHash: row.lineHash },
+      };
+      await commitAnswer(deps, c, 200, body, { target: recordId, purpose: purposeName, details: { fields: body.fields, grantIds } }, async (tx) => {
+        await tx.accessLogLine.create({ data: row });
+        await notify({ tx }, resident, "grant-used", {
+          institution,
+          recordId,
+          purpose: purposeName,
+          fields: body.fields,
+          grantIds,
+          accessor: line.accessor,
+          accessLineId: line.id,
+        });
+      });
+      return c.json(body, 200);
+    },
+  );
+}
+
