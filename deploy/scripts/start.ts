@@ -1,8 +1,13 @@
-// `npm start`: a local chain (chain-node in development mode) with the contract suite deployed, for
-// developing and trying the other components. Runs until Ctrl-C or SIGTERM, then stops the chain.
+// `npm start`: the embedded stack for developing and trying the platform: a local chain (chain-node in
+// development mode) with the contract suite deployed, the mirror indexing it into SQLite, and the
+// gateway serving the REST API with the development configuration (gateway/config/dev.json). Every
+// start is fresh: the chain, the mirror's and the gateway's databases and the originals' stores
+// under cache/ are recreated. Runs until Ctrl-C or SIGTERM, then stops everything.
 //
-//   CHAIN_RPC_PORT   port of the chain's JSON-RPC on 127.0.0.1 (default 8545)
-//   DEPLOYMENTS_DIR  where the deployments file is written (default deploy/deployments)
+//   CHAIN_RPC_PORT     port of the chain's JSON-RPC on 127.0.0.1 (default 8545)
+//   GATEWAY_PORT       port of the gateway on 127.0.0.1 (default 8080)
+//   MIRROR_METRICS_PORT port of the mirror's /metrics on 127.0.0.1 (default 9464)
+//   DEPLOYMENTS_DIR    where the deployments file is written (default deploy/deployments)
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -16,6 +21,9 @@ const STOP_GRACE_MS = 10_000;
 const RPC_WAIT_MS = 60_000;
 
 const CHAIN_NODE_CLI = join(ROOT, "chain-node", "src", "cli.ts");
+const MIRROR_CLI = join(ROOT, "mirror", "src", "cli.ts");
+const GATEWAY_CLI = join(ROOT, "gateway", "src", "cli.ts");
+const GATEWAY_DEV_CONFIG = join(ROOT, "gateway", "config", "dev.json");
 
 const hardhatCli = (() => {
   const require = createRequire(import.meta.url);
@@ -55,13 +63,13 @@ function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((done) => child.once("exit", (code) => done(code)));
 }
 
-async function assertPortFree(port: number): Promise<void> {
+async function assertPortFree(port: number, variable = "CHAIN_RPC_PORT"): Promise<void> {
   await new Promise<void>((done, reject) => {
     const probe = createServer();
     probe.once("error", (error: NodeJS.ErrnoException) =>
       reject(
         error.code === "EADDRINUSE"
-          ? new StartError(`port ${port} on ${HOST} is already in use (another chain?); stop it or set CHAIN_RPC_PORT to a free port`)
+          ? new StartError(`port ${port} on ${HOST} is already in use (another health chain?); stop it or set ${variable} to a free port`)
           : error,
       ),
     );
@@ -85,17 +93,110 @@ function logTail(file: string): string {
   return readFileSync(file, "utf8").trimEnd().split("\n").slice(-15).join("\n");
 }
 
-/** Spawns chain-node's CLI in its own process group, like hardhat. */
-function spawnChainNode(args: string[]): ChildProcess {
-  const child = spawn(process.execPath, [CHAIN_NODE_CLI, ...args], {
+/** Spawns one of the components' CLIs in its own process group, like hardhat. */
+function spawnCli(cli: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawn(process.execPath, [cli, ...args], {
     cwd: ROOT,
-    env: process.env,
+    env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
   children.add(child);
   child.on("exit", () => children.delete(child));
   return child;
+}
+
+const spawnChainNode = (args: string[]) => spawnCli(CHAIN_NODE_CLI, args);
+
+/** A long-running component: its log file and the promise of its exit. */
+interface Service {
+  name: string;
+  url: string;
+  logFile: string;
+  exited: Promise<number | null>;
+}
+
+/** Runs a CLI to completion (e.g. a migration), failing with its output. */
+async function runCli(what: string, cli: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const child = spawnCli(cli, args, env);
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk));
+  if ((await exitOf(child)) !== 0) throw new StartError(`${what} failed:\n${output.trimEnd()}`);
+}
+
+/** Starts a long-running CLI with its output in `logFile` and resolves once `ready()` holds. */
+async function startService(name: string, url: string, cli: string, args: string[], env: NodeJS.ProcessEnv, ready: () => Promise<unknown>): Promise<Service> {
+  const logFile = join(ROOT, "cache", `${name}.log`);
+  const log = createWriteStream(logFile);
+  const child = spawnCli(cli, args, env);
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
+  const service: Service = { name, url, logFile, exited: exitOf(child) };
+  let exited = false;
+  void service.exited.then(() => (exited = true));
+  const deadline = Date.now() + RPC_WAIT_MS;
+  for (;;) {
+    if (exited) throw new StartError(`the ${name} stopped while starting; its log (${logFile}) ends:\n${logTail(logFile)}`);
+    try {
+      await ready();
+      return service;
+    } catch {
+      if (Date.now() > deadline) throw new StartError(`the ${name} at ${url} did not answer within ${RPC_WAIT_MS / 1000} s; its log: ${logFile}`);
+      await new Promise((wait) => setTimeout(wait, 250));
+    }
+  }
+}
+
+async function httpOk(url: string): Promise<void> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+}
+
+function portFromEnv(name: string, fallback: number): number {
+  const port = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new StartError(`${name} must be a port number, not "${process.env[name]}"`);
+  return port;
+}
+
+/** The mirror and the gateway over the fresh chain, each with fresh databases under cache/. */
+async function startPlatform(chain: Chain, deploymentsDir: string): Promise<Service[]> {
+  const gatewayPort = portFromEnv("GATEWAY_PORT", 8080);
+  const metricsPort = portFromEnv("MIRROR_METRICS_PORT", 9464);
+  await assertPortFree(gatewayPort, "GATEWAY_PORT");
+  await assertPortFree(metricsPort, "MIRROR_METRICS_PORT");
+  const cache = join(ROOT, "cache");
+  // The chain is new: rows and originals of an earlier chain would describe blocks that no longer exist.
+  for (const file of ["mirror.db", "mirror.db-wal", "mirror.db-shm", "gateway.db", "gateway.db-wal", "gateway.db-shm"]) rmSync(join(cache, file), { force: true });
+  for (const dir of ["store-hospital", "store-authority"]) rmSync(join(cache, dir), { recursive: true, force: true });
+
+  const mirrorEnv = {
+    MIRROR_DATABASE_URL: `file:${join(cache, "mirror.db")}`,
+    CHAIN_RPC_URL: chain.rpcUrl,
+    DEPLOYMENTS_DIR: deploymentsDir,
+    MIRROR_METRICS_PORT: String(metricsPort),
+  };
+  await runCli("migrating the mirror's database", MIRROR_CLI, ["migrate"], mirrorEnv);
+  const metricsUrl = `http://${HOST}:${metricsPort}/metrics`;
+  const mirror = await startService("mirror", metricsUrl, MIRROR_CLI, ["run"], mirrorEnv, () => httpOk(metricsUrl));
+
+  const gatewayUrl = `http://${HOST}:${gatewayPort}`;
+  const gateway = await startService(
+    "gateway",
+    gatewayUrl,
+    GATEWAY_CLI,
+    ["serve", "--config", GATEWAY_DEV_CONFIG],
+    {
+      GATEWAY_HOST: HOST,
+      GATEWAY_PORT: String(gatewayPort),
+      GATEWAY_RPC_URL: chain.rpcUrl,
+      GATEWAY_DEPLOYMENTS_DIR: deploymentsDir,
+      GATEWAY_DATABASE_URL: `file:${join(cache, "gateway.db")}`,
+      GATEWAY_MIRROR_DATABASE_URL: `file:${join(cache, "mirror.db")}`,
+    },
+    () => httpOk(`${gatewayUrl}/healthz`),
+  );
+  return [mirror, gateway];
 }
 
 /**
@@ -151,7 +252,7 @@ async function deployContracts(chain: Chain): Promise<Deployments> {
   return JSON.parse(readFileSync(deploymentsFile(chainId, ROOT), "utf8")) as Deployments;
 }
 
-function printSummary(chain: Chain, deployments: Deployments): void {
+function printSummary(chain: Chain, deployments: Deployments, services: Service[]): void {
   const file = deploymentsFile(deployments.chainId, ROOT);
   const show = (path: string) => (relative(process.cwd(), path).startsWith("..") ? path : relative(process.cwd(), path));
   const lines = [
@@ -162,6 +263,11 @@ function printSummary(chain: Chain, deployments: Deployments): void {
     `  RPC URL           ${chain.rpcUrl}`,
     `  deployments file  ${show(file)}`,
     `  chain log         ${show(chain.logFile)}`,
+    ...services.flatMap((service) =>
+      service.name === "gateway"
+        ? [`  gateway           ${service.url}`, `  API docs          ${service.url}/docs`, `  gateway log       ${show(service.logFile)}`]
+        : [`  mirror metrics    ${service.url}`, `  mirror log        ${show(service.logFile)}`],
+    ),
     "",
     `  ${"contract".padEnd(20)}  ${"address".padEnd(42)}  block`,
     ...CONTRACT_NAMES.map((name) => {
@@ -196,9 +302,9 @@ async function shutdown(exitCode: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   if (children.size > 0) {
-    console.log("\nstopping the chain ...");
+    console.log("\nstopping the gateway, the mirror and the chain ...");
     await Promise.all([...children].map(stopProcess));
-    console.log("chain stopped");
+    console.log("stopped");
   }
   process.exit(exitCode);
 }
@@ -213,11 +319,16 @@ async function main(): Promise<void> {
   const chain = await startChain(port);
   console.log("deploying the contracts ...");
   const deployments = await deployContracts(chain);
-  printSummary(chain, deployments);
+  console.log("starting the mirror and the gateway ...");
+  const services = await startPlatform(chain, dirname(deploymentsFile(deployments.chainId, ROOT)));
+  printSummary(chain, deployments, services);
 
-  const code = await chain.exited;
+  const stopped = await Promise.race([
+    chain.exited.then((code) => ({ name: "chain", code, logFile: chain.logFile })),
+    ...services.map((service) => service.exited.then((code) => ({ name: service.name, code, logFile: service.logFile }))),
+  ]);
   if (!stopping) {
-    console.error(`the chain stopped unexpectedly (exit code ${code}); its log (${chain.logFile}) ends:\n${logTail(chain.logFile)}`);
+    console.error(`the ${stopped.name} stopped unexpectedly (exit code ${stopped.code}); its log (${stopped.logFile}) ends:\n${logTail(stopped.logFile)}`);
     await shutdown(1);
   }
 }

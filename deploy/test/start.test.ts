@@ -71,10 +71,17 @@ function groupAlive(pid: number): boolean {
   }
 }
 
-test("npm start runs a chain with the contract suite deployed and stops cleanly on Ctrl-C", { timeout: READY_TIMEOUT_MS + 60_000 }, async (t) => {
+test("npm start runs a chain with the contract suite deployed, the mirror and the gateway, and stops cleanly on Ctrl-C", { timeout: READY_TIMEOUT_MS + 60_000 }, async (t) => {
   const port = await freePort();
+  const gatewayPort = await freePort();
+  const metricsPort = await freePort();
   const deploymentsDir = mkdtempSync(join(tmpdir(), "deployments-"));
-  const started = startNpm({ CHAIN_RPC_PORT: String(port), DEPLOYMENTS_DIR: deploymentsDir });
+  const started = startNpm({
+    CHAIN_RPC_PORT: String(port),
+    GATEWAY_PORT: String(gatewayPort),
+    MIRROR_METRICS_PORT: String(metricsPort),
+    DEPLOYMENTS_DIR: deploymentsDir,
+  });
   t.after(async () => {
     const pid = started.child.pid;
     if (pid !== undefined && groupAlive(pid)) {
@@ -144,6 +151,20 @@ test("npm start runs a chain with the contract suite deployed and stops cleanly 
     }
   });
 
+  await t.test("serves the gateway over the deployed chain, and the mirror indexes it", async () => {
+    const gatewayUrl = field(output, "gateway");
+    assert.equal(gatewayUrl, `http://127.0.0.1:${gatewayPort}`);
+    const health = (await (await fetch(`${gatewayUrl}/healthz`)).json()) as { status: string; chainId: number };
+    assert.equal(health.status, "ok");
+    assert.equal(health.chainId, chainId);
+    const openapi = (await (await fetch(`${gatewayUrl}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    assert.match(openapi.openapi, /^3\./);
+    assert.ok(Object.keys(openapi.paths).some((path) => path.startsWith("/v1/records")), "no records routes in the OpenAPI document");
+    assert.equal(field(output, "mirror metrics"), `http://127.0.0.1:${metricsPort}/metrics`);
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    assert.match(metrics, /^mirror_/m);
+  });
+
   await t.test("refuses to start a second chain on the same port, with a clear error", () => {
     const second = spawnSync(process.execPath, ["deploy/scripts/start.ts"], {
       cwd: ROOT,
@@ -155,17 +176,18 @@ test("npm start runs a chain with the contract suite deployed and stops cleanly 
     assert.match(second.stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`));
   });
 
-  await t.test("stops the chain and exits 0 on Ctrl-C, leaving no process behind", async () => {
+  await t.test("stops the gateway, the mirror and the chain and exits 0 on Ctrl-C, leaving no process behind", async () => {
     process.kill(-started.child.pid!, "SIGINT");
     const timer = setTimeout(() => process.kill(-started.child.pid!, "SIGKILL"), STOP_TIMEOUT_MS);
     const { code, signal } = await started.exited;
     clearTimeout(timer);
     assert.deepEqual({ code, signal }, { code: 0, signal: null }, started.output());
-    assert.match(started.output(), /chain stopped/);
+    assert.match(started.output(), /stopping the gateway, the mirror and the chain \.\.\.\nstopped/);
     assert.equal(groupAlive(started.child.pid!), false, "a process of npm start is still running");
     await assert.rejects(
       fetch(rpcUrl, { method: "POST", body: "{}", signal: AbortSignal.timeout(2_000) }),
       "the chain still answers",
     );
+    await assert.rejects(fetch(`http://127.0.0.1:${gatewayPort}/healthz`, { signal: AbortSignal.timeout(2_000) }), "the gateway still answers");
   });
 });
