@@ -49,13 +49,18 @@ describe("gateway core", () => {
     assert.ok(doc.paths["/v1/auth/sm2"]?.post?.responses["401"]);
   });
 
-  it("serves the interactive docs page with no asset from outside", async () => {
+  it("serves Swagger UI at /docs with every asset from the gateway itself", async () => {
     const res = await gw.call("GET", "/docs");
     assert.equal(res.status, 200);
     const html = await res.text();
-    assert.match(html, /\/openapi\.json/);
     assert.doesNotMatch(html, /<(script|link)[^>]+(src|href)="https?:/);
-    assert.equal((await gw.call("GET", "/docs/swagger")).status, 200);
+    const local = [...html.matchAll(/(?:src|href)="(\/docs\/[^"]+)"/g)].map((m) => m[1]!);
+    assert.ok(local.includes("/docs/assets/swagger-ui-bundle.js") && local.includes("/docs/init.js"), html);
+    for (const path of local) assert.equal((await gw.call("GET", path)).status, 200, path);
+    assert.match(await (await gw.call("GET", "/docs/init.js")).text(), /url: "\/openapi\.json"/);
+    for (const path of ["/docs/assets/package.json", "/docs/assets/..%2Fpackage.json", "/docs/assets/index.html"]) {
+      assert.equal((await gw.call("GET", path)).status, 404, path);
+    }
   });
 
   it("counts requests by route pattern and status on /metrics", async () => {
