@@ -13,6 +13,8 @@ import type { GatewayDb, GatewayTx } from "./db.ts";
 
 export interface AuditState {
   readonly action: string;
+  /** The configured trusted proxies (see `clientIp`). */
+  readonly trustedProxies: readonly string[];
   written: boolean;
 }
 
@@ -26,14 +28,30 @@ export interface AuditFacts {
   details?: Record<string, unknown>;
 }
 
-function clientIp(c: Context<GatewayEnv>): string | null {
-  const forwarded = c.req.header("x-forwarded-for");
-  if (forwarded) return forwarded.split(",")[0]?.trim() ?? null;
+/** An IPv4-mapped IPv6 peer (::ffff:10.0.0.5) as the IPv4 address configurations name. */
+function plainIp(address: string): string {
+  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+}
+
+/**
+ * The client's address for the audit log: the socket's peer, unless the peer is a configured trusted
+ * proxy, whose X-Forwarded-For then names the client (the nearest address not itself a trusted
+ * proxy, so a client cannot prepend a forged one).
+ */
+export function clientIp(c: Context<GatewayEnv>, trustedProxies: readonly string[]): string | null {
+  let peer: string | null;
   try {
-    return getConnInfo(c).remote.address ?? null;
+    const address = getConnInfo(c).remote.address;
+    peer = address === undefined ? null : plainIp(address);
   } catch {
-    return null; // not served by @hono/node-server (app.request in tests)
+    peer = null; // not served by @hono/node-server (app.request in tests)
   }
+  if (peer === null || !trustedProxies.includes(peer)) return peer;
+  const forwarded = (c.req.header("x-forwarded-for") ?? "").split(",").map((a) => plainIp(a.trim())).filter((a) => a !== "");
+  for (let i = forwarded.length - 1; i >= 0; i--) {
+    if (!trustedProxies.includes(forwarded[i]!)) return forwarded[i]!;
+  }
+  return peer;
 }
 
 function jsonSafe(value: unknown): string {
@@ -55,7 +73,7 @@ export async function recordAudit(db: GatewayDb | GatewayTx, c: Context<GatewayE
       purpose: facts.purpose ?? null,
       outcome: facts.outcome ?? "success",
       requestId: c.get("requestId") ?? "",
-      ip: clientIp(c),
+      ip: clientIp(c, state?.trustedProxies ?? []),
       detailsJson: facts.details === undefined ? null : jsonSafe(facts.details),
     },
   });
@@ -66,9 +84,9 @@ export async function recordAudit(db: GatewayDb | GatewayTx, c: Context<GatewayE
  * Declares a write route's business action (e.g. "certificates.issue") and makes sure it leaves a
  * row. `target` picks the target from the request when the route does not say it.
  */
-export function audited(deps: Pick<GatewayDeps, "db" | "log">, action: string, target?: (c: Context<GatewayEnv>) => string | undefined): MiddlewareHandler<GatewayEnv> {
+export function audited(deps: Pick<GatewayDeps, "db" | "log" | "config">, action: string, target?: (c: Context<GatewayEnv>) => string | undefined): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
-    const state: AuditState = { action, written: false };
+    const state: AuditState = { action, trustedProxies: deps.config.trustedProxies, written: false };
     c.set("audit", state);
     await next();
     const error = c.error;

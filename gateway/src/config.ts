@@ -109,6 +109,12 @@ const fileSchema = z
     rbacFile: z.string().min(1).default("rbac.json"),
     /** Browser origins allowed to call the API (CORS), e.g. the apps' dev server; none by default. */
     corsOrigins: z.array(z.string().url()).default([]),
+    /**
+     * Addresses of the reverse proxies / load balancers in front of the gateway. Only a request
+     * arriving from one of them may name the client with X-Forwarded-For; from anyone else the
+     * header is ignored and the audit log records the socket's peer address.
+     */
+    trustedProxies: z.array(z.union([z.ipv4(), z.ipv6()])).default([]),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .strict();
