@@ -314,6 +314,31 @@ export class Chain {
     return () => this.#blockListeners.delete(listener);
   }
 
+  /**
+   * Resolves once the pooled transaction `hashHex` is settled: gone from the pool (sealed, or dropped
+   * at execution) or parked behind a nonce gap — checked now and after every block — or after
+   * `timeoutMs`. Development mode's automine answers a send only then, as Hardhat's node does, so
+   * that a test's next read sees its write.
+   */
+  settled(hashHex: string, timeoutMs: number): Promise<void> {
+    const waiting = (): boolean => {
+      const entry = this.pool.get(hashHex);
+      return entry !== undefined && entry.nonce < this.pool.pendingNonce(entry.senderHex, this.nonceAt(entry.sender));
+    };
+    if (!waiting()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        detach();
+        resolve();
+      };
+      const detach = this.onBlock(() => {
+        if (!waiting()) done();
+      });
+      const timer = setTimeout(done, timeoutMs);
+    });
+  }
+
   onPendingTransaction(listener: (hash: string) => void): () => void {
     this.#pendingListeners.add(listener);
     return () => this.#pendingListeners.delete(listener);

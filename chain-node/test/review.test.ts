@@ -115,3 +115,27 @@ test("a transaction too far beyond its sender's nonce is refused: free gas must 
     await node.close();
   }
 });
+
+test("a development node with automine answers a send once the transaction is in a block, as Hardhat's node does; a send behind a nonce gap is answered at once", async () => {
+  const node = await startInProcess();
+  try {
+    assert.equal(await rpc<boolean>(node.url, "hardhat_getAutomine"), true);
+    // Every answer comes back with its receipt already there: a test's next read sees its write.
+    const raws = await Promise.all(Array.from({ length: 20 }, (_, nonce) => tx({ nonce })));
+    const missing: string[] = [];
+    await Promise.all(
+      raws.map(async (raw) => {
+        const hash = await rpc<string>(node.url, "eth_sendRawTransaction", [raw]);
+        if (node.chain.db.txByHash(Buffer.from(hash.slice(2), "hex")) === undefined) missing.push(hash);
+      }),
+    );
+    assert.deepEqual(missing, [], "sends answered before their transaction was sealed");
+    // A transaction waiting behind a nonce gap cannot be sealed: its send must not hang.
+    const started = Date.now();
+    const parked = await rpc<string>(node.url, "eth_sendRawTransaction", [await tx({ nonce: 25 })]);
+    assert.ok(Date.now() - started < 5_000, "the parked transaction's send waited");
+    assert.equal(await rpc(node.url, "eth_getTransactionReceipt", [parked]), null);
+  } finally {
+    await node.close();
+  }
+});

@@ -26,6 +26,8 @@ const HEX_DATA = /^0x([0-9a-fA-F]{2})*$/;
 const HEX_QUANTITY = /^0x(0|[1-9a-fA-F][0-9a-fA-F]*)$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const HASH = /^0x[0-9a-fA-F]{64}$/;
+/** How long a development node with automine holds a send's answer for its block at most. */
+const AUTOMINE_SETTLE_MS = 30_000;
 
 function data(value: unknown, name: string): Uint8Array {
   if (typeof value !== "string" || !HEX_DATA.test(value)) throw invalidParams(`invalid argument ${name}: hex string expected, with an even number of digits and 0x prefix`);
@@ -399,7 +401,12 @@ export function createMethods(chain: Chain, options: MethodOptions): Methods {
     eth_getLogs: (p) => getLogs(parseLogFilter(p[0])),
     eth_call: call,
     eth_estimateGas: estimateGas,
-    eth_sendRawTransaction: (p) => chain.submitRawTransaction(data(p[0], "0")),
+    eth_sendRawTransaction: async (p) => {
+      const hash = await chain.submitRawTransaction(data(p[0], "0"));
+      // Development mode with automine (hardhat_getAutomine true): answer once the transaction is in a block.
+      if (dev && chain.options.blockTime === 0) await chain.settled(hash, AUTOMINE_SETTLE_MS);
+      return hash;
+    },
     eth_sendTransaction: () => {
       throw new RpcError(RpcCode.METHOD_NOT_FOUND, "the node holds no account keys: sign the transaction and use eth_sendRawTransaction");
     },
