@@ -2,7 +2,8 @@
 // `code`, both messages, the details, a hint where the catalogue has one, and the request id.
 // HealthChainError → its kind's HTTP status (sdk HTTP_STATUS); zod validation failures →
 // INVALID_INPUT (400) with the issues; Hono's HTTPException (malformed JSON, 415, body too large) →
-// its status with a catalogue code; anything else → INTERNAL (500), logged, details withheld.
+// its status with a catalogue code; a Prisma unique-key violation (P2002) → CONFLICT (409);
+// anything else → INTERNAL (500), logged, details withheld.
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -56,6 +57,11 @@ export function toHttpError(error: unknown): HealthChainError & { status?: numbe
       details: { httpStatus: status },
     });
     return Object.assign(e, { status });
+  }
+  // A unique key the route's own checks did not foresee (two requests writing the same row at once):
+  // a conflict, not an internal error.
+  if (typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002") {
+    return platformError("CONFLICT", { details: { reason: "unique-constraint" }, cause: error });
   }
   return platformError("INTERNAL", { cause: error });
 }

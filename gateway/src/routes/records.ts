@@ -18,11 +18,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { HEALTH_CHAIN_ABIS, LIMITS, buildBatch, entryItem, fingerprint, platformError, toPlatformError, type IndexEntry } from "@health-chain/sdk";
 import type { InstitutionStore, StoredOriginal } from "@health-chain/store";
+import { randomUUID } from "node:crypto";
 import { getAddress, type Address, type Hex } from "viem";
 import type { GatewayDeps } from "../context.ts";
 import { errorResponses } from "../errors.ts";
 import { principalOf } from "../middleware/auth.ts";
-import { institutionOf, requirePermission } from "../middleware/rbac.ts";
+import { assertInstitutionAccess, institutionOf, requirePermission } from "../middleware/rbac.ts";
 import { BEARER, createRouter } from "../router.ts";
 import { commitAnswer, writeMiddleware } from "./consent.ts";
 
@@ -321,14 +322,139 @@ export function entryOfRow(row: IndexEntryRow): IndexEntry {
 /** An entry in JSON (sourceTime as a number). */
 export const entryJson = (e: IndexEntry) => ({ ...e, institution: getAddress(e.institution), sourceTime: Number(e.sourceTime) });
 
-async function conflictIfKnown(deps: GatewayDeps, institution: Address, recordIds: readonly Hex[]): Promise<void> {
-  const known = await deps.db.original.findMany({ where: { institution, recordId: { in: [...recordIds] } }, select: { recordId: true } });
-  if (known.length > 0) {
-    throw platformError("CONFLICT", {
-      message: `Already anchored: ${known.map((k) => k.recordId).join(", ")}.`,
-      messageZh: `记录已存证：${known.map((k) => k.recordId).join("、")}。`,
-      details: { reason: "record-already-anchored", recordIds: known.map((k) => k.recordId) },
+function conflict(reason: string, recordIds: readonly string[], en: string, zh: string): never {
+  throw platformError("CONFLICT", {
+    message: `${en}: ${recordIds.join(", ")}.`,
+    messageZh: `${zh}：${recordIds.join("、")}。`,
+    details: { reason, recordIds: [...recordIds] },
+  });
+}
+
+async function conflictIfKnown(db: Pick<GatewayDeps["db"], "original">, institution: Address, recordIds: readonly Hex[]): Promise<void> {
+  const known = await db.original.findMany({ where: { institution, recordId: { in: [...recordIds] } }, select: { recordId: true } });
+  if (known.length > 0) conflict("record-already-anchored", known.map((k) => k.recordId), "Already anchored", "记录已存证");
+}
+
+// ---------------------------------------------------------------- reserving record ids
+
+/**
+ * How long a reservation holds record ids: longer than storing the originals plus one send (its
+ * turn for the nonce and the receipt timeout). The holder renews it just before it sends; past it,
+ * the holder is taken for dead.
+ */
+export const RESERVATION_MS = 10 * 60_000;
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";
+}
+
+type Reservation = Awaited<ReturnType<GatewayDeps["db"]["recordReservation"]["findMany"]>>[number];
+
+/** Whether the anchor of a dead holder's reservation reached the chain (then it must not be taken over). */
+async function anchoredOnChain(deps: GatewayDeps, institution: Address, r: Reservation): Promise<boolean> {
+  const dataIndex = deps.chain.contracts.dataIndex.read;
+  if (r.anchoring === "single") return BigInt((await dataIndex.getRecord([institution, r.recordId as Hex])).institution) !== 0n;
+  if (r.root === null) return false; // the root is written before the send: none, never sent
+  return (await dataIndex.batchIdOf([institution, r.root as Hex])) !== 0n;
+}
+
+/**
+ * Reserves the record ids for one anchor request, before anything is stored or sent: a row per id
+ * under the primary key (institution, recordId), all in one short transaction. A record already
+ * anchored through the gateway, or reserved by a live request, is a CONFLICT naming the ids. An
+ * expired reservation is taken over when the chain shows its anchor never happened (its stored
+ * original is removed); when it did happen, the record stays reserved (CONFLICT,
+ * "anchored-unrecorded") for an operator to recover. Returns the holder id.
+ */
+async function reserveRecordIds(deps: GatewayDeps, store: InstitutionStore, institution: Address, recordIds: readonly Hex[], anchoring: "single" | "batch"): Promise<string> {
+  const now = deps.clock.now();
+  const ids = [...recordIds];
+  const held = await deps.db.recordReservation.findMany({ where: { institution, recordId: { in: ids } } });
+  const live = held.filter((r) => r.expiresAt.getTime() > now.getTime());
+  if (live.length > 0) conflict("record-being-anchored", live.map((r) => r.recordId), "Being anchored by another request", "记录正由另一请求存证");
+  for (const stale of held) {
+    if (await anchoredOnChain(deps, institution, stale)) {
+      conflict("anchored-unrecorded", [stale.recordId], "Anchored on chain by a request that did not finish; needs recovery", "记录已上链但网关未完成登记，需人工恢复");
+    }
+  }
+  for (const stale of held) {
+    const gone = await deps.db.recordReservation.deleteMany({ where: { institution, recordId: stale.recordId, holder: stale.holder, expiresAt: stale.expiresAt } });
+    if (gone.count > 0 && stale.cid !== null) await removeOriginals(deps, store, [stale.cid]);
+    if (gone.count > 0) deps.log.warn({ institution, recordId: stale.recordId, holder: stale.holder }, "took over an expired record reservation");
+  }
+  const holder = randomUUID();
+  try {
+    await deps.db.$transaction(async (tx) => {
+      await conflictIfKnown(tx, institution, recordIds);
+      await tx.recordReservation.createMany({
+        data: ids.map((recordId) => ({ institution, recordId, holder, anchoring, expiresAt: new Date(now.getTime() + RESERVATION_MS) })),
+      });
     });
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    // another request reserved (some of) them between the read above and this insert
+    const taken = await deps.db.recordReservation.findMany({ where: { institution, recordId: { in: ids } }, select: { recordId: true } });
+    conflict("record-being-anchored", taken.length > 0 ? taken.map((r) => r.recordId) : ids, "Being anchored by another request", "记录正由另一请求存证");
+  }
+  return holder;
+}
+
+/**
+ * Before the send: writes each reserved record's stored cid (and the batch root) and renews the
+ * lease; refuses (CONFLICT) when the reservation was lost, i.e. taken over as expired.
+ */
+async function confirmReservation(deps: GatewayDeps, holder: string, cids: ReadonlyMap<string, string>, root?: Hex): Promise<void> {
+  const expiresAt = new Date(deps.clock.now().getTime() + RESERVATION_MS);
+  await deps.db.$transaction(async (tx) => {
+    const renewed = await tx.recordReservation.updateMany({
+      where: { holder, expiresAt: { gt: deps.clock.now() } },
+      data: { expiresAt, ...(root === undefined ? {} : { root }) },
+    });
+    if (renewed.count !== cids.size) {
+      conflict("reservation-lost", [...cids.keys()], "The reservation expired before the anchor was sent", "预留已过期，未发送存证");
+    }
+    for (const [recordId, cid] of cids) await tx.recordReservation.updateMany({ where: { holder, recordId }, data: { cid } });
+  });
+}
+
+/** Lets the record ids go after a failure before the send. */
+async function releaseReservation(deps: GatewayDeps, holder: string): Promise<void> {
+  await deps.db.recordReservation
+    .deleteMany({ where: { holder } })
+    .catch((err: unknown) => deps.log.warn({ err, holder }, "releasing a record reservation failed (it expires)"));
+}
+
+/**
+ * Runs an anchor under a reservation: `before` stores and returns the cids (removed on failure),
+ * `send` anchors. Any failure before the chain accepted the anchor removes the stored originals and
+ * the reservation; a failure after it (the final transaction) keeps both — the anchor is on chain,
+ * and the reservation keeps the ids from being anchored again until an operator recovers them.
+ */
+async function underReservation<T>(
+  deps: GatewayDeps,
+  store: InstitutionStore,
+  holder: string,
+  run: (stage: { stored(cids: readonly string[]): void; sent(): void }) => Promise<T>,
+): Promise<T> {
+  let cids: readonly string[] = [];
+  let sent = false;
+  try {
+    return await run({
+      stored(c) {
+        cids = c;
+      },
+      sent() {
+        sent = true;
+      },
+    });
+  } catch (error) {
+    if (sent) {
+      deps.log.error({ err: error, holder }, "an anchor reached the chain but its rows did not commit; its record ids stay reserved");
+    } else {
+      await removeOriginals(deps, store, cids);
+      await releaseReservation(deps, holder);
+    }
+    throw error;
   }
 }
 
@@ -355,32 +481,31 @@ export function recordsRoutes(deps: GatewayDeps) {
         const institution = institutionOf(principalOf(c));
         const record = prepareRecord(c.req.valid("json"), deps.clock.now());
         const store = storeOf(deps, institution);
-        await conflictIfKnown(deps, institution, [record.recordId]);
-        const onChain = await deps.chain.contracts.dataIndex.read.getRecord([institution, record.recordId]);
-        if (BigInt(onChain.institution) !== 0n) {
-          throw platformError("CONFLICT", { details: { reason: "record-already-anchored", recordIds: [record.recordId] } });
-        }
-        await preflight(deps, institution, { entry: indexEntryOf(record, institution, PLACEHOLDER) });
-        const [stored] = (await storeOriginals(deps, store, [record])) as [StoredOriginal];
-        let sent;
-        try {
-          sent = await deps.chain.send(institution, "DataIndex", "anchorRecord", [indexEntryOf(record, institution, stored.pointerHash)]);
-        } catch (error) {
-          await removeOriginals(deps, store, [stored.cid]);
-          throw error;
-        }
-        const body = {
-          institution,
-          recordId: record.recordId,
-          contentHash: record.contentHash,
-          pointerHash: stored.pointerHash,
-          anchoring: "single" as const,
-          txHash: sent.txHash,
-          blockNumber: sent.blockNumber,
-        };
-        await commitAnswer(deps, c, 201, body, { target: record.recordId, details: { txHash: sent.txHash } }, (tx) =>
-          tx.original.create({ data: originalRow(record, institution, stored, "single", sent) }),
-        );
+        await conflictIfKnown(deps.db, institution, [record.recordId]);
+        const holder = await reserveRecordIds(deps, store, institution, [record.recordId], "single");
+        const body = await underReservation(deps, store, holder, async (stage) => {
+          const onChain = await deps.chain.contracts.dataIndex.read.getRecord([institution, record.recordId]);
+          if (BigInt(onChain.institution) !== 0n) conflict("record-already-anchored", [record.recordId], "Already anchored", "记录已存证");
+          await preflight(deps, institution, { entry: indexEntryOf(record, institution, PLACEHOLDER) });
+          const [stored] = (await storeOriginals(deps, store, [record])) as [StoredOriginal];
+          stage.stored([stored.cid]);
+          await confirmReservation(deps, holder, new Map([[record.recordId, stored.cid]]));
+          const sent = await deps.chain.send(institution, "DataIndex", "anchorRecord", [indexEntryOf(record, institution, stored.pointerHash)]);
+          stage.sent();
+          const answer = {
+            institution,
+            recordId: record.recordId,
+            contentHash: record.contentHash,
+            pointerHash: stored.pointerHash,
+            anchoring: "single" as const,
+            txHash: sent.txHash,
+            blockNumber: sent.blockNumber,
+          };
+          return commitAnswer(deps, c, 201, answer, { target: record.recordId, details: { txHash: sent.txHash } }, async (tx) => {
+            await tx.recordReservation.deleteMany({ where: { holder } });
+            await tx.original.create({ data: originalRow(record, institution, stored, "single", sent) });
+          });
+        });
         return c.json(body, 201);
       },
     )
@@ -411,54 +536,56 @@ export function recordsRoutes(deps: GatewayDeps) {
         if (dups.length > 0) invalidRecord(undefined, "records", "a record id appears twice", "批次中记录标识重复", { recordIds: dups });
         const records = inputs.map((r, i) => prepareRecord(r, now, i));
         const store = storeOf(deps, institution);
-        await conflictIfKnown(deps, institution, records.map((r) => r.recordId));
+        const recordIds = records.map((r) => r.recordId);
+        await conflictIfKnown(deps.db, institution, recordIds);
         await preflight(deps, institution, { leafCount: records.length });
-        const stored = await storeOriginals(deps, store, records);
-        const entries = records.map((r, i) => indexEntryOf(r, institution, stored[i]!.pointerHash));
-        const batch = recordBatchOf(entries);
-        let sent;
-        try {
-          sent = await deps.chain.send(institution, "DataIndex", "anchorBatch", [0, batch.root, batch.leafCount]);
-        } catch (error) {
-          await removeOriginals(deps, store, stored.map((s) => s.cid));
-          throw error;
-        }
-        const event = sent.logs.find((l) => l.eventName === "BatchAnchored");
-        const batchId = String(event?.args.batchId ?? "");
-        const body = {
-          institution,
-          batchId,
-          root: batch.root,
-          leafCount: batch.leafCount,
-          txHash: sent.txHash,
-          blockNumber: sent.blockNumber,
-          records: records.map((r, i) => ({
-            recordId: r.recordId,
-            contentHash: r.contentHash,
-            pointerHash: stored[i]!.pointerHash,
-            leafIndex: i,
-            proof: batch.proofs[i]!,
-          })),
-        };
-        await commitAnswer(deps, c, 201, body, { target: `batch:${batchId}`, details: { txHash: sent.txHash, records: records.length } }, async (tx) => {
-          await tx.original.createMany({ data: records.map((r, i) => originalRow(r, institution, stored[i]!, "batch", sent)) });
-          await tx.indexEntry.createMany({
-            data: records.map((r, i) => ({
-              institution,
+        const holder = await reserveRecordIds(deps, store, institution, recordIds, "batch");
+        const body = await underReservation(deps, store, holder, async (stage) => {
+          const stored = await storeOriginals(deps, store, records);
+          stage.stored(stored.map((s) => s.cid));
+          const entries = records.map((r, i) => indexEntryOf(r, institution, stored[i]!.pointerHash));
+          const batch = recordBatchOf(entries);
+          await confirmReservation(deps, holder, new Map(records.map((r, i) => [r.recordId, stored[i]!.cid])), batch.root);
+          const sent = await deps.chain.send(institution, "DataIndex", "anchorBatch", [0, batch.root, batch.leafCount]);
+          stage.sent();
+          const event = sent.logs.find((l) => l.eventName === "BatchAnchored");
+          const batchId = String(event?.args.batchId ?? "");
+          const answer = {
+            institution,
+            batchId,
+            root: batch.root,
+            leafCount: batch.leafCount,
+            txHash: sent.txHash,
+            blockNumber: sent.blockNumber,
+            records: records.map((r, i) => ({
               recordId: r.recordId,
-              residentRef: r.residentRef,
-              category: r.category,
               contentHash: r.contentHash,
-              schemaVersion: r.input.schemaVersion,
               pointerHash: stored[i]!.pointerHash,
-              sourceTime: r.input.sourceTime,
-              batchId,
-              root: batch.root,
               leafIndex: i,
-              proofJson: JSON.stringify(batch.proofs[i]),
-              txHash: sent.txHash,
-              blockNumber: sent.blockNumber,
+              proof: batch.proofs[i]!,
             })),
+          };
+          return commitAnswer(deps, c, 201, answer, { target: `batch:${batchId}`, details: { txHash: sent.txHash, records: records.length } }, async (tx) => {
+            await tx.recordReservation.deleteMany({ where: { holder } });
+            await tx.original.createMany({ data: records.map((r, i) => originalRow(r, institution, stored[i]!, "batch", sent)) });
+            await tx.indexEntry.createMany({
+              data: records.map((r, i) => ({
+                institution,
+                recordId: r.recordId,
+                residentRef: r.residentRef,
+                category: r.category,
+                contentHash: r.contentHash,
+                schemaVersion: r.input.schemaVersion,
+                pointerHash: stored[i]!.pointerHash,
+                sourceTime: r.input.sourceTime,
+                batchId,
+                root: batch.root,
+                leafIndex: i,
+                proofJson: JSON.stringify(batch.proofs[i]),
+                txHash: sent.txHash,
+                blockNumber: sent.blockNumber,
+              })),
+            });
           });
         });
         return c.json(body, 201);
@@ -481,6 +608,10 @@ export function recordsRoutes(deps: GatewayDeps) {
       async (c) => {
         const { institution: given, recordId: givenId } = c.req.valid("param");
         const institution = getAddress(given);
+        // A batched entry exists only here (the chain holds the root): its residentRef, hashes and
+        // proof are the institution's to show, to auditors and admins; other staff find a resident's
+        // records through the resident's reference (GET /v1/records?residentRef=).
+        assertInstitutionAccess(principalOf(c), institution);
         const recordId = givenId.toLowerCase() as Hex;
         return c.json(await entryWithProof(deps, institution, recordId), 200);
       },

@@ -108,6 +108,20 @@ CREATE TABLE "Original" (
 );
 
 -- CreateTable
+CREATE TABLE "RecordReservation" (
+    "institution" TEXT NOT NULL,
+    "recordId" TEXT NOT NULL,
+    "holder" TEXT NOT NULL,
+    "anchoring" TEXT NOT NULL,
+    "cid" TEXT,
+    "root" TEXT,
+    "expiresAt" TIMESTAMP(3) NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "RecordReservation_pkey" PRIMARY KEY ("institution","recordId")
+);
+
+-- CreateTable
 CREATE TABLE "AccessLogLine" (
     "id" TEXT NOT NULL,
     "requestId" TEXT NOT NULL,
@@ -127,6 +141,8 @@ CREATE TABLE "AccessLogLine" (
     "lineHash" TEXT NOT NULL,
     "claimedBy" TEXT,
     "claimedUntil" TIMESTAMP(3),
+    "pendingRoot" TEXT,
+    "pendingLeaf" INTEGER,
     "batchId" TEXT,
     "leafIndex" INTEGER,
     "proofJson" TEXT,
@@ -205,7 +221,13 @@ CREATE INDEX "Original_residentRef_idx" ON "Original"("residentRef");
 CREATE UNIQUE INDEX "Original_institution_recordId_key" ON "Original"("institution", "recordId");
 
 -- CreateIndex
+CREATE INDEX "RecordReservation_holder_idx" ON "RecordReservation"("holder");
+
+-- CreateIndex
 CREATE INDEX "AccessLogLine_batchId_claimedUntil_idx" ON "AccessLogLine"("batchId", "claimedUntil");
+
+-- CreateIndex
+CREATE INDEX "AccessLogLine_pendingRoot_pendingLeaf_idx" ON "AccessLogLine"("pendingRoot", "pendingLeaf");
 
 -- CreateIndex
 CREATE INDEX "AccessLogLine_recordId_accessedAt_idx" ON "AccessLogLine"("recordId", "accessedAt");

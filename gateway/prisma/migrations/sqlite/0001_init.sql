@@ -96,6 +96,20 @@ CREATE TABLE "Original" (
 );
 
 -- CreateTable
+CREATE TABLE "RecordReservation" (
+    "institution" TEXT NOT NULL,
+    "recordId" TEXT NOT NULL,
+    "holder" TEXT NOT NULL,
+    "anchoring" TEXT NOT NULL,
+    "cid" TEXT,
+    "root" TEXT,
+    "expiresAt" DATETIME NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    PRIMARY KEY ("institution", "recordId")
+);
+
+-- CreateTable
 CREATE TABLE "AccessLogLine" (
     "id" TEXT NOT NULL PRIMARY KEY,
     "requestId" TEXT NOT NULL,
@@ -115,6 +129,8 @@ CREATE TABLE "AccessLogLine" (
     "lineHash" TEXT NOT NULL,
     "claimedBy" TEXT,
     "claimedUntil" DATETIME,
+    "pendingRoot" TEXT,
+    "pendingLeaf" INTEGER,
     "batchId" TEXT,
     "leafIndex" INTEGER,
     "proofJson" TEXT,
@@ -187,7 +203,13 @@ CREATE INDEX "Original_residentRef_idx" ON "Original"("residentRef");
 CREATE UNIQUE INDEX "Original_institution_recordId_key" ON "Original"("institution", "recordId");
 
 -- CreateIndex
+CREATE INDEX "RecordReservation_holder_idx" ON "RecordReservation"("holder");
+
+-- CreateIndex
 CREATE INDEX "AccessLogLine_batchId_claimedUntil_idx" ON "AccessLogLine"("batchId", "claimedUntil");
+
+-- CreateIndex
+CREATE INDEX "AccessLogLine_pendingRoot_pendingLeaf_idx" ON "AccessLogLine"("pendingRoot", "pendingLeaf");
 
 -- CreateIndex
 CREATE INDEX "AccessLogLine_recordId_accessedAt_idx" ON "AccessLogLine"("recordId", "accessedAt");
