@@ -5,8 +5,10 @@
 //      over the stored blocks to the fork point and roll back (one transaction);
 //   3. eth_getLogs over [cursor+1, min(target, cursor+range)] for the five addresses, the range
 //      halved on errors (too many results, timeouts) and grown back after successes;
-//   4. headers (timestamps, hashes; cached) of the blocks with logs and of the range's end;
-//      the blocks with logs are stored (Block), the end's hash goes into the checkpoints;
+//   4. headers, by number, of the blocks with logs and of the range's end, checked against the
+//      logs' block hashes, the end read before eth_getLogs and the cursor's hash: rows and
+//      checkpoints always describe one canonical chain (else the step is retried); the blocks with
+//      logs are stored (Block), the end's hash goes into the checkpoints;
 //   5. one transaction: the range's rows replace whatever was there, checkpoints move to its end.
 import type { Logger } from "pino";
 import type { Address, Hex, Log, PublicClient } from "viem";
@@ -60,10 +62,19 @@ export interface Indexer {
   progress(): Promise<ContractProgress[]>;
 }
 
-const HEADER_CACHE_SIZE = 4096;
 const HEADER_CONCURRENCY = 16;
+/** Attempts of a step whose reads saw the chain change under them (reorganisation). */
+const CHAIN_CHANGE_ATTEMPTS = 3;
 /** Logs per eth_getLogs the range width aims at (nodes commonly refuse 10,000+). */
 const TARGET_LOGS = 5000;
+
+/** The chain changed between the reads of a range: the step is retried from the reorg check. */
+export class ChainChangedError extends Error {
+  override name = "ChainChangedError";
+  constructor(detail: string) {
+    super(`chain changed while indexing (reorganisation): ${detail}; retrying`);
+  }
+}
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
@@ -94,23 +105,14 @@ export function createIndexer(options: IndexerOptions): Indexer {
   let stopping = false;
   let running: Promise<void> | undefined;
   let wake: (() => void) | undefined;
-  const headers = new Map<string, BlockHeader>();
-
-  const remember = (header: BlockHeader) => {
-    if (headers.size >= HEADER_CACHE_SIZE) headers.delete(headers.keys().next().value as string);
-    headers.set(header.hash, header);
-    return header;
-  };
   const toHeader = (b: { number: bigint | null; hash: Hex | null; parentHash: Hex; timestamp: bigint }): BlockHeader => {
     if (b.number === null || b.hash === null) throw new Error("pending block");
     return { number: Number(b.number), hash: b.hash.toLowerCase(), parentHash: b.parentHash.toLowerCase(), timestamp: Number(b.timestamp) };
   };
-  const headerByHash = async (hash: string): Promise<BlockHeader> =>
-    headers.get(hash) ?? remember(toHeader(await client.getBlock({ blockHash: hash as Hex })));
   /** The chain's block at `number`, or undefined when the chain is shorter. */
   const headerByNumber = async (number: number): Promise<BlockHeader | undefined> => {
     try {
-      return remember(toHeader(await client.getBlock({ blockNumber: BigInt(number) })));
+      return toHeader(await client.getBlock({ blockNumber: BigInt(number) }));
     } catch (error) {
       if ((error as Error).name === "BlockNotFoundError") return undefined;
       throw error;
@@ -130,16 +132,19 @@ export function createIndexer(options: IndexerOptions): Indexer {
 
   const cursorOf = (list: ContractProgress[]) => Math.min(...list.map((p) => p.indexedBlock));
 
+  /** The hash the checkpoints hold for the cursor block (undefined before the first range). */
+  const checkpointHash = async (cursor: number): Promise<string | undefined> =>
+    (await prisma.checkpoint.findMany({ where: { blockNumber: cursor } })).find((c) => c.blockHash !== "")?.blockHash;
+
   /**
    * Rolls back when the chain no longer holds the block the checkpoints point at; returns whether
    * it did. The fork point is the newest stored block (blocks with events) the chain still holds.
    */
-  async function checkReorg(cursor: number): Promise<boolean> {
-    const checkpoint = (await prisma.checkpoint.findMany({ where: { blockNumber: cursor } })).find((c) => c.blockHash !== "");
-    if (!checkpoint) return false;
+  async function checkReorg(cursor: number, stored: string | undefined): Promise<boolean> {
+    if (stored === undefined) return false;
     const chain = await headerByNumber(cursor);
-    if (chain && chain.hash === checkpoint.blockHash) return false;
-    const last = { number: cursor, hash: checkpoint.blockHash };
+    if (chain && chain.hash === stored) return false;
+    const last = { number: cursor, hash: stored };
     // Walk back over the stored blocks to the newest one the chain still holds.
     let fork = firstBlock - 1;
     let forkHash = "";
@@ -161,7 +166,6 @@ export function createIndexer(options: IndexerOptions): Indexer {
     }
     const depth = cursor - fork;
     await rollbackAfter(prisma, fork, forkHash, forkTime);
-    for (const h of [...headers.values()]) if (h.number > fork) headers.delete(h.hash);
     metrics?.reorgs.inc();
     metrics?.rollbackDepth.set(depth);
     metrics?.rolledBackBlocks.inc(depth);
@@ -203,26 +207,45 @@ export function createIndexer(options: IndexerOptions): Indexer {
     blocks: BlockHeader[];
   }
 
-  /** Logs, headers and decoded events of a range (not written). */
-  async function fetchRange(from: number, toLimit: number): Promise<FetchedRange> {
+  /**
+   * Logs, headers and decoded events of a range (not written), checked to be one canonical chain
+   * that continues the block `parentHash` (the cursor's, when known). eth_getLogs and the headers
+   * are separate reads: a reorganisation between them could pair orphaned logs with the new chain's
+   * hashes (nodes such as geth still serve side-chain blocks by hash). So the headers are read by
+   * number, the block at `toLimit` before and after eth_getLogs (unchanged: the node answered from
+   * one chain up to it), the blocks with logs (their hash must be the logs' block hash) and the
+   * first block (its parent must be the cursor's block); any difference is a ChainChangedError.
+   */
+  async function fetchRange(from: number, toLimit: number, parentHash: string | undefined): Promise<FetchedRange> {
     const active = contracts.filter((c) => c.deploymentBlock <= toLimit);
+    const anchor = await headerByNumber(toLimit);
+    if (!anchor) throw new ChainChangedError(`block ${toLimit} disappeared`);
     const fetched = await getLogs(from, toLimit, active.map((c) => c.address));
     const to = fetched.to;
-    const end = await headerByNumber(to);
-    if (!end) throw new Error(`block ${to} disappeared while indexing (reorganisation); retrying`);
-    const hashes = [...new Set(fetched.logs.map((l) => (l.blockHash as string).toLowerCase()))];
-    const blockHeaders = await mapLimit(hashes, HEADER_CONCURRENCY, headerByHash);
-    const byHash = new Map(blockHeaders.map((h) => [h.hash, h]));
-    if (fetched.logs.some((l) => Number(l.blockNumber) === to && (l.blockHash as string).toLowerCase() !== end.hash)) {
-      throw new Error(`block ${to} changed while indexing (reorganisation); retrying`);
+    const logBlock = (l: Log) => Number(l.blockNumber);
+    const numbers = [...new Set([toLimit, to, ...(parentHash === undefined ? [] : [from]), ...fetched.logs.map(logBlock)])];
+    const read = await mapLimit(numbers, HEADER_CONCURRENCY, headerByNumber);
+    const byNumber = new Map<number, BlockHeader>();
+    read.forEach((header, i) => {
+      if (!header) throw new ChainChangedError(`block ${numbers[i]} disappeared`);
+      byNumber.set(numbers[i] as number, header);
+    });
+    if (byNumber.get(toLimit)?.hash !== anchor.hash) throw new ChainChangedError(`block ${toLimit} changed during eth_getLogs`);
+    if (parentHash !== undefined && byNumber.get(from)?.parentHash !== parentHash) {
+      throw new ChainChangedError(`block ${from} no longer follows the indexed block ${from - 1}`);
     }
     const events: MirrorEvent[] = [];
     for (const raw of fetched.logs) {
-      const header = byHash.get((raw.blockHash as string).toLowerCase()) as BlockHeader;
+      const header = byNumber.get(logBlock(raw));
+      if (raw.removed || !header || header.hash !== (raw.blockHash as string | null)?.toLowerCase()) {
+        throw new ChainChangedError(`block ${logBlock(raw)} of a log is not the chain's`);
+      }
       const event = decodeLog(raw, byAddress, deployments.chainId, header.timestamp);
       if (event) events.push(event);
     }
-    return { from, to, logCount: fetched.logs.length, end, events, blocks: [...new Map(blockHeaders.map((h) => [h.number, h])).values()] };
+    const end = byNumber.get(to) as BlockHeader;
+    const blocks = [...new Set(fetched.logs.map(logBlock))].map((n) => byNumber.get(n) as BlockHeader);
+    return { from, to, logCount: fetched.logs.length, end, events, blocks };
   }
 
   // While a range is written, the next one is already being read (backfill): RPC and database
@@ -230,15 +253,30 @@ export function createIndexer(options: IndexerOptions): Indexer {
   // the next step covers a reorganisation that happens after it was read.
   let prefetched: { from: number; promise: Promise<FetchedRange | undefined> } | undefined;
 
+  /** One step; a step whose reads saw the chain change is retried (from the reorg check). */
   async function syncOnce(): Promise<RangeResult | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await step();
+      } catch (error) {
+        if (!(error instanceof ChainChangedError) || attempt >= CHAIN_CHANGE_ATTEMPTS) throw error;
+        metrics?.errors.inc({ kind: "chain_changed" });
+        log?.warn({ attempt, reason: error.message }, "chain changed while indexing: step retried");
+      }
+    }
+  }
+
+  async function step(): Promise<RangeResult | undefined> {
     const head = Number(await client.getBlockNumber());
     metrics?.chainHead.set(head);
     const target = head - confirmations;
     let list = await progress();
     let cursor = cursorOf(list);
-    if (await checkReorg(cursor)) {
+    let cursorHash = await checkpointHash(cursor);
+    if (await checkReorg(cursor, cursorHash)) {
       list = await progress();
       cursor = cursorOf(list);
+      cursorHash = await checkpointHash(cursor);
       prefetched = undefined;
     }
     updateLag(list, head);
@@ -246,11 +284,11 @@ export function createIndexer(options: IndexerOptions): Indexer {
     const from = cursor + 1;
     const ahead = prefetched?.from === from ? await prefetched.promise : undefined;
     prefetched = undefined;
-    const batch = ahead && ahead.to <= target ? ahead : await fetchRange(from, Math.min(target, from + range - 1));
+    const batch = ahead && ahead.to <= target ? ahead : await fetchRange(from, Math.min(target, from + range - 1), cursorHash);
     const { to, end, events } = batch;
     if (to < target) {
       const next = to + 1;
-      const promise = fetchRange(next, Math.min(target, next + range - 1)).catch(() => undefined);
+      const promise = fetchRange(next, Math.min(target, next + range - 1), end.hash).catch(() => undefined);
       prefetched = { from: next, promise };
     }
     const moved = contracts.filter((c) => c.deploymentBlock <= to + 1);

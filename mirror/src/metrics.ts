@@ -30,7 +30,7 @@ export function createMirrorMetrics(options: { defaultMetrics?: boolean } = {}):
     reorgs: new Counter({ name: "mirror_reorgs_total", help: "Reorganisations detected and rolled back", registers }),
     rollbackDepth: new Gauge({ name: "mirror_rollback_depth_blocks", help: "Blocks rolled back by the last reorganisation", registers }),
     rolledBackBlocks: new Counter({ name: "mirror_rolled_back_blocks_total", help: "Blocks rolled back, all reorganisations", registers }),
-    errors: new Counter({ name: "mirror_errors_total", help: "Errors, by kind (rpc, database, range_split)", labelNames: ["kind"], registers }),
+    errors: new Counter({ name: "mirror_errors_total", help: "Errors, by kind (rpc, database, range_split, chain_changed)", labelNames: ["kind"], registers }),
   };
 }
 

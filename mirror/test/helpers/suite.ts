@@ -331,6 +331,59 @@ export function mirrorSuite(provider: DatabaseProvider): void {
         await indexer.syncToTarget();
         assert.equal(await db.prisma.chainEvent.count({ where: { blockNumber: { gt: before } } }), 2);
       });
+
+      it("never commits the rows of blocks orphaned between eth_getLogs and the header reads", async () => {
+        const db = await dbs.create();
+        const indexer = (client: typeof fork.publicClient) => createIndexer({ prisma: db.prisma, client, deployments: fork.deployments });
+        await indexer(fork.publicClient).syncToTarget();
+        const snapshotId = (await fork.publicClient.request({ method: "evm_snapshot" as never })) as Hex;
+        const forkPoint = Number(await fork.publicClient.getBlockNumber());
+        await anchorRecords(fd, 1, 5);
+        for (let i = 0; i < 2; i++) await fork.publicClient.request({ method: "evm_mine" as never });
+        await waitForHead(fork, forkPoint + 3);
+
+        // A node that answers eth_getLogs from the chain it holds, then reorganises (the snapshot's
+        // chain plus 3 empty blocks) before the indexer reads the headers, and, as geth and Erigon
+        // do, still serves the side chain's blocks by hash.
+        const sideBlocks = new Map<string, Awaited<ReturnType<typeof fork.publicClient.getBlock>>>();
+        let armed = true;
+        const reorging = {
+          ...fork.publicClient,
+          getLogs: (async (args: { fromBlock: bigint; toBlock: bigint }) => {
+            const logs = await fork.publicClient.getLogs(args as never);
+            if (armed) {
+              armed = false;
+              for (let n = args.fromBlock; n <= args.toBlock; n++) {
+                const block = await fork.publicClient.getBlock({ blockNumber: n });
+                sideBlocks.set((block.hash as string).toLowerCase(), block);
+              }
+              assert.equal(await fork.publicClient.request({ method: "evm_revert" as never, params: [snapshotId] as never }), true);
+              for (let i = 0; i < 3; i++) await fork.publicClient.request({ method: "evm_mine" as never });
+              await waitForHead(fork, forkPoint + 3);
+            }
+            return logs;
+          }) as never,
+          getBlock: (async (args: { blockHash?: Hex }) => {
+            const side = args.blockHash ? sideBlocks.get(args.blockHash.toLowerCase()) : undefined;
+            return side ?? fork.publicClient.getBlock(args as never);
+          }) as never,
+        } as typeof fork.publicClient;
+
+        const mirror = indexer(reorging);
+        await mirror.syncToTarget();
+        await mirror.syncToTarget();
+        assert.equal(armed, false, "the node reorganised during eth_getLogs");
+        assert.ok(sideBlocks.size >= 3);
+
+        assert.deepEqual(await db.prisma.recordEvent.findMany({ where: { blockNumber: { gt: forkPoint } } }), [], "no orphaned record");
+        const head = Number(await fork.publicClient.getBlockNumber());
+        for (const checkpoint of await db.prisma.checkpoint.findMany()) {
+          assert.equal(checkpoint.blockNumber, head);
+          assert.equal(checkpoint.blockHash, (await fork.publicClient.getBlock({ blockNumber: BigInt(head) })).hash);
+        }
+        const verified = await verifyRange({ prisma: db.prisma, client: fork.publicClient, deployments: fork.deployments, from: 0, to: head });
+        assert.equal(verified.ok, true, `verify: first divergence ${JSON.stringify(verified.firstDivergence)}`);
+      });
     });
   });
 }
