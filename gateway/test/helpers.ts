@@ -2,7 +2,7 @@
 // the mirror in process on a temporary SQLite file, the gateway database on another, the dev
 // founders as institutions, staff with fresh SM2 keys, disk stores with dev keyrings, and helpers
 // to sign in and call the API through `app.request()`.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Address, Hex } from "viem";
@@ -202,6 +202,17 @@ export function manualClock(start = new Date()): Clock & { advance(ms: number): 
 }
 
 /** JSON body of a response, typed loosely for assertions. */
+/** Files under `dir` (0 when it does not exist): the objects of a store of originals. */
+export async function countFiles(dir: string): Promise<number> {
+  let n = 0;
+  try {
+    for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) if (entry.isFile()) n++;
+  } catch {
+    return 0;
+  }
+  return n;
+}
+
 export async function body<T = Record<string, unknown>>(res: Response): Promise<T> {
   return (await res.json()) as T;
 }

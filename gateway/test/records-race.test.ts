@@ -3,25 +3,14 @@
 // gets 409 CONFLICT naming the contested ids, and leaves nothing behind: no second batch on chain,
 // no rows, no ciphertext in the store, no reservation.
 import assert from "node:assert/strict";
-import { readdir } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
 import { getAddress, type Hex } from "viem";
 import { labRecord, recordIdOf } from "../../test/e2e/fixtures.ts";
 import { startPostgres, type TestPostgres } from "../../test/helpers/postgres.ts";
 import { toHttpError } from "../src/errors.ts";
-import { body, devAccount, INSTITUTIONS, startTestGateway, type TestGateway } from "./helpers.ts";
+import { body, countFiles, devAccount, INSTITUTIONS, startTestGateway, type TestGateway } from "./helpers.ts";
 
 const RESIDENT = devAccount(5);
-
-async function countFiles(dir: string): Promise<number> {
-  let n = 0;
-  try {
-    for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) if (entry.isFile()) n++;
-  } catch {
-    return 0;
-  }
-  return n;
-}
 
 for (const backend of ["sqlite", "postgresql"] as const) describe(`records: concurrent anchors of the same record id (gateway database on ${backend})`, () => {
   let gw: TestGateway;

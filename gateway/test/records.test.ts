@@ -2,23 +2,12 @@
 // the chain accepted the anchor), an entry with its proof verified on chain, a resident's index, and
 // the refusals: role, bad input, duplicates, a reverting anchor (no rows, no objects), idempotency.
 import assert from "node:assert/strict";
-import { readdir } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
 import { getAddress } from "viem";
 import { labRecord, recordIdOf } from "../../test/e2e/fixtures.ts";
-import { body, devAccount, INSTITUTIONS, startTestGateway, type TestGateway } from "./helpers.ts";
+import { body, countFiles, devAccount, INSTITUTIONS, startTestGateway, type TestGateway } from "./helpers.ts";
 
 const RESIDENT = devAccount(5);
-
-async function countFiles(dir: string): Promise<number> {
-  let n = 0;
-  try {
-    for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) if (entry.isFile()) n++;
-  } catch {
-    return 0;
-  }
-  return n;
-}
 
 describe("records", () => {
   let gw: TestGateway;
