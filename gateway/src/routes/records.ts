@@ -330,8 +330,20 @@ function conflict(reason: string, recordIds: readonly string[], en: string, zh: 
   });
 }
 
+/**
+ * Record ids a few hundred at a time: a batch's 1,000 ids in one `IN (…)` exceed SQLite's limit of
+ * 999 bound parameters in the builds Prisma's SQLite adapter meets.
+ */
+const ID_CHUNK = 500;
+
+async function inChunks<T>(ids: readonly string[], find: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
+  const found: T[] = [];
+  for (let i = 0; i < ids.length; i += ID_CHUNK) found.push(...(await find(ids.slice(i, i + ID_CHUNK))));
+  return found;
+}
+
 async function conflictIfKnown(db: Pick<GatewayDeps["db"], "original">, institution: Address, recordIds: readonly Hex[]): Promise<void> {
-  const known = await db.original.findMany({ where: { institution, recordId: { in: [...recordIds] } }, select: { recordId: true } });
+  const known = await inChunks(recordIds, (chunk) => db.original.findMany({ where: { institution, recordId: { in: chunk } }, select: { recordId: true } }));
   if (known.length > 0) conflict("record-already-anchored", known.map((k) => k.recordId), "Already anchored", "记录已存证");
 }
 
@@ -369,7 +381,7 @@ async function anchoredOnChain(deps: GatewayDeps, institution: Address, r: Reser
 async function reserveRecordIds(deps: GatewayDeps, store: InstitutionStore, institution: Address, recordIds: readonly Hex[], anchoring: "single" | "batch"): Promise<string> {
   const now = deps.clock.now();
   const ids = [...recordIds];
-  const held = await deps.db.recordReservation.findMany({ where: { institution, recordId: { in: ids } } });
+  const held = await inChunks(ids, (chunk) => deps.db.recordReservation.findMany({ where: { institution, recordId: { in: chunk } } }));
   const live = held.filter((r) => r.expiresAt.getTime() > now.getTime());
   if (live.length > 0) conflict("record-being-anchored", live.map((r) => r.recordId), "Being anchored by another request", "记录正由另一请求存证");
   for (const stale of held) {
@@ -393,7 +405,7 @@ async function reserveRecordIds(deps: GatewayDeps, store: InstitutionStore, inst
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
     // another request reserved (some of) them between the read above and this insert
-    const taken = await deps.db.recordReservation.findMany({ where: { institution, recordId: { in: ids } }, select: { recordId: true } });
+    const taken = await inChunks(ids, (chunk) => deps.db.recordReservation.findMany({ where: { institution, recordId: { in: chunk } }, select: { recordId: true } }));
     conflict("record-being-anchored", taken.length > 0 ? taken.map((r) => r.recordId) : ids, "Being anchored by another request", "记录正由另一请求存证");
   }
   return holder;
