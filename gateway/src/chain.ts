@@ -1,9 +1,12 @@
 // Chain access for the gateway: one public client for reads, and relaying through the configured
-// institutions' allowlisted accounts. `send` serialises the transactions of each account (nonce
-// from the `pending` count, kept locally between sends, refetched and retried on a nonce
-// conflict), refuses a call the contract would revert before sending it (CONTRACT_REVERTED with
-// the custom error's name and arguments, through sdk `toPlatformError`), waits for the receipt and
-// returns the transaction hash, block and the decoded events. Only standard JSON-RPC is used.
+// institutions' allowlisted accounts. `send` estimates the transaction outside any lock (a call the
+// contract would revert is refused before anything is sent: CONTRACT_REVERTED with the custom
+// error's name and arguments, through sdk `toPlatformError`); then, in the account's queue (in the
+// order of the calls), only takes the next nonce (kept locally, initialised from the `pending`
+// count, resynchronised on a nonce conflict and retried), signs locally with the fees read once from
+// the node, and dispatches eth_sendRawTransaction. The node's answer and the receipt are awaited
+// outside the queue; it returns the transaction hash, block and the decoded events. Only standard
+// JSON-RPC is used.
 import {
   createPublicClient,
   createWalletClient,
@@ -11,6 +14,7 @@ import {
   encodeFunctionData,
   getAddress,
   http,
+  keccak256,
   type Abi,
   type Account,
   type Address,
@@ -18,6 +22,7 @@ import {
   type ContractFunctionArgs,
   type ContractFunctionName,
   type Hash,
+  type Hex,
   type Log,
   type PublicClient,
   type WalletClient,
@@ -93,6 +98,9 @@ export interface ChainAccessOptions {
   /** Counts relayed transactions by contract, function and outcome. */
   metrics?: Pick<GatewayMetrics, "relays">;
 }
+
+/** How long the fees read from the node are used before they are read again (in the background). */
+const FEES_REFRESH_MS = 30_000;
 
 const NONCE_CONFLICT = /nonce too low|nonce has already been used|already known|replacement transaction underpriced|invalid nonce|nonce.*(?:lower|higher|gap)/i;
 
@@ -203,10 +211,99 @@ export async function createChainAccess(config: GatewayConfig, options: ChainAcc
     },
   };
 
+  // Fees: this consortium chain has no base fee (zero) and free gas; the fees are read from the node
+  // once and kept, refreshed in the background at most every FEES_REFRESH_MS (a chain with a moving
+  // base fee: maxFeePerGas is twice the base fee plus the tip, as viem's default).
+  type Fees = { type: "eip1559"; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { type: "legacy"; gasPrice: bigint };
+  let fees: { at: number; value: Promise<Fees> } | undefined;
+  const readFees = async (): Promise<Fees> => {
+    const block = await publicClient.getBlock({ blockTag: "latest" });
+    if (block.baseFeePerGas === null || block.baseFeePerGas === undefined) return { type: "legacy", gasPrice: await publicClient.getGasPrice() };
+    const tip = await publicClient.request({ method: "eth_maxPriorityFeePerGas" }).then(BigInt, () => 0n);
+    return { type: "eip1559", maxFeePerGas: block.baseFeePerGas * 2n + tip, maxPriorityFeePerGas: tip };
+  };
+  const currentFees = (): Promise<Fees> => {
+    const now = Date.now();
+    if (fees === undefined) {
+      const value = readFees();
+      fees = { at: now, value };
+      value.catch(() => {
+        if (fees?.value === value) fees = undefined;
+      });
+    } else if (now - fees.at > FEES_REFRESH_MS) {
+      // Keep using the known fees while fresh ones are read.
+      const previous = fees.value;
+      fees = { at: now, value: previous };
+      readFees().then(
+        (value) => {
+          if (fees?.value === previous) fees = { at: fees.at, value: Promise.resolve(value) };
+        },
+        () => undefined,
+      );
+    }
+    return fees.value;
+  };
+
+  /**
+   * Assigns the next nonce of the account, signs and dispatches `eth_sendRawTransaction`, inside the
+   * account's queue; the queue is released as soon as the request is handed to the transport (the
+   * node pools a transaction behind a nonce gap, so two sends overtaking each other on the wire are
+   * harmless). Resolves with the hash and the node's answer (a development node with automine answers
+   * only once the transaction is sealed; a production node at once).
+   */
+  const dispatch = (account: Account, preparing: Promise<{ to: Address; data: Hex; gas: bigint; fees: Fees }>): Promise<{ hash: Hash; nonce: number; answer: Promise<unknown> }> =>
+    serialise(account.address, async () => {
+      // Prepared (estimated) outside the queue and concurrently with the sends ahead; awaited here so
+      // that an account's transactions take their nonces in the order of the calls.
+      const prepared = await preparing;
+      let nonce = nextNonce.get(account.address);
+      if (nonce === undefined) {
+        try {
+          nonce = await publicClient.getTransactionCount({ address: account.address, blockTag: "pending" });
+        } catch (error) {
+          throw toPlatformError(error);
+        }
+      }
+      const { fees: f, ...rest } = prepared;
+      const request =
+        f.type === "legacy"
+          ? { ...rest, chainId, nonce, type: "legacy" as const, gasPrice: f.gasPrice }
+          : { ...rest, chainId, nonce, type: "eip1559" as const, maxFeePerGas: f.maxFeePerGas, maxPriorityFeePerGas: f.maxPriorityFeePerGas };
+      if (!account.signTransaction) throw platformError("INTERNAL", { message: "The relaying account cannot sign transactions locally." });
+      const raw = await account.signTransaction(request);
+      nextNonce.set(account.address, nonce + 1);
+      const answer = publicClient.request({ method: "eth_sendRawTransaction", params: [raw] });
+      answer.catch(() => undefined);
+      return { hash: keccak256(raw), nonce, answer };
+    });
+
+  /** Sends an empty transfer to the account itself with `nonce` (to close a gap in its nonces). */
+  const fillNonce = async (account: Account, nonce: number, f: Fees): Promise<void> => {
+    const base = { chainId, nonce, to: account.address, value: 0n, gas: 21_000n };
+    const request =
+      f.type === "legacy"
+        ? { ...base, type: "legacy" as const, gasPrice: f.gasPrice }
+        : { ...base, type: "eip1559" as const, maxFeePerGas: f.maxFeePerGas, maxPriorityFeePerGas: f.maxPriorityFeePerGas };
+    if (!account.signTransaction) return;
+    await publicClient.request({ method: "eth_sendRawTransaction", params: [await account.signTransaction(request)] });
+  };
+
+  /** After a nonce conflict: the account's next nonce is the larger of the node's `pending` count and ours. */
+  const resyncNonce = (account: Address): Promise<void> =>
+    serialise(account, async () => {
+      let counted: number;
+      try {
+        counted = await publicClient.getTransactionCount({ address: account, blockTag: "pending" });
+      } catch (error) {
+        throw toPlatformError(error);
+      }
+      nextNonce.set(account, Math.max(counted, nextNonce.get(account) ?? 0));
+    });
+
   async function sendOnce(actor: Address, contract: ContractName, functionName: string, args: readonly unknown[]): Promise<SentTransaction> {
     const entry = wallets.get(getAddress(actor));
     if (!entry) access.accountOf(actor);
-    const { account, wallet } = entry as { account: Account; wallet: WalletClient };
+    const { account } = entry as { account: Account; wallet: WalletClient };
     const abi = HEALTH_CHAIN_ABIS[contract] as Abi;
     const to = deployments.contracts[contract].address;
     const data = encodeFunctionData({ abi, functionName, args });
@@ -219,42 +316,50 @@ export async function createChainAccess(config: GatewayConfig, options: ChainAcc
       }
     };
 
-    const txHash = await serialise(account.address, async () => {
-      let gas: bigint;
-      try {
-        gas = await publicClient.estimateGas({ account, to, data });
-      } catch (error) {
+    // Outside the queue (concurrently with other sends): the estimate (a revert is decoded by the
+    // simulation and refused before anything is sent) and the fees.
+    const preparing = Promise.all([
+      publicClient.estimateGas({ account, to, data }).catch(async (error: unknown) => {
         await simulate(); // throws the decoded revert
         throw toPlatformError(error);
-      }
-      for (let attempt = 0; ; attempt++) {
-        const pending = nextNonce.get(account.address);
-        let nonce: number;
-        try {
-          const counted = await publicClient.getTransactionCount({ address: account.address, blockTag: "pending" });
-          nonce = Math.max(counted, pending ?? 0);
-        } catch (error) {
-          throw toPlatformError(error);
+      }),
+      currentFees().catch((error: unknown) => {
+        throw toPlatformError(error);
+      }),
+    ]).then(([gas, fees]) => ({ to, data, gas: (gas * 12n) / 10n, fees }));
+    preparing.catch(() => undefined);
+
+    let txHash: Hash;
+    for (let attempt = 0; ; attempt++) {
+      const sent = await dispatch(account, preparing);
+      try {
+        await sent.answer;
+        txHash = sent.hash;
+        break;
+      } catch (error) {
+        const text = error instanceof Error ? `${error.message} ${(error as { details?: string }).details ?? ""}` : String(error);
+        if (attempt < 3 && NONCE_CONFLICT.test(text)) {
+          await resyncNonce(account.address);
+          continue;
         }
-        try {
-          const hash = await wallet.sendTransaction({ account, chain, to, data, nonce, gas: (gas * 12n) / 10n });
-          nextNonce.set(account.address, nonce + 1);
-          return hash;
-        } catch (error) {
-          const text = error instanceof Error ? `${error.message} ${(error as { details?: string }).details ?? ""}` : String(error);
-          if (attempt < 3 && NONCE_CONFLICT.test(text)) {
-            nextNonce.delete(account.address);
-            continue;
-          }
-          nextNonce.delete(account.address);
-          throw toPlatformError(error);
+        // The node may not have taken our nonce. Sends of ours dispatched after this one would wait
+        // behind the gap (and run whenever it closes, after their callers gave up): close it now
+        // with an empty transfer to ourselves (refused harmlessly if the node did take the original).
+        // The next send counts from the node's `pending` again.
+        const handedOut = nextNonce.get(account.address);
+        nextNonce.delete(account.address);
+        if (handedOut !== undefined && handedOut > sent.nonce + 1) {
+          const prepared = await preparing;
+          await fillNonce(account, sent.nonce, prepared.fees).catch(() => undefined);
         }
+        throw toPlatformError(error);
       }
-    });
+    }
 
     let receipt;
     try {
-      receipt = await publicClient.waitForTransactionReceipt({ hash: txHash, timeout: config.chain.receiptTimeoutMs, pollingInterval });
+      receipt = await publicClient.getTransactionReceipt({ hash: txHash }).catch(() => undefined);
+      receipt ??= await publicClient.waitForTransactionReceipt({ hash: txHash, timeout: config.chain.receiptTimeoutMs, pollingInterval });
     } catch (error) {
       throw toPlatformError(error);
     }

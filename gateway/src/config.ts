@@ -65,8 +65,11 @@ const fileSchema = z
         tokenSecretEnv: z.string().min(1).optional(),
         sessionTtlSeconds: z.number().int().min(30).max(24 * 3600).default(900),
         challengeTtlSeconds: z.number().int().min(10).max(3600).default(300),
-        /** How long a process trusts a session row it read (logout elsewhere takes effect within it). */
-        sessionCacheMs: z.number().int().min(0).max(60_000).default(1000),
+        /**
+         * How long a process trusts a session row it read: the bound on how long a logout on another
+         * process takes to reach this one (on the same process it is immediate). 0 = always read.
+         */
+        sessionCacheMs: z.number().int().min(0).max(60_000).default(15_000),
         /** The EIP-4361 domain and URI residents sign in to. */
         domain: z.string().min(1).default("localhost"),
         uri: z.string().url().default("http://localhost"),
@@ -76,7 +79,7 @@ const fileSchema = z
       .default({
         sessionTtlSeconds: 900,
         challengeTtlSeconds: 300,
-        sessionCacheMs: 1000,
+        sessionCacheMs: 15_000,
         domain: "localhost",
         uri: "http://localhost",
         statement: "Sign in to the health-data consortium gateway. 登录健康数据联盟链网关。",

@@ -4,7 +4,8 @@
 // balancer on one database.
 import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
-import { serve, type ServerType } from "@hono/node-server";
+import type { ServerOptions } from "node:http";
+import { createAdaptorServer, type ServerType } from "@hono/node-server";
 import { pino, type Logger } from "pino";
 import type { Address } from "viem";
 import { createFsStore, createInstitutionStore, createKuboStore, createDevKeyring, keyringFromKeyFile, type InstitutionStore } from "@health-chain/store";
@@ -19,6 +20,22 @@ import { systemClock, type Clock, type GatewayDeps } from "./context.ts";
 import { migrateGatewayDatabase, openGatewayDatabase, type GatewayDb } from "./db.ts";
 import { createMetrics, type GatewayMetrics } from "./metrics.ts";
 import { loadRbac } from "./middleware/rbac.ts";
+
+/** The listen backlog (pending connections the kernel queues before the process accepts them). */
+export const LISTEN_BACKLOG = 2048;
+
+/**
+ * Node's HTTP server settings. Keep-alive longer than the load balancers' and clients' idle timeouts
+ * (typically 60 s), so that the server never closes a kept-alive connection just as a client sends on
+ * it (Node's default 5 s makes clients of a busy gateway see resets); headers within 66 s (must be
+ * above keepAliveTimeout) and a whole request within 120 s; Nagle off.
+ */
+export const HTTP_SERVER_OPTIONS: ServerOptions = {
+  keepAliveTimeout: 65_000,
+  headersTimeout: 66_000,
+  requestTimeout: 120_000,
+  noDelay: true,
+};
 
 export interface StartGatewayOptions extends CreateDepsOptions {
   /** Run the access-evidence batcher in this process (default true; several processes may all run it). */
@@ -135,8 +152,17 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const running = await createDeps(config, options);
   const app = createGateway(running.deps);
   const batcher = options.evidenceBatcher === false ? undefined : startEvidenceBatcher(running.deps);
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: config.listen.host, port: config.listen.port }, () => resolve(s));
+  const server = createAdaptorServer({ fetch: app.fetch, hostname: config.listen.host, serverOptions: HTTP_SERVER_OPTIONS });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    // A listen backlog larger than Node's default (511): a burst of new connections (hundreds of
+    // clients connecting at once while the event loop is busy) otherwise overflows the accept queue,
+    // and the kernel drops the handshakes, which the clients retry only after 1, 3, 7… s — requests
+    // that never reach a handler and time out at the client. (The kernel caps it at somaxconn.)
+    server.listen({ host: config.listen.host, port: config.listen.port, backlog: LISTEN_BACKLOG }, () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;

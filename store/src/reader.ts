@@ -36,6 +36,14 @@ export interface ReaderSealOptions {
    * same. Default empty.
    */
   readonly context?: string;
+  /**
+   * Sealing only: the SM2 encryption of the data key to the session key, in place of the sdk's
+   * `encryptSm2(dataKey, key, { format: "c1c3c2" })` — e.g. one that keeps a precomputed table per
+   * session key (a gateway seals many values to one session). It must return exactly that format
+   * (C1 = 04‖x1‖y1, C3, C2; 0x hex) and reject a malformed key with INVALID_KEY; it must not keep
+   * or alter `dataKey`.
+   */
+  readonly wrapKey?: (dataKey: Uint8Array, sessionPublicKeyHex: string) => string;
 }
 
 const DATA_KEY_ID = "reader";
@@ -62,7 +70,9 @@ export function sealForReader(value: unknown, sessionPublicKeyHex: string, optio
   const plaintext = canonicalBytes(value);
   const dataKey = globalThis.crypto.getRandomValues(new Uint8Array(DATA_KEY_LENGTH));
   try {
-    const wrappedKey = toHex(encryptSm2(dataKey, sessionPublicKeyHex, { format: "c1c3c2" }));
+    const wrappedKey = options.wrapKey
+      ? options.wrapKey(dataKey, sessionPublicKeyHex)
+      : toHex(encryptSm2(dataKey, sessionPublicKeyHex, { format: "c1c3c2" }));
     const ring = createKeyRing([{ keyId: DATA_KEY_ID, key: dataKey }], DATA_KEY_ID);
     const envelope = envelopeToText(sealEnvelope(ring, plaintext, { aad }));
     return { algorithm: READER_SEAL_ALGORITHM, wrappedKey, envelope };

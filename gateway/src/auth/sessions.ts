@@ -1,11 +1,14 @@
 // Sessions: a row per sign-in in the gateway database, named by the signed token. Every gateway
 // process reads the same rows, so a session made by one process works on every other and a logout
-// ends it everywhere. A process keeps what it read for `sessionCacheMs` (default 1 s) so that the
-// hot path does not hit the database on every request: a logout on another process takes effect
-// there within that time, on this process at once.
+// ends it everywhere. The token's MAC and expiry are checked on every request; the row only says
+// whether the session was ended (logout). A process keeps the rows it read for `sessionCacheMs`
+// (default 15 s; in a bounded LRU of the most recently used sessions) so that the hot path does
+// not hit the database on every request: a logout on another process takes effect there within
+// that time (the documented bound on logout propagation), on this process at once.
 import type { Hex } from "viem";
 import { platformError } from "@health-chain/sdk";
 import type { Clock, GatewayDeps, Principal } from "../context.ts";
+import { Lru } from "../lru.ts";
 import { newSessionId, signSessionToken, verifySessionToken } from "./token.ts";
 
 /** A principal before it has a session. */
@@ -41,14 +44,12 @@ export function createSessionManager(deps: Pick<GatewayDeps, "db" | "config"> & 
   const { db, config, clock } = deps;
   const secret = config.auth.tokenSecret;
   const cacheMs = config.auth.sessionCacheMs;
-  const cache = new Map<string, Cached>();
+  const cache = new Lru<string, Cached>(MAX_CACHED);
+  // Sessions ended on this process: remembered apart from the LRU, so that eviction never revives one.
+  const ended = new Lru<string, true>(MAX_CACHED);
 
   const remember = (sessionId: string, principal: Principal | undefined) => {
     if (cacheMs <= 0) return;
-    if (cache.size >= MAX_CACHED) {
-      const oldest = cache.keys().next().value;
-      if (oldest !== undefined) cache.delete(oldest);
-    }
     cache.set(sessionId, { principal, until: clock.now().getTime() + cacheMs });
   };
 
@@ -76,6 +77,7 @@ export function createSessionManager(deps: Pick<GatewayDeps, "db" | "config"> & 
       const now = clock.now();
       const verified = verifySessionToken(secret, token, now);
       if (!verified) throw expired();
+      if (ended.get(verified.sessionId)) throw expired();
       const hit = cache.get(verified.sessionId);
       if (hit && hit.until > now.getTime()) {
         if (!hit.principal) throw expired();
@@ -93,7 +95,8 @@ export function createSessionManager(deps: Pick<GatewayDeps, "db" | "config"> & 
 
     async end(sessionId) {
       await db.session.updateMany({ where: { id: sessionId, endedAt: null }, data: { endedAt: clock.now() } });
-      cache.set(sessionId, { principal: undefined, until: Number.MAX_SAFE_INTEGER });
+      cache.delete(sessionId);
+      ended.set(sessionId, true);
     },
   };
 }

@@ -6,9 +6,10 @@
 // doctor account first and, for fields no personal grant allows, as its institution. It returns
 // only the granted fields, sealed for the reader's session (a fresh data key SM2-encrypted to the
 // session's public key, store `sealForReader`, context `<institution>/<recordId>` in lower case),
-// and writes the access-log line in the same transaction as its answer. With no field granted it
-// writes the refused line first and answers 403 CONSENT_REQUIRED. The evidence batcher
-// (evidence/batcher.ts) anchors the lines in AuditTrail.
+// and writes the access-log line in the same transaction as its answer (group commit: the reads
+// waiting at the same moment share one transaction, write-queue.ts; each answers only after it
+// committed). With no field granted it writes the refused line first and answers 403
+// CONSENT_REQUIRED. The evidence batcher (evidence/batcher.ts) anchors the lines in AuditTrail.
 import { randomUUID } from "node:crypto";
 import { createRoute, z } from "@hono/zod-openapi";
 import { PURPOSES, platformError, type PurposeName } from "@health-chain/sdk";
@@ -17,9 +18,12 @@ import type { GatewayDeps } from "../context.ts";
 import { errorResponses } from "../errors.ts";
 import { accessLine, accessLineHash, accessLineText, type AccessLine } from "../evidence/line.ts";
 import { principalOf } from "../middleware/auth.ts";
+import { wrapKeyForSession } from "../reader-seal.ts";
 import { notify } from "../notify.ts";
 import { BEARER, createRouter } from "../router.ts";
-import { commitAnswer, granteesOf, unixSeconds, writeMiddleware } from "./consent.ts";
+import { recordAudit } from "../audit-log.ts";
+import { writeQueueOf } from "../write-queue.ts";
+import { granteesOf, unixSeconds, writeMiddleware } from "./consent.ts";
 
 // ---------------------------------------------------------------- domain
 
@@ -179,6 +183,11 @@ export function accessRoutes(deps: GatewayDeps) {
           details: { what: "sessionPublicKey" },
         });
       }
+      // The head block every check is pinned to, asked now, alongside the record's lookup (one round
+      // trip fewer). Fresh, never the client's cached head: a revocation mined before this request
+      // must count.
+      const freshBlock = deps.chain.publicClient.getBlockNumber({ cacheTime: 0 });
+      freshBlock.catch(() => undefined); // awaited below, unless the request is refused first
       const original = await deps.db.original.findUnique({ where: { institution_recordId: { institution, recordId } } });
       if (original === null) throw platformError("NOT_FOUND", { details: { what: "record", institution, recordId } });
       const schema = JSON.parse(original.fieldsSchemaJson) as Record<string, Hex>;
@@ -188,15 +197,18 @@ export function accessRoutes(deps: GatewayDeps) {
       const store = deps.stores.get(institution);
       if (store === undefined) throw platformError("STORE_UNAVAILABLE", { details: { institution } });
 
-      if (original.anchoring === "single") {
-        const onChain = await deps.chain.contracts.dataIndex.read.getRecord([institution, recordId]);
-        if (onChain.voided) throw platformError("NOT_FOUND", { message: "The record was voided.", messageZh: "该记录已作废。", details: { what: "record", reason: "voided" } });
+      const [voided, blockNumber] = await Promise.all([
+        original.anchoring === "single"
+          ? deps.chain.contracts.dataIndex.read.getRecord([institution, recordId]).then((onChain) => onChain.voided)
+          : false,
+        freshBlock,
+      ]);
+      if (voided) {
+        throw platformError("NOT_FOUND", { message: "The record was voided.", messageZh: "该记录已作废。", details: { what: "record", reason: "voided" } });
       }
 
       const accessedAt = deps.clock.now();
       const at = unixSeconds(accessedAt);
-      // Fresh, never the client's cached head: a revocation mined a moment ago must count.
-      const blockNumber = await deps.chain.publicClient.getBlockNumber({ cacheTime: 0 });
       const resident = getAddress(original.residentAddress) as Address;
       const category = original.category as Hex;
       const grants = await grantsForFields(
@@ -232,7 +244,8 @@ export function accessRoutes(deps: GatewayDeps) {
       const row = accessLogRow(line);
 
       if (granted.length === 0) {
-        await deps.db.$transaction(async (tx) => {
+        // Group commit (write-queue.ts): shares one transaction with the reads waiting meanwhile.
+        await writeQueueOf(deps.db).enqueue(async (tx) => {
           await tx.accessLogLine.create({ data: row });
           await notify({ tx }, resident, "grant-refused-read", { institution, recordId, purpose: purposeName, accessor: line.accessor, accessLineId: line.id });
         });
@@ -248,7 +261,10 @@ export function accessRoutes(deps: GatewayDeps) {
         contentHash: original.contentHash,
       });
       const context = readContext(institution, recordId);
-      const sealed = store.sealForReader(grantedPart(record, schema, new Set(granted.map((f) => f.id))), sessionKey, { context });
+      const sealed = store.sealForReader(grantedPart(record, schema, new Set(granted.map((f) => f.id))), sessionKey, {
+        context,
+        wrapKey: wrapKeyForSession, // the session key prepared once (reader-seal.ts)
+      });
       const body = {
         institution,
         recordId,
@@ -260,7 +276,10 @@ export function accessRoutes(deps: GatewayDeps) {
         context,
         accessLine: { id: line.id, lineHash: row.lineHash },
       };
-      await commitAnswer(deps, c, 200, body, { target: recordId, purpose: purposeName, details: { fields: body.fields, grantIds } }, async (tx) => {
+      // The line, notification, audit row and idempotent answer commit together (as commitAnswer
+      // does), in a transaction shared with the other reads waiting (write-queue.ts); the answer
+      // goes out only after that transaction committed.
+      await writeQueueOf(deps.db).enqueue(async (tx) => {
         await tx.accessLogLine.create({ data: row });
         await notify({ tx }, resident, "grant-used", {
           institution,
@@ -271,6 +290,8 @@ export function accessRoutes(deps: GatewayDeps) {
           accessor: line.accessor,
           accessLineId: line.id,
         });
+        await recordAudit(tx, c, { target: recordId, purpose: purposeName, details: { fields: body.fields, grantIds } });
+        await c.get("idempotency")?.save(tx, 200, body);
       });
       return c.json(body, 200);
     },

@@ -6,7 +6,7 @@
 // and access-log lines come from the gateway's own rows, with the proofs that only they hold.
 // Each proof is checked against the chain when the trace is built (`verified`).
 import { createRoute, z } from "@hono/zod-openapi";
-import { CONSENT_SCOPE_ALL, platformError } from "@health-chain/sdk";
+import { CONSENT_SCOPE_ALL, platformError, verifyMerkleProof } from "@health-chain/sdk";
 import { getAddress, type Address, type Hex } from "viem";
 import type { GatewayDeps, Principal } from "../context.ts";
 import { errorResponses } from "../errors.ts";
@@ -14,7 +14,8 @@ import { principalOf } from "../middleware/auth.ts";
 import { canSee, requirePermission } from "../middleware/rbac.ts";
 import { BEARER, createRouter } from "../router.ts";
 import { plain } from "./consent.ts";
-import { entryJson, entryOfRow, entryWithProof } from "./records.ts";
+import { Lru } from "../lru.ts";
+import { anchoredBatch, entryJson, entryOfRow, entryWithProof, verifyEntryLocally } from "./records.ts";
 
 type AccessLogRow = Awaited<ReturnType<GatewayDeps["db"]["accessLogLine"]["findMany"]>>[number];
 
@@ -30,12 +31,63 @@ export interface ProvenanceStep {
   [key: string]: unknown;
 }
 
+/** How a proof is checked: not at all, locally against the anchored batch (read once), or on chain now. */
+export type Verify = false | "local" | "chain";
+
+interface AnchoredAccessBatch {
+  root: Hex;
+  recorder: Address;
+  lineCount: number;
+}
+
+const ACCESS_BATCH_CACHE_SIZE = 10_000;
+
+type MirrorBatch = NonNullable<Awaited<ReturnType<GatewayDeps["mirror"]["batches"]["byId"]>>>;
+const mirrorBatchCaches = new WeakMap<object, Lru<string, MirrorBatch>>();
+
+/** The mirror's row of a DataIndex batch (its anchoring never changes once mirrored), read once per process. */
+async function mirroredBatch(deps: Pick<GatewayDeps, "mirror">, batchId: string): Promise<MirrorBatch | undefined> {
+  let cache = mirrorBatchCaches.get(deps.mirror);
+  if (cache === undefined) mirrorBatchCaches.set(deps.mirror, (cache = new Lru(ACCESS_BATCH_CACHE_SIZE)));
+  const hit = cache.get(batchId);
+  if (hit !== undefined) return hit;
+  const batch = await deps.mirror.batches.byId(batchId);
+  if (batch !== undefined) cache.set(batchId, batch); // not mirrored yet: asked again next time
+  return batch;
+}
+const accessBatchCaches = new WeakMap<object, Lru<string, AnchoredAccessBatch>>();
+
+/** AuditTrail access batch `batchId` as recorded, read once per process (immutable once recorded). */
+async function anchoredAccessBatch(deps: Pick<GatewayDeps, "chain">, batchId: string): Promise<AnchoredAccessBatch | undefined> {
+  const contract = deps.chain.contracts.auditTrail;
+  let cache = accessBatchCaches.get(contract);
+  if (cache === undefined) accessBatchCaches.set(contract, (cache = new Lru(ACCESS_BATCH_CACHE_SIZE)));
+  const hit = cache.get(batchId);
+  if (hit !== undefined) return hit;
+  const batch = await contract.read.getAccessBatch([BigInt(batchId)]);
+  if (BigInt(batch.root) === 0n) return undefined;
+  const anchored: AnchoredAccessBatch = { root: batch.root, recorder: getAddress(batch.recorder), lineCount: Number(batch.lineCount) };
+  cache.set(batchId, anchored);
+  return anchored;
+}
+
+/** `AuditTrail.verifyAccessLine` answered locally: same recorder check, same Merkle algorithm. */
+async function verifyAccessLineLocally(deps: GatewayDeps, batchId: string, recorder: Address, lineHash: Hex, leafIndex: number, proof: readonly Hex[]): Promise<boolean> {
+  const batch = await anchoredAccessBatch(deps, batchId);
+  if (batch === undefined || batch.recorder !== recorder) return false;
+  try {
+    return verifyMerkleProof(batch.root, batch.lineCount, lineHash, leafIndex, proof);
+  } catch {
+    return false; // not a proof at all: the contract answers false
+  }
+}
+
 /** An access-log line as the trace and the auditor's endpoint show it. */
-export async function accessLineView(deps: GatewayDeps, row: AccessLogRow, verify: boolean) {
+export async function accessLineView(deps: GatewayDeps, row: AccessLogRow, verify: Verify | boolean) {
   const proof = row.proofJson === null ? null : (JSON.parse(row.proofJson) as Hex[]);
   const anchored = row.batchId !== null && row.leafIndex !== null && proof !== null && row.recorder !== null;
   let verified: boolean | undefined;
-  if (anchored && verify) {
+  if (anchored && verify === "chain") {
     verified = await deps.chain.contracts.auditTrail.read.verifyAccessLine([
       BigInt(row.batchId!),
       getAddress(row.recorder!),
@@ -43,6 +95,8 @@ export async function accessLineView(deps: GatewayDeps, row: AccessLogRow, verif
       BigInt(row.leafIndex!),
       proof,
     ]);
+  } else if (anchored && verify) {
+    verified = await verifyAccessLineLocally(deps, row.batchId!, getAddress(row.recorder!), row.lineHash as Hex, row.leafIndex!, proof);
   }
   return {
     id: row.id,
@@ -82,11 +136,16 @@ function covers(scope: { categories: readonly string[]; recordIds: readonly stri
 /**
  * The life of one record, ordered in time: from the mirror and the gateway's rows only (queries
  * never touch the chain), unless `verify` asks to check the anchoring proof and every access-log
- * line's proof against the chain now.
+ * line's proof: `true`/"local" against the anchored batches (read from the chain once per batch, the
+ * contract's algorithm), "chain" by asking the contracts now.
  */
-export async function recordProvenance(deps: GatewayDeps, principal: Principal, institution: Address, recordId: Hex, options: { verify?: boolean } = {}) {
-  const verify = options.verify ?? false;
-  const original = await deps.db.original.findUnique({ where: { institution_recordId: { institution, recordId } } });
+export async function recordProvenance(deps: GatewayDeps, principal: Principal, institution: Address, recordId: Hex, options: { verify?: Verify | boolean } = {}) {
+  const verify: Verify = options.verify === true ? "local" : (options.verify ?? false);
+  // The independent reads at once: the record's rows, then (the resident known) the mirror's pages.
+  const [original, row] = await Promise.all([
+    deps.db.original.findUnique({ where: { institution_recordId: { institution, recordId } } }),
+    deps.db.indexEntry.findUnique({ where: { institution_recordId: { institution, recordId } } }),
+  ]);
   const resident = original?.residentAddress;
   if (!canSee(principal, { ...(resident ? { resident } : {}), institution })) {
     throw platformError("FORBIDDEN", {
@@ -95,16 +154,31 @@ export async function recordProvenance(deps: GatewayDeps, principal: Principal, 
       details: { reason: "not-own-record" },
     });
   }
+  const grantsP = resident ? allPages((cursor) => deps.mirror.grants.ofResident(resident, { limit: 500, ...(cursor ? { cursor } : {}) })) : Promise.resolve([]);
+  const requestsP = resident ? allPages((cursor) => deps.mirror.requests.ofResident(resident, { limit: 500, ...(cursor ? { cursor } : {}) })) : Promise.resolve([]);
+  const viewsP = deps.db.accessLogLine
+    .findMany({ where: { institution, recordId }, orderBy: [{ accessedAt: "asc" }, { id: "asc" }] })
+    .then((lines) => Promise.all(lines.map((line, i) => accessLineView(deps, line, i < MAX_VERIFIED_LINES ? verify : false))));
+  const evidenceP = allPages((cursor) => deps.mirror.evidence.ofRecord(recordId, { limit: 500, ...(cursor ? { cursor } : {}) }));
+  // Nothing left unobserved if the anchoring step throws (NOT_FOUND).
+  for (const p of [grantsP, requestsP, viewsP, evidenceP] as Promise<unknown>[]) p.catch(() => {});
+
   const steps: ProvenanceStep[] = [];
   let entry: ReturnType<typeof entryJson>;
   let anchoring: "single" | "batch";
-  const row = await deps.db.indexEntry.findUnique({ where: { institution_recordId: { institution, recordId } } });
   if (row !== null && row.batchId !== null && row.leafIndex !== null && row.proofJson !== null) {
     anchoring = "batch";
     const typed = entryOfRow(row);
     entry = entryJson(typed);
     const proof = JSON.parse(row.proofJson) as Hex[];
-    const batch = await deps.mirror.batches.byId(row.batchId);
+    const [batch, verified] = await Promise.all([
+      mirroredBatch(deps, row.batchId),
+      verify === "chain"
+        ? deps.chain.contracts.dataIndex.read.verifyEntry([BigInt(row.batchId), typed, BigInt(row.leafIndex), proof])
+        : verify
+          ? anchoredBatch(deps, row.batchId).then((b) => verifyEntryLocally(b, typed, row.leafIndex!, proof))
+          : undefined,
+    ]);
     steps.push({
       kind: "anchored",
       anchoring,
@@ -117,9 +191,7 @@ export async function recordProvenance(deps: GatewayDeps, principal: Principal, 
       leafIndex: row.leafIndex,
       proof,
       entry,
-      ...(verify
-        ? { verified: await deps.chain.contracts.dataIndex.read.verifyEntry([BigInt(row.batchId), typed, BigInt(row.leafIndex), proof]) }
-        : {}),
+      ...(verify ? { verified } : {}),
     });
   } else {
     anchoring = "single";
@@ -170,67 +242,53 @@ export async function recordProvenance(deps: GatewayDeps, principal: Principal, 
     schemaVersion: entry.schemaVersion,
   });
 
-  if (resident) {
-    for (let cursor: string | undefined, pages = 0; pages < 20; pages++) {
-      const page = await deps.mirror.grants.ofResident(resident, { limit: 500, ...(cursor ? { cursor } : {}) });
-      for (const grant of page.items) {
-        if (!covers(grant.grantedScope, recordId, category)) continue;
-        const terms = {
-          grantId: grant.grantId,
-          grantee: grant.grantee,
-          granteeKind: grant.granteeKind,
-          fields: grant.grantedScope.fields,
-          purposes: grant.purposes,
-          notBefore: grant.notBefore,
-          notAfter: grant.notAfter,
-          status: grant.status,
-        };
-        steps.push({ kind: "grant-created", at: grant.created.at, txHash: grant.created.txHash, blockNumber: grant.created.blockNumber, ...terms });
-        for (const n of grant.narrowings) {
-          steps.push({ kind: "grant-narrowed", at: n.at, txHash: n.txHash, blockNumber: n.blockNumber, grantId: grant.grantId, removed: n.removed, purposes: n.purposes, notAfter: n.notAfter });
-        }
-        if (grant.revocation) {
-          steps.push({ kind: "grant-revoked", at: grant.revocation.at, txHash: grant.revocation.txHash, blockNumber: grant.revocation.blockNumber, grantId: grant.grantId });
-        }
-      }
-      cursor = page.nextCursor;
-      if (!cursor) break;
+  const [grants, requests, views, evidence] = await Promise.all([grantsP, requestsP, viewsP, evidenceP]);
+  for (const grant of grants) {
+    if (!covers(grant.grantedScope, recordId, category)) continue;
+    const terms = {
+      grantId: grant.grantId,
+      grantee: grant.grantee,
+      granteeKind: grant.granteeKind,
+      fields: grant.grantedScope.fields,
+      purposes: grant.purposes,
+      notBefore: grant.notBefore,
+      notAfter: grant.notAfter,
+      status: grant.status,
+    };
+    steps.push({ kind: "grant-created", at: grant.created.at, txHash: grant.created.txHash, blockNumber: grant.created.blockNumber, ...terms });
+    for (const n of grant.narrowings) {
+      steps.push({ kind: "grant-narrowed", at: n.at, txHash: n.txHash, blockNumber: n.blockNumber, grantId: grant.grantId, removed: n.removed, purposes: n.purposes, notAfter: n.notAfter });
     }
-    for (let cursor: string | undefined, pages = 0; pages < 20; pages++) {
-      const page = await deps.mirror.requests.ofResident(resident, { limit: 500, ...(cursor ? { cursor } : {}) });
-      for (const request of page.items) {
-        if (!covers(request.scope, recordId, category)) continue;
-        steps.push({
-          kind: "access-requested",
-          at: request.filed.at,
-          txHash: request.filed.txHash,
-          blockNumber: request.filed.blockNumber,
-          requestId: request.requestId,
-          institution: request.institution,
-          grantee: request.grantee,
-          fields: request.scope.fields,
-          purposes: request.purposes,
-        });
-        if (request.answer) {
-          steps.push({
-            kind: "access-answered",
-            at: request.answer.at,
-            txHash: request.answer.txHash,
-            blockNumber: request.answer.blockNumber,
-            requestId: request.requestId,
-            approved: request.answer.approved,
-            mode: request.answer.mode,
-            grantId: request.answer.grantId,
-          });
-        }
-      }
-      cursor = page.nextCursor;
-      if (!cursor) break;
+    if (grant.revocation) {
+      steps.push({ kind: "grant-revoked", at: grant.revocation.at, txHash: grant.revocation.txHash, blockNumber: grant.revocation.blockNumber, grantId: grant.grantId });
     }
   }
-
-  const lines = await deps.db.accessLogLine.findMany({ where: { institution, recordId }, orderBy: [{ accessedAt: "asc" }, { id: "asc" }] });
-  const views = await Promise.all(lines.map((line, i) => accessLineView(deps, line, verify && i < MAX_VERIFIED_LINES)));
+  for (const request of requests) {
+    if (!covers(request.scope, recordId, category)) continue;
+    steps.push({
+      kind: "access-requested",
+      at: request.filed.at,
+      txHash: request.filed.txHash,
+      blockNumber: request.filed.blockNumber,
+      requestId: request.requestId,
+      institution: request.institution,
+      grantee: request.grantee,
+      fields: request.scope.fields,
+      purposes: request.purposes,
+    });
+    if (request.answer) {
+      steps.push({
+        kind: "access-answered",
+        at: request.answer.at,
+        txHash: request.answer.txHash,
+        blockNumber: request.answer.blockNumber,
+        requestId: request.requestId,
+        approved: request.answer.approved,
+        mode: request.answer.mode,
+        grantId: request.answer.grantId,
+      });
+    }
+  }
   for (const view of views) {
     steps.push({
       kind: "access",
@@ -241,19 +299,26 @@ export async function recordProvenance(deps: GatewayDeps, principal: Principal, 
     });
   }
   // Evidence recorded one by one (AuditTrail.recordAccess) by any recorder, e.g. other platforms.
-  for (let cursor: string | undefined, pages = 0; pages < 20; pages++) {
-    const page = await deps.mirror.evidence.ofRecord(recordId, { limit: 500, ...(cursor ? { cursor } : {}) });
-    for (const e of page.items) {
-      steps.push({ kind: "access-evidence", ...plain(e), at: e.at, txHash: e.txHash, blockNumber: e.blockNumber });
-    }
-    cursor = page.nextCursor;
-    if (!cursor) break;
+  for (const e of evidence) {
+    steps.push({ kind: "access-evidence", ...plain(e), at: e.at, txHash: e.txHash, blockNumber: e.blockNumber });
   }
 
   const time = (s: ProvenanceStep) => (s.at === null ? Number.MAX_SAFE_INTEGER : Date.parse(s.at));
   const order = (s: ProvenanceStep) => (s.kind === "origin" ? 0 : 1);
   steps.sort((a, b) => order(a) - order(b) || time(a) - time(b) || (a.blockNumber ?? 0) - (b.blockNumber ?? 0));
   return { institution, recordId, residentRef: entry.residentRef, anchoring, steps };
+}
+
+/** Every item of a paged mirror query, at most 20 pages. */
+async function allPages<T>(page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string | undefined }>): Promise<T[]> {
+  const items: T[] = [];
+  for (let cursor: string | undefined, pages = 0; pages < 20; pages++) {
+    const got = await page(cursor);
+    items.push(...got.items);
+    cursor = got.nextCursor;
+    if (!cursor) break;
+  }
+  return items;
 }
 
 const StepSchema = z
@@ -282,7 +347,10 @@ export function provenanceRoutes(deps: GatewayDeps) {
         request: {
           params: z.object({ institution: z.string().regex(/^0x[0-9a-fA-F]{40}$/), recordId: z.string().regex(/^0x[0-9a-fA-F]{64}$/) }),
           query: z.object({
-            verify: z.enum(["true", "false"]).optional().openapi({ description: "Also check the anchoring proof and each access line's proof on chain now (`verified`)." }),
+            verify: z.enum(["true", "false", "chain"]).optional().openapi({
+              description:
+                "Also check the anchoring proof and each access line's proof (`verified`): `true` against the anchored batches (read from the chain once per batch; the contracts' algorithm), `chain` by asking the contracts now.",
+            }),
           }),
         },
         responses: {
@@ -292,7 +360,8 @@ export function provenanceRoutes(deps: GatewayDeps) {
       }),
       async (c) => {
         const { institution, recordId } = c.req.valid("param");
-        const verify = c.req.valid("query").verify === "true";
+        const given = c.req.valid("query").verify;
+        const verify: Verify = given === "chain" ? "chain" : given === "true" ? "local" : false;
         return c.json(await recordProvenance(deps, principalOf(c), getAddress(institution), recordId.toLowerCase() as Hex, { verify }), 200);
       },
     )
@@ -350,7 +419,12 @@ export function provenanceRoutes(deps: GatewayDeps) {
           "The line's canonical text (lineText) hashes to lineHash = SM3(\"HCA1\" ‖ lineText); with batchId, recorder, leafIndex and proof, AuditTrail.verifyAccessLine checks it on chain (`evidence.verified`).",
         security: BEARER,
         middleware: [requirePermission("evidence:verify")],
-        request: { params: z.object({ id: z.string().min(1).max(64) }) },
+        request: {
+          params: z.object({ id: z.string().min(1).max(64) }),
+          query: z.object({
+            verify: z.enum(["local", "chain"]).optional().openapi({ description: "`local` (default): against the access batch as recorded (read once per batch); `chain`: AuditTrail.verifyAccessLine now." }),
+          }),
+        },
         responses: {
           200: { description: "The line and its evidence", content: { "application/json": { schema: AccessLineSchema } } },
           ...errorResponses(400, 401, 403, 404),
@@ -368,7 +442,7 @@ export function provenanceRoutes(deps: GatewayDeps) {
             throw platformError("FORBIDDEN", { message: "Not a read of your records.", messageZh: "这不是对您记录的访问。", details: { reason: "not-own-record" } });
           }
         }
-        return c.json(await accessLineView(deps, row, true), 200);
+        return c.json(await accessLineView(deps, row, c.req.valid("query").verify === "chain" ? "chain" : "local"), 200);
       },
     );
 }
