@@ -9,7 +9,6 @@
 // JSON-RPC is used.
 import {
   createPublicClient,
-  createWalletClient,
   decodeEventLog,
   encodeFunctionData,
   getAddress,
@@ -25,7 +24,6 @@ import {
   type Hex,
   type Log,
   type PublicClient,
-  type WalletClient,
 } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import {
@@ -133,11 +131,12 @@ export async function createChainAccess(config: GatewayConfig, options: ChainAcc
   const deployments = await loadDeployments({ chainId, dir: config.chain.deploymentsDir });
   const contracts = await createHealthChainClient({ publicClient, deployments });
 
-  const wallets = new Map<Address, { account: Account; wallet: WalletClient }>();
+  // Each institution's signing account (transactions are signed here and sent raw).
+  const wallets = new Map<Address, { account: Account }>();
   for (const institution of config.institutions) {
     const key = readSigningKey(institution.key);
     const account = typeof key === "string" ? privateKeyToAccount(key) : mnemonicToAccount(DEV_MNEMONIC, { addressIndex: key.devIndex });
-    wallets.set(institution.address, { account, wallet: createWalletClient({ account, chain, transport }) });
+    wallets.set(institution.address, { account });
   }
   const contractOf = new Map<string, ContractName>(
     CONTRACT_NAMES.map((name) => [deployments.contracts[name].address.toLowerCase(), name]),
@@ -303,7 +302,7 @@ export async function createChainAccess(config: GatewayConfig, options: ChainAcc
   async function sendOnce(actor: Address, contract: ContractName, functionName: string, args: readonly unknown[]): Promise<SentTransaction> {
     const entry = wallets.get(getAddress(actor));
     if (!entry) access.accountOf(actor);
-    const { account } = entry as { account: Account; wallet: WalletClient };
+    const { account } = entry as { account: Account };
     const abi = HEALTH_CHAIN_ABIS[contract] as Abi;
     const to = deployments.contracts[contract].address;
     const data = encodeFunctionData({ abi, functionName, args });
