@@ -47,15 +47,7 @@ const children = new Set<ChildProcess>();
 
 /** Runs hardhat in its own process group, so that a Ctrl-C reaches only this script, which then stops it. */
 function spawnHardhat(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = spawn(process.execPath, [hardhatCli, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  children.add(child);
-  child.on("exit", () => children.delete(child));
-  return child;
+  return spawnCli(hardhatCli, args, env);
 }
 
 function exitOf(child: ChildProcess): Promise<number | null> {
@@ -93,7 +85,7 @@ function logTail(file: string): string {
   return readFileSync(file, "utf8").trimEnd().split("\n").slice(-15).join("\n");
 }
 
-/** Spawns one of the components' CLIs in its own process group, like hardhat. */
+/** Spawns a CLI (hardhat, chain-node, mirror, gateway) under this Node in its own process group. */
 function spawnCli(cli: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   const child = spawn(process.execPath, [cli, ...args], {
     cwd: ROOT,
