@@ -1207,14 +1207,12 @@ function isAllZero(bytes: Uint8Array): boolean {
   return acc === 0;
 }
 
-/**
- * Encrypts to an SM2 public key (GM/T 0003.4): C1 = kG, (x2, y2) = kP, t = KDF(x2‖y2, |M|),
- * C2 = M ⊕ t, C3 = SM3(x2‖M‖y2). Output `c1c3c2` (default), `c1c2c3` or `der` (OpenSSL's form).
- * The plaintext must not be empty.
- */
-export function encryptSm2(plaintext: Sm2Message, publicKey: BytesLike, options: Sm2CipherOptions = {}): Uint8Array {
+/** The shared point (x2, y2) = k·P of an ephemeral private key k (hex). */
+type SharedPoint = (ephemeralPrivateKey: string) => { readonly x2: Uint8Array; readonly y2: Uint8Array };
+
+/** GM/T 0003.4 encryption given how k·P is computed (plain, or with the recipient's precomputed tables). */
+function encryptWith(plaintext: Sm2Message, shared: SharedPoint, options: Sm2CipherOptions): Uint8Array {
   const format = ciphertextFormat(options.format);
-  const recipient = toHex(encodePoint(publicPoint(publicKey)), false);
   const message = messageBytes(plaintext, "plaintext");
   if (message.length === 0) {
     fail("INVALID_INPUT", "SM2 cannot encrypt an empty plaintext.", "SM2 不能加密空明文。", {
@@ -1224,9 +1222,7 @@ export function encryptSm2(plaintext: Sm2Message, publicKey: BytesLike, options:
   }
   for (;;) {
     const ephemeral = sm2.generateKeyPairHex();
-    const shared = sm2.ecdh(ephemeral.privateKey, recipient, false);
-    const x2 = shared.subarray(1, 33);
-    const y2 = shared.subarray(33, 65);
+    const { x2, y2 } = shared(ephemeral.privateKey);
     const t = kdf(concatBytes(x2, y2), message.length);
     if (isAllZero(t)) continue; // GM/T 0003.4 §6.1 A5: choose another k
     const c2 = t.map((b, i) => b ^ message[i]!);
@@ -1234,6 +1230,57 @@ export function encryptSm2(plaintext: Sm2Message, publicKey: BytesLike, options:
     const c1 = decodePoint(toBytes(ephemeral.publicKey), "INTERNAL", "ephemeral point", "临时点");
     return encodeCiphertext({ c1, c3, c2 }, format);
   }
+}
+
+/**
+ * Encrypts to an SM2 public key (GM/T 0003.4): C1 = kG, (x2, y2) = kP, t = KDF(x2‖y2, |M|),
+ * C2 = M ⊕ t, C3 = SM3(x2‖M‖y2). Output `c1c3c2` (default), `c1c2c3` or `der` (OpenSSL's form).
+ * The plaintext must not be empty.
+ */
+export function encryptSm2(plaintext: Sm2Message, publicKey: BytesLike, options: Sm2CipherOptions = {}): Uint8Array {
+  const recipient = toHex(encodePoint(publicPoint(publicKey)), false);
+  return encryptWith(
+    plaintext,
+    (k) => {
+      const point = sm2.ecdh(k, recipient, false);
+      return { x2: point.subarray(1, 33), y2: point.subarray(33, 65) };
+    },
+    options,
+  );
+}
+
+/** An encryptor bound to one recipient's public key, with its precomputed multiplication tables. */
+export interface Sm2Encryptor {
+  readonly publicKey: Uint8Array;
+  /** As {@link encryptSm2} to this key; the same output formats. */
+  encrypt(plaintext: Sm2Message, options?: Sm2CipherOptions): Uint8Array;
+}
+
+/**
+ * Prepares a recipient's public key for many encryptions (e.g. every read sealed to one session's
+ * key): k·P then uses precomputed tables, about ten times faster than {@link encryptSm2}, which
+ * prepares nothing. Preparing costs about one unprepared encryption; the tables take ~80 KB at the
+ * default window of 4.
+ */
+export function createSm2Encryptor(publicKey: BytesLike, options: { readonly windowSize?: number } = {}): Sm2Encryptor {
+  const windowSize = options.windowSize ?? DEFAULT_WINDOW_SIZE;
+  if (!Number.isInteger(windowSize) || windowSize < 2 || windowSize > 8) {
+    fail("INVALID_INPUT", "The precomputation window size must be an integer from 2 to 8.", "预计算窗口大小应为 2 到 8 之间的整数。", {
+      windowSize,
+    });
+  }
+  const encoded = encodePoint(publicPoint(publicKey));
+  const prepared = sm2.precomputePublicKey(toHex(encoded, false), windowSize);
+  const shared: SharedPoint = (k) => {
+    const point = prepared.multiply(BigInt(`0x${k}`)).toAffine();
+    return { x2: bytes32(point.x), y2: bytes32(point.y) };
+  };
+  return Object.freeze({
+    get publicKey() {
+      return encoded.slice();
+    },
+    encrypt: (plaintext: Sm2Message, encryptOptions: Sm2CipherOptions = {}) => encryptWith(plaintext, shared, encryptOptions),
+  });
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   SM2_DEFAULT_USER_ID,
   computeSm2Z,
   convertSm2Ciphertext,
+  createSm2Encryptor,
   createSm2Signer,
   createSm2Verifier,
   decryptSm2,
@@ -939,5 +940,29 @@ describe("SM2 interoperability with the OpenSSL 3 CLI", () => {
       () => decryptSm2(flip(theirs, theirs.length - 1), ours.privateKey, { format: "der" }),
       "INTEGRITY_CHECK_FAILED",
     );
+  });
+});
+
+describe("SM2 encryptor with a prepared recipient key", () => {
+  const recipient = generateSm2KeyPair();
+  const encryptor = createSm2Encryptor(recipient.publicKey);
+
+  it("encrypts in every format to what decryptSm2 and sm-crypto-v2 open, with a fresh C1 each time", () => {
+    const message = utf8("data key 数据密钥 0123");
+    for (const format of ["c1c3c2", "c1c2c3", "der"] as const) {
+      assert.deepEqual(decryptSm2(encryptor.encrypt(message, { format }), recipient.privateKey, { format }), message);
+    }
+    const a = encryptor.encrypt(message);
+    const b = encryptor.encrypt(message);
+    assert.notDeepEqual(a.subarray(0, 65), b.subarray(0, 65));
+    const opened = smCrypto.doDecrypt(toHex(a, false).slice(2), toHex(recipient.privateKey, false), 1, { output: "array" });
+    assert.deepEqual(Uint8Array.from(opened as ArrayLike<number>), message);
+    assert.deepEqual(encryptor.publicKey, toBytes(toHex(encryptor.publicKey)));
+  });
+
+  it("refuses what encryptSm2 refuses: malformed keys, empty plaintexts, bad windows", () => {
+    throwsCode(() => createSm2Encryptor(new Uint8Array(65)), "INVALID_KEY");
+    throwsCode(() => encryptor.encrypt(new Uint8Array(0)), "INVALID_INPUT");
+    throwsCode(() => createSm2Encryptor(recipient.publicKey, { windowSize: 9 }), "INVALID_INPUT");
   });
 });
