@@ -5,6 +5,7 @@ import type { Address, Hex } from "viem";
 import type { ChainAccess } from "./chain.ts";
 import type { GatewayConfig } from "./config.ts";
 import type { GatewayDb } from "./db.ts";
+import type { SqlReader } from "../../mirror/src/db/index.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import type { Rbac } from "./middleware/rbac.ts";
 import type { IdempotencyClaim } from "./middleware/idempotency.ts";
@@ -44,6 +45,8 @@ export interface GatewayDeps {
   readonly config: GatewayConfig;
   /** The gateway's own database (Prisma). */
   readonly db: GatewayDb;
+  /** Prepared SELECTs on the same database, for the hot read paths (mirror/src/db/reader.ts). */
+  readonly sql: SqlReader;
   /** Read side of the chain's SQL mirror. */
   readonly mirror: MirrorQueries;
   readonly chain: ChainAccess;

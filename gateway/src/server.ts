@@ -114,11 +114,12 @@ export async function createDeps(config: GatewayConfig, options: CreateDepsOptio
     // it migrates it too, so that it can start before the mirror).
     const mirrorDb = await openMirrorDatabase(config.mirrorDatabaseUrl, { migrate: config.mode === "dev" });
     closers.push(() => mirrorDb.close());
-    const mirror = createMirrorQueries(mirrorDb.prisma, { chainHead: () => chain.publicClient.getBlockNumber() });
+    const mirror = createMirrorQueries(mirrorDb, { chainHead: () => chain.publicClient.getBlockNumber() });
     const stores = await openStores(config);
     const deps: GatewayDeps = {
       config,
       db: database.prisma,
+      sql: database.sql,
       mirror,
       chain,
       stores,

@@ -82,5 +82,5 @@ export async function openMirror(
 
 /** Where the mirror stands against the chain. */
 export async function mirrorStatus(mirror: Pick<Mirror, "db" | "client">): Promise<ChainStatus> {
-  return createMirrorQueries(mirror.db.prisma, { chainHead: () => mirror.client.getBlockNumber() }).chain.status();
+  return createMirrorQueries(mirror.db, { chainHead: () => mirror.client.getBlockNumber() }).chain.status();
 }

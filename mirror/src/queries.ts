@@ -8,6 +8,7 @@
 import { getAddress, hexToString, isAddress, pad, type Address, type Hex } from "viem";
 import { CONTRACT_NAMES, platformError } from "../../sdk/src/index.ts";
 import type { MirrorPrisma } from "./database.ts";
+import { asBoolOrNull, asDate, placeholders, type SqlReader, type SqlValue } from "./db/index.ts";
 
 // ------------------------------------------------------------------------------------ common
 
@@ -102,16 +103,39 @@ function encodeCursor(row: { blockNumber: number; logIndex: number }): string {
   return Buffer.from(`${row.blockNumber}:${row.logIndex}`).toString("base64url");
 }
 
-/** The Prisma `where` of "after the cursor" (or nothing). */
-function afterCursor(page: Page | undefined): Record<string, unknown> {
-  if (!page?.cursor) return {};
+/** The (block, log index) a cursor points after, or nothing. */
+function cursorPosition(page: Page | undefined): { blockNumber: number; logIndex: number } | undefined {
+  if (!page?.cursor) return undefined;
   const match = /^(\d+):(\d+)$/.exec(Buffer.from(page.cursor, "base64url").toString());
   if (!match) throw invalid("cursor", page.cursor);
-  const [b, l] = [Number(match[1]), Number(match[2])];
-  return { OR: [{ blockNumber: { gt: b } }, { blockNumber: b, logIndex: { gt: l } }] };
+  return { blockNumber: Number(match[1]), logIndex: Number(match[2]) };
+}
+
+/** The Prisma `where` of "after the cursor" (or nothing). */
+function afterCursor(page: Page | undefined): Record<string, unknown> {
+  const at = cursorPosition(page);
+  if (!at) return {};
+  return { OR: [{ blockNumber: { gt: at.blockNumber } }, { blockNumber: at.blockNumber, logIndex: { gt: at.logIndex } }] };
 }
 
 const ORDER = [{ blockNumber: "asc" as const }, { logIndex: "asc" as const }];
+
+/** `afterCursor` in SQL: a condition (with a leading AND) and its parameters, or nothing. */
+function afterCursorSql(page: Page | undefined): { sql: string; params: SqlValue[] } {
+  const at = cursorPosition(page);
+  if (!at) return { sql: "", params: [] };
+  return { sql: ` AND ("blockNumber" > ? OR ("blockNumber" = ? AND "logIndex" > ?))`, params: [at.blockNumber, at.blockNumber, at.logIndex] };
+}
+
+const ORDER_SQL = `ORDER BY "blockNumber" ASC, "logIndex" ASC`;
+
+/** An event row read with SQL, in the types Prisma gives (block time a Date, booleans). */
+export function eventRow<R>(row: Record<string, unknown>): R {
+  row.timestamp = asDate(row.timestamp);
+  if ("mayReshare" in row) row.mayReshare = asBoolOrNull(row.mayReshare);
+  if ("approved" in row) row.approved = asBoolOrNull(row.approved);
+  return row as R;
+}
 
 function pageOf<R extends { blockNumber: number; logIndex: number }, T>(rows: R[], limit: number, map: (row: R) => T): PageOf<T> {
   const items = rows.slice(0, limit).map(map);
@@ -479,6 +503,8 @@ export interface MirrorQueryOptions {
   now?: () => number;
 }
 
+type AccessEvidenceRow = Awaited<ReturnType<MirrorPrisma["accessEvidence"]["findMany"]>>[number];
+type AccessBatchRow = Awaited<ReturnType<MirrorPrisma["accessBatch"]["findMany"]>>[number];
 type ChainEventRow = Awaited<ReturnType<MirrorPrisma["chainEvent"]["findMany"]>>[number];
 type Args = Record<string, unknown>;
 const argsOf = (row: ChainEventRow) => JSON.parse(row.args) as Args;
@@ -495,15 +521,34 @@ function textOfBytes32(value: string): string | null {
 // ------------------------------------------------------------------------------------ the API
 
 /** The query API over a mirror database. */
-export function createMirrorQueries(prisma: MirrorPrisma, options: MirrorQueryOptions = {}) {
+export function createMirrorQueries(database: { prisma: MirrorPrisma; sql: SqlReader }, options: MirrorQueryOptions = {}) {
+  const { prisma, sql } = database;
   const nowSeconds = () => Math.floor((options.now ?? Date.now)() / 1000);
+
+  /**
+   * Rows of an event table, oldest first, by prepared SQL (db/reader.ts): the hot paths (a
+   * resident's index, a record's provenance) ask these; the rest go through Prisma.
+   */
+  async function eventRows<R>(table: string, where: string, params: readonly SqlValue[], tail = ""): Promise<R[]> {
+    const rows = await sql.all<Record<string, unknown>>(`SELECT * FROM "${table}" WHERE ${where} ${ORDER_SQL}${tail}`, params);
+    return rows.map((row) => eventRow<R>(row));
+  }
+
+  /** One page of an event table's rows (limit + 1 of them: `pageOf` tells whether more follow). */
+  async function pageRows<R>(table: string, where: string, params: readonly SqlValue[], page: Page | undefined): Promise<{ rows: R[]; limit: number }> {
+    const limit = limitOf(page);
+    const after = afterCursorSql(page);
+    const rows = await eventRows<R>(table, `${where}${after.sql}`, [...params, ...after.params, limit + 1], " LIMIT ?");
+    return { rows, limit };
+  }
 
   async function grantsByIds(ids: string[]): Promise<Grant[]> {
     if (ids.length === 0) return [];
     // Independent reads, at once (one round trip of latency instead of two).
+    const list = placeholders(ids.length);
     const [rows, children] = await Promise.all([
-      prisma.grantEvent.findMany({ where: { grantId: { in: ids } }, orderBy: ORDER }),
-      prisma.grantEvent.findMany({ where: { parentId: { in: ids }, kind: "created" }, orderBy: ORDER }),
+      eventRows<GrantRow>("GrantEvent", `"grantId" IN (${list})`, ids),
+      eventRows<GrantRow>("GrantEvent", `"parentId" IN (${list}) AND "kind" = 'created'`, ids),
     ]);
     const now = nowSeconds();
     return ids
@@ -519,7 +564,8 @@ export function createMirrorQueries(prisma: MirrorPrisma, options: MirrorQueryOp
 
   async function requestsOf(filed: RequestRow[]): Promise<AccessRequest[]> {
     if (filed.length === 0) return [];
-    const answers = await prisma.requestEvent.findMany({ where: { requestId: { in: filed.map((f) => f.requestId) }, kind: "answered" }, orderBy: ORDER });
+    const ids = filed.map((f) => f.requestId);
+    const answers = await eventRows<RequestRow>("RequestEvent", `"requestId" IN (${placeholders(ids.length)}) AND "kind" = 'answered'`, ids);
     const now = nowSeconds();
     return filed.map((f) => foldRequest(f, answers.find((a) => a.requestId === f.requestId), now));
   }
@@ -580,15 +626,15 @@ export function createMirrorQueries(prisma: MirrorPrisma, options: MirrorQueryOp
         const refKey = bytes32In(residentRef, "residentRef");
         const limit = limitOf(page);
         const items: RecordState[] = [];
-        let where: Record<string, unknown> = afterCursor(page);
+        let after = afterCursorSql(page);
         let lastRow: { blockNumber: number; logIndex: number } | undefined;
         // Candidates: events that set the reference (anchoring, merges into it); a record is listed at
         // its last such event, and only while its current reference is still this one.
         for (;;) {
-          const batch = await prisma.recordEvent.findMany({ where: { residentRef: refKey, ...where }, orderBy: ORDER, take: limit + 1 });
+          const batch = await eventRows<RecordRow>("RecordEvent", `"residentRef" = ?${after.sql}`, [refKey, ...after.params, limit + 1], " LIMIT ?");
           if (batch.length === 0) return { items };
           for (const candidate of batch) {
-            const rows = await prisma.recordEvent.findMany({ where: { institution: candidate.institution, recordId: candidate.recordId }, orderBy: ORDER });
+            const rows = await eventRows<RecordRow>("RecordEvent", `"institution" = ? AND "recordId" = ?`, [candidate.institution, candidate.recordId]);
             const lastSetting = rows.filter((r) => r.residentRef === refKey).at(-1);
             const state = foldRecord(rows);
             if (!state || state.residentRef !== refKey || lastSetting?.blockNumber !== candidate.blockNumber || lastSetting.logIndex !== candidate.logIndex) continue;
@@ -597,15 +643,15 @@ export function createMirrorQueries(prisma: MirrorPrisma, options: MirrorQueryOp
             lastRow = candidate;
           }
           const last = batch.at(-1) as RecordRow;
-          where = afterCursor({ cursor: encodeCursor(last) });
+          after = afterCursorSql({ cursor: encodeCursor(last) });
         }
       },
       /** The anchoring and every change of a singly anchored record; undefined when unknown. */
       async history(institution: string, recordId: string): Promise<RecordHistory | undefined> {
-        const rows = await prisma.recordEvent.findMany({
-          where: { institution: addressIn(institution, "institution"), recordId: bytes32In(recordId, "recordId") },
-          orderBy: ORDER,
-        });
+        const rows = await eventRows<RecordRow>("RecordEvent", `"institution" = ? AND "recordId" = ?`, [
+          addressIn(institution, "institution"),
+          bytes32In(recordId, "recordId"),
+        ]);
         const record = foldRecord(rows);
         if (!record) return undefined;
         return {
@@ -629,14 +675,11 @@ export function createMirrorQueries(prisma: MirrorPrisma, options: MirrorQueryOp
 
     batches: {
       async byId(batchId: bigint | number | string): Promise<DataBatch | undefined> {
-        const row = await prisma.batchAnchor.findFirst({ where: { batchId: uintIn(batchId, "batchId") }, orderBy: ORDER });
+        const [row] = await eventRows<BatchRow>("BatchAnchor", `"batchId" = ?`, [uintIn(batchId, "batchId")], " LIMIT 1");
         return row ? toBatch(row) : undefined;
       },
       async byRoot(institution: string, root: string): Promise<DataBatch | undefined> {
-        const row = await prisma.batchAnchor.findFirst({
-          where: { institution: addressIn(institution, "institution"), root: bytes32In(root, "root") },
-          orderBy: ORDER,
-        });
+        const [row] = await eventRows<BatchRow>("BatchAnchor", `"institution" = ? AND "root" = ?`, [addressIn(institution, "institution"), bytes32In(root, "root")], " LIMIT 1");
         return row ? toBatch(row) : undefined;
       },
     },
@@ -646,23 +689,13 @@ export function createMirrorQueries(prisma: MirrorPrisma, options: MirrorQueryOp
         return (await grantsByIds([bytes32In(grantId, "grantId")]))[0];
       },
       async ofResident(resident: string, page?: Page): Promise<PageOf<Grant>> {
-        const limit = limitOf(page);
-        const rows = await prisma.grantEvent.findMany({
-          where: { resident: addressIn(resident, "resident"), kind: "created", ...afterCursor(page) },
-          orderBy: ORDER,
-          take: limit + 1,
-        });
+        const { rows, limit } = await pageRows<GrantRow>("GrantEvent", `"resident" = ? AND "kind" = 'created'`, [addressIn(resident, "resident")], page);
         const grants = await grantsByIds(rows.slice(0, limit).map((r) => r.grantId));
         return pageOf(rows, limit, () => grants.shift() as Grant);
       },
       /** Grants to an account (address) or a project (bytes32). */
       async forGrantee(grantee: string, page?: Page): Promise<PageOf<Grant>> {
-        const limit = limitOf(page);
-        const rows = await prisma.grantEvent.findMany({
-          where: { grantee: granteeKey(grantee), kind: "created", ...afterCursor(page) },
-          orderBy: ORDER,
-          take: limit + 1,
-        });
+        const { rows, limit } = await pageRows<GrantRow>("GrantEvent", `"grantee" = ? AND "kind" = 'created'`, [granteeKey(grantee)], page);
         const grants = await grantsByIds(rows.slice(0, limit).map((r) => r.grantId));
         return pageOf(rows, limit, () => grants.shift() as Grant);
       },
@@ -701,27 +734,17 @@ export function createMirrorQueries(prisma: MirrorPrisma, options: MirrorQueryOp
 
     requests: {
       async byId(requestId: string): Promise<AccessRequest | undefined> {
-        const filed = await prisma.requestEvent.findFirst({ where: { requestId: bytes32In(requestId, "requestId"), kind: "filed" }, orderBy: ORDER });
+        const [filed] = await eventRows<RequestRow>("RequestEvent", `"requestId" = ? AND "kind" = 'filed'`, [bytes32In(requestId, "requestId")], " LIMIT 1");
         return filed ? (await requestsOf([filed]))[0] : undefined;
       },
       async ofResident(resident: string, page?: Page): Promise<PageOf<AccessRequest>> {
-        const limit = limitOf(page);
-        const rows = await prisma.requestEvent.findMany({
-          where: { resident: addressIn(resident, "resident"), kind: "filed", ...afterCursor(page) },
-          orderBy: ORDER,
-          take: limit + 1,
-        });
+        const { rows, limit } = await pageRows<RequestRow>("RequestEvent", `"resident" = ? AND "kind" = 'filed'`, [addressIn(resident, "resident")], page);
         const requests = await requestsOf(rows.slice(0, limit));
         return pageOf(rows, limit, () => requests.shift() as AccessRequest);
       },
       /** Requests filed by an institution. */
       async byRequester(institution: string, page?: Page): Promise<PageOf<AccessRequest>> {
-        const limit = limitOf(page);
-        const rows = await prisma.requestEvent.findMany({
-          where: { institution: addressIn(institution, "institution"), kind: "filed", ...afterCursor(page) },
-          orderBy: ORDER,
-          take: limit + 1,
-        });
+        const { rows, limit } = await pageRows<RequestRow>("RequestEvent", `"institution" = ? AND "kind" = 'filed'`, [addressIn(institution, "institution")], page);
         const requests = await requestsOf(rows.slice(0, limit));
         return pageOf(rows, limit, () => requests.shift() as AccessRequest);
       },
@@ -730,12 +753,7 @@ export function createMirrorQueries(prisma: MirrorPrisma, options: MirrorQueryOp
     evidence: {
       /** AccessRecorded evidence of a record. */
       async ofRecord(recordId: string, page?: Page): Promise<PageOf<AccessEvidenceItem>> {
-        const limit = limitOf(page);
-        const rows = await prisma.accessEvidence.findMany({
-          where: { recordId: bytes32In(recordId, "recordId"), ...afterCursor(page) },
-          orderBy: ORDER,
-          take: limit + 1,
-        });
+        const { rows, limit } = await pageRows<AccessEvidenceRow>("AccessEvidence", `"recordId" = ?`, [bytes32In(recordId, "recordId")], page);
         return pageOf(rows, limit, (r) => ({
           ...ref(r),
           evidenceId: r.evidenceId,
@@ -751,7 +769,7 @@ export function createMirrorQueries(prisma: MirrorPrisma, options: MirrorQueryOp
         }));
       },
       async accessBatch(batchId: bigint | number | string): Promise<AccessBatchItem | undefined> {
-        const r = await prisma.accessBatch.findFirst({ where: { batchId: uintIn(batchId, "batchId") }, orderBy: ORDER });
+        const [r] = await eventRows<AccessBatchRow>("AccessBatch", `"batchId" = ?`, [uintIn(batchId, "batchId")], " LIMIT 1");
         if (!r) return undefined;
         return {
           ...ref(r),

@@ -15,6 +15,7 @@ import { canSee, requirePermission } from "../middleware/rbac.ts";
 import { BEARER, createRouter } from "../router.ts";
 import { plain } from "./consent.ts";
 import { Lru } from "../lru.ts";
+import { accessLinesOfRecord, indexEntryRowOf, originalOf } from "../reads.ts";
 import { anchoredBatch, entryJson, entryOfRow, entryWithProof, verifyEntryLocally } from "./records.ts";
 
 type AccessLogRow = Awaited<ReturnType<GatewayDeps["db"]["accessLogLine"]["findMany"]>>[number];
@@ -142,10 +143,7 @@ function covers(scope: { categories: readonly string[]; recordIds: readonly stri
 export async function recordProvenance(deps: GatewayDeps, principal: Principal, institution: Address, recordId: Hex, options: { verify?: Verify | boolean } = {}) {
   const verify: Verify = options.verify === true ? "local" : (options.verify ?? false);
   // The independent reads at once: the record's rows, then (the resident known) the mirror's pages.
-  const [original, row] = await Promise.all([
-    deps.db.original.findUnique({ where: { institution_recordId: { institution, recordId } } }),
-    deps.db.indexEntry.findUnique({ where: { institution_recordId: { institution, recordId } } }),
-  ]);
+  const [original, row] = await Promise.all([originalOf(deps, institution, recordId), indexEntryRowOf(deps, institution, recordId)]);
   const resident = original?.residentAddress;
   if (!canSee(principal, { ...(resident ? { resident } : {}), institution })) {
     throw platformError("FORBIDDEN", {
@@ -156,9 +154,7 @@ export async function recordProvenance(deps: GatewayDeps, principal: Principal, 
   }
   const grantsP = resident ? allPages((cursor) => deps.mirror.grants.ofResident(resident, { limit: 500, ...(cursor ? { cursor } : {}) })) : Promise.resolve([]);
   const requestsP = resident ? allPages((cursor) => deps.mirror.requests.ofResident(resident, { limit: 500, ...(cursor ? { cursor } : {}) })) : Promise.resolve([]);
-  const viewsP = deps.db.accessLogLine
-    .findMany({ where: { institution, recordId }, orderBy: [{ accessedAt: "asc" }, { id: "asc" }] })
-    .then((lines) => Promise.all(lines.map((line, i) => accessLineView(deps, line, i < MAX_VERIFIED_LINES ? verify : false))));
+  const viewsP = accessLinesOfRecord(deps, institution, recordId).then((lines) => Promise.all(lines.map((line, i) => accessLineView(deps, line, i < MAX_VERIFIED_LINES ? verify : false))));
   const evidenceP = allPages((cursor) => deps.mirror.evidence.ofRecord(recordId, { limit: 500, ...(cursor ? { cursor } : {}) }));
   // Nothing left unobserved if the anchoring step throws (NOT_FOUND).
   for (const p of [grantsP, requestsP, viewsP, evidenceP] as Promise<unknown>[]) p.catch(() => {});

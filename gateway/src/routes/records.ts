@@ -25,6 +25,7 @@ import { errorResponses } from "../errors.ts";
 import { principalOf } from "../middleware/auth.ts";
 import { assertInstitutionAccess, institutionOf, requirePermission } from "../middleware/rbac.ts";
 import { Lru } from "../lru.ts";
+import { indexEntriesOfResidentRef, indexEntryRowOf, originalOf } from "../reads.ts";
 import { BEARER, createRouter } from "../router.ts";
 import { commitAnswer, writeMiddleware } from "./consent.ts";
 
@@ -730,7 +731,7 @@ export function verifyEntryLocally(batch: AnchoredBatch | undefined, entry: Inde
  * asks DataIndex.verifyEntry now.
  */
 export async function entryWithProof(deps: GatewayDeps, institution: Address, recordId: Hex, options: { onChain?: boolean } = {}) {
-  const row = await deps.db.indexEntry.findUnique({ where: { institution_recordId: { institution, recordId } } });
+  const row = await indexEntryRowOf(deps, institution, recordId);
   if (row !== null && row.batchId !== null && row.root !== null && row.leafIndex !== null && row.proofJson !== null) {
     const entry = entryOfRow(row);
     const proof = JSON.parse(row.proofJson) as Hex[];
@@ -761,7 +762,7 @@ export async function entryWithProof(deps: GatewayDeps, institution: Address, re
     pointerHash: record.pointerHash,
     sourceTime: record.sourceTime,
   };
-  const original = await deps.db.original.findUnique({ where: { institution_recordId: { institution, recordId } } });
+  const original = await originalOf(deps, institution, recordId);
   let tx: { txHash: Hex | null; blockNumber: number | null } = { txHash: (original?.txHash as Hex | undefined) ?? null, blockNumber: original?.blockNumber ?? null };
   if (tx.txHash === null) {
     const history = await deps.mirror.records.history(institution, recordId);
@@ -803,19 +804,6 @@ export async function residentRefsOf(deps: Pick<GatewayDeps, "db">, wallet: stri
   return refs;
 }
 
-/**
- * The batched IndexEntry rows of a residentRef, oldest source time first: the same rows as
- * `indexEntry.findMany({ where: { residentRef }, orderBy: [sourceTime, id], take })` as one
- * prepared statement (a third of the CPU of Prisma's query compiler on this hot path). Quoted
- * identifiers and INTEGER/TEXT columns read the same on SQLite and PostgreSQL.
- */
-async function batchedEntriesOf(deps: Pick<GatewayDeps, "db">, residentRef: string, limit: number): Promise<Omit<IndexEntryRow, "createdAt">[]> {
-  return deps.db.$queryRaw<Omit<IndexEntryRow, "createdAt">[]>`
-    SELECT "id", "institution", "recordId", "residentRef", "category", "contentHash", "schemaVersion", "pointerHash",
-           "sourceTime", "batchId", "root", "leafIndex", "proofJson", "txHash", "blockNumber"
-    FROM "IndexEntry" WHERE "residentRef" = ${residentRef} ORDER BY "sourceTime" ASC, "id" ASC LIMIT ${Math.trunc(limit)}`;
-}
-
 /** The index items of residentRefs: single anchorings from the mirror, batch anchorings from the gateway's rows. */
 export async function indexOfResidentRefs(deps: GatewayDeps, refs: readonly string[], limit: number) {
   const items: z.infer<typeof IndexItemSchema>[] = [];
@@ -838,7 +826,7 @@ export async function indexOfResidentRefs(deps: GatewayDeps, refs: readonly stri
         version: r.version,
       });
     }
-    const rows = await batchedEntriesOf(deps, ref, limit);
+    const rows = await indexEntriesOfResidentRef(deps, ref, limit);
     for (const row of rows) {
       items.push({
         ...entryJson(entryOfRow(row)),

@@ -8,7 +8,7 @@ import type { DatabaseProvider } from "../../src/db/index.ts";
 import { CONTRACT_ABIS } from "../../src/events.ts";
 import { createIndexer, type IndexerOptions } from "../../src/indexer.ts";
 import { createMirrorMetrics, serveMetrics } from "../../src/metrics.ts";
-import { createMirrorQueries } from "../../src/queries.ts";
+import { createMirrorQueries, eventRow } from "../../src/queries.ts";
 import { verifyRange } from "../../src/verify.ts";
 import { databaseFactory, snapshotOf, type DatabaseFactory } from "./databases.ts";
 import { driver, runScenario, type Driver, type ScenarioResult } from "./scenario.ts";
@@ -88,12 +88,36 @@ export function mirrorSuite(provider: DatabaseProvider): void {
       assert.equal(verified.chain.events, logs.length);
     });
 
+    it("reads every event table by prepared SQL exactly as Prisma reads it", async () => {
+      const db = await dbs.create();
+      await indexerFor(db.prisma).syncToTarget();
+      const tables = {
+        RecordEvent: () => db.prisma.recordEvent.findMany({ orderBy: [{ blockNumber: "asc" }, { logIndex: "asc" }] }),
+        BatchAnchor: () => db.prisma.batchAnchor.findMany({ orderBy: [{ blockNumber: "asc" }, { logIndex: "asc" }] }),
+        GrantEvent: () => db.prisma.grantEvent.findMany({ orderBy: [{ blockNumber: "asc" }, { logIndex: "asc" }] }),
+        RequestEvent: () => db.prisma.requestEvent.findMany({ orderBy: [{ blockNumber: "asc" }, { logIndex: "asc" }] }),
+        AccessEvidence: () => db.prisma.accessEvidence.findMany({ orderBy: [{ blockNumber: "asc" }, { logIndex: "asc" }] }),
+        AccessBatch: () => db.prisma.accessBatch.findMany({ orderBy: [{ blockNumber: "asc" }, { logIndex: "asc" }] }),
+      };
+      for (const [table, viaPrisma] of Object.entries(tables)) {
+        const expected = await viaPrisma();
+        assert.ok(expected.length > 0, `the scenario wrote ${table} rows`);
+        const rows = await db.sql.all(`SELECT * FROM "${table}" ORDER BY "blockNumber" ASC, "logIndex" ASC`);
+        assert.deepEqual(rows.map((row) => ({ ...eventRow<object>(row) })), expected.map((row) => ({ ...row })), table);
+      }
+      // Booleans of both values came through (mayReshare false, an answer approved).
+      const grants = await db.sql.all(`SELECT * FROM "GrantEvent" WHERE "kind" = 'created'`);
+      assert.ok(grants.map((g) => eventRow<{ mayReshare: boolean | null }>(g).mayReshare).includes(false));
+      const answers = await db.sql.all(`SELECT * FROM "RequestEvent" WHERE "kind" = 'answered'`);
+      assert.ok(answers.map((a) => eventRow<{ approved: boolean | null }>(a).approved).includes(true));
+    });
+
     it("answers the gateway's queries with what the chain holds", async () => {
       const db = await dbs.create();
       await indexerFor(db.prisma).syncToTarget();
       // The dev chain's clock runs ahead of the wall clock (a new second per block): statuses at chain time.
       const chainNow = Number((await chain.publicClient.getBlock()).timestamp) * 1000;
-      const q = createMirrorQueries(db.prisma, { chainHead: () => chain.publicClient.getBlockNumber(), now: () => chainNow });
+      const q = createMirrorQueries(db, { chainHead: () => chain.publicClient.getBlockNumber(), now: () => chainNow });
 
       // Records: the identity merge moved the record to the surviving reference.
       assert.deepEqual((await q.records.ofResident(s.residentRef)).items, []);

@@ -1,0 +1,49 @@
+// The gateway's hot lookups as prepared SQL (mirror/src/db/reader.ts explains why): the rows the
+// index, provenance and read routes ask for on every request, in the types Prisma would give
+// (DateTime columns as Date). Everything else, and every write, stays with Prisma.
+import { asDate, asDateOrNull, type SqlReader } from "../../mirror/src/db/index.ts";
+import type { AccessLogLine, IndexEntry, Original } from "./generated/sqlite/client.ts";
+
+type Reads = { readonly sql: SqlReader };
+
+function withCreatedAt<T extends { createdAt: Date }>(row: Record<string, unknown>): T {
+  row.createdAt = asDate(row.createdAt);
+  return row as T;
+}
+
+/** The original of a record at its institution (`db.original.findUnique` by institution + recordId). */
+export async function originalOf(deps: Reads, institution: string, recordId: string): Promise<Original | null> {
+  const [row] = await deps.sql.all(`SELECT * FROM "Original" WHERE "institution" = ? AND "recordId" = ? LIMIT 1`, [institution, recordId]);
+  return row === undefined ? null : withCreatedAt<Original>(row);
+}
+
+/** The index entry the gateway keeps for a record (`db.indexEntry.findUnique` by institution + recordId). */
+export async function indexEntryRowOf(deps: Reads, institution: string, recordId: string): Promise<IndexEntry | null> {
+  const [row] = await deps.sql.all(`SELECT * FROM "IndexEntry" WHERE "institution" = ? AND "recordId" = ? LIMIT 1`, [institution, recordId]);
+  return row === undefined ? null : withCreatedAt<IndexEntry>(row);
+}
+
+/**
+ * The batched index entries of a residentRef, oldest source time first, at most `limit`
+ * (`indexEntry.findMany({ where: { residentRef }, orderBy: [sourceTime, id], take })`).
+ */
+export async function indexEntriesOfResidentRef(deps: Reads, residentRef: string, limit: number): Promise<IndexEntry[]> {
+  const rows = await deps.sql.all(`SELECT * FROM "IndexEntry" WHERE "residentRef" = ? ORDER BY "sourceTime" ASC, "id" ASC LIMIT ?`, [
+    residentRef,
+    Math.trunc(limit),
+  ]);
+  return rows.map((row) => withCreatedAt<IndexEntry>(row));
+}
+
+/** Every access-log line of a record, oldest first (`accessLogLine.findMany` ordered by accessedAt, id). */
+export async function accessLinesOfRecord(deps: Reads, institution: string, recordId: string): Promise<AccessLogLine[]> {
+  const rows = await deps.sql.all(`SELECT * FROM "AccessLogLine" WHERE "institution" = ? AND "recordId" = ? ORDER BY "accessedAt" ASC, "id" ASC`, [
+    institution,
+    recordId,
+  ]);
+  return rows.map((row) => {
+    row.accessedAt = asDate(row.accessedAt);
+    row.claimedUntil = asDateOrNull(row.claimedUntil);
+    return withCreatedAt<AccessLogLine>(row);
+  });
+}

@@ -1,0 +1,113 @@
+// The hot lookups as prepared SQL (src/reads.ts) give exactly the rows Prisma gives, on SQLite and
+// on PostgreSQL (DateTime columns as Dates, nulls as nulls, the same order).
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { startPostgres, type TestPostgres } from "../../test/helpers/postgres.ts";
+import { migrateGatewayDatabase, openGatewayDatabase } from "../src/db.ts";
+import { accessLinesOfRecord, indexEntriesOfResidentRef, indexEntryRowOf, originalOf } from "../src/reads.ts";
+
+const INSTITUTION = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+const hex32 = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
+const REF = hex32(7);
+
+for (const provider of ["sqlite", "postgresql"] as const) {
+  describe(`the gateway's prepared reads on ${provider}`, () => {
+    let postgres: TestPostgres | undefined;
+    let dir: string;
+    let database: ReturnType<typeof openGatewayDatabase>;
+
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), "gateway-reads-"));
+      let url = `file:${join(dir, "gateway.db")}`;
+      if (provider === "postgresql") {
+        postgres = await startPostgres();
+        url = await postgres.createDatabase("gateway_reads");
+      }
+      await migrateGatewayDatabase(url);
+      database = openGatewayDatabase(url);
+      const db = database.prisma;
+      for (let i = 1; i <= 3; i++) {
+        await db.original.create({
+          data: {
+            institution: INSTITUTION,
+            recordId: hex32(i),
+            cid: `bafkrei${i}`,
+            keyId: "k1",
+            wrappedDataKey: "00",
+            fieldsSchemaJson: "{}",
+            contentHash: hex32(100 + i),
+            residentRef: REF,
+            residentAddress: "0x0000000000000000000000000000000000000001",
+            category: hex32(1),
+            anchoring: i === 1 ? "single" : "batch",
+            txHash: hex32(200 + i),
+            blockNumber: i,
+          },
+        });
+        await db.indexEntry.create({
+          data: {
+            institution: INSTITUTION,
+            recordId: hex32(i),
+            residentRef: REF,
+            category: hex32(1),
+            contentHash: hex32(100 + i),
+            schemaVersion: 1,
+            pointerHash: hex32(300 + i),
+            sourceTime: 1_700_000_000 - i, // newest record first in time: the order is by sourceTime
+            ...(i === 1 ? {} : { batchId: "4", root: hex32(400), leafIndex: i - 2, proofJson: "[]", txHash: hex32(500), blockNumber: 9 }),
+          },
+        });
+      }
+      for (const [id, seconds] of [["b", 20], ["a", 10], ["c", 20]] as const) {
+        await db.accessLogLine.create({
+          data: {
+            id,
+            requestId: `r-${id}`,
+            accessor: hex32(9),
+            residentRef: REF,
+            recordId: hex32(2),
+            institution: INSTITUTION,
+            fieldsJson: "[]",
+            purpose: 0,
+            outcome: "granted",
+            accessedAt: new Date(Date.UTC(2026, 10, 23, 2, 0, seconds)),
+            lineHash: hex32(600),
+            ...(id === "c" ? { claimedBy: "p1", claimedUntil: new Date(Date.UTC(2026, 10, 23, 3)) } : {}),
+          },
+        });
+      }
+    });
+    after(async () => {
+      await database?.close();
+      await postgres?.stop();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it("finds an original and an index entry by institution and record, or null", async () => {
+      const deps = { sql: database.sql };
+      const where = { institution_recordId: { institution: INSTITUTION, recordId: hex32(2) } };
+      assert.deepEqual(await originalOf(deps, INSTITUTION, hex32(2)), await database.prisma.original.findUnique({ where }));
+      assert.deepEqual(await indexEntryRowOf(deps, INSTITUTION, hex32(2)), await database.prisma.indexEntry.findUnique({ where }));
+      assert.equal(await originalOf(deps, INSTITUTION, hex32(99)), null);
+      assert.equal(await indexEntryRowOf(deps, INSTITUTION, hex32(99)), null);
+      assert.ok((await originalOf(deps, INSTITUTION, hex32(2)))?.createdAt instanceof Date);
+    });
+
+    it("lists a residentRef's entries and a record's access lines in Prisma's order", async () => {
+      const deps = { sql: database.sql };
+      assert.deepEqual(
+        await indexEntriesOfResidentRef(deps, REF, 2),
+        await database.prisma.indexEntry.findMany({ where: { residentRef: REF }, orderBy: [{ sourceTime: "asc" }, { id: "asc" }], take: 2 }),
+      );
+      const lines = await accessLinesOfRecord(deps, INSTITUTION, hex32(2));
+      assert.deepEqual(lines.map((l) => l.id), ["a", "b", "c"]);
+      assert.deepEqual(
+        lines,
+        await database.prisma.accessLogLine.findMany({ where: { institution: INSTITUTION, recordId: hex32(2) }, orderBy: [{ accessedAt: "asc" }, { id: "asc" }] }),
+      );
+    });
+  });
+}
