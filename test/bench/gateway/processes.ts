@@ -1,4 +1,4 @@
-// Process plumbing of the gateway benchmark: spawning the mirror, the gateway and the load generator
+// Process plumbing of the gateway benchmark: spawning the mirror, the gateway and the load generators
 // as processes of their own, stopping them, and measuring the CPU each used (from /proc) so the output
 // can say where the two cores went.
 import { fork, spawn, type ChildProcess } from "node:child_process";
@@ -7,6 +7,7 @@ import { createServer } from "node:net";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import type { LoadJob, LoadResult } from "./load.ts";
+import type { OpenLoopJob, OpenLoopResult } from "./open-loop.ts";
 
 export const ROOT = resolve(import.meta.dirname, "../../..");
 const HOST = "127.0.0.1";
@@ -161,6 +162,33 @@ export async function runLoad(job: LoadJob, onStart?: (pid: number) => void): Pr
     });
     child.once("exit", (code) => {
       if (code !== 0) reject(new Error(`load generator exited with ${code}`));
+    });
+    child.send(job);
+  });
+}
+
+/**
+ * Runs one open-loop job in a forked load generator (test/bench/gateway/open-loop.ts); `onWindow` is
+ * called when its measured window opens and closes (after its warm-up, before it drains).
+ */
+export async function runOpenLoopProcess(job: OpenLoopJob, onWindow: (edge: "start" | "end") => void | Promise<void>): Promise<OpenLoopResult> {
+  const child = fork(join(import.meta.dirname, "open-loop.ts"), [], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  // The window's callbacks may be asynchronous (a scrape of the gateway): the result waits for them.
+  let edges: Promise<void> = Promise.resolve();
+  return new Promise((done, reject) => {
+    child.on("message", (message: { window?: "start" | "end"; result?: OpenLoopResult; error?: string }) => {
+      if (message.window) {
+        const edge = message.window;
+        edges = edges.then(() => onWindow(edge));
+      } else if (message.result) {
+        const result = message.result;
+        edges.then(() => done(result), reject);
+      } else if (message.error) reject(new Error(`open-loop load generator failed: ${message.error}`));
+    });
+    child.once("exit", (code) => {
+      if (code !== 0) reject(new Error(`open-loop load generator exited with ${code}`));
     });
     child.send(job);
   });
