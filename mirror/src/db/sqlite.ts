@@ -1,22 +1,46 @@
 // SQLite through @libsql/client, with the connection settings the platform relies on.
 //
-// @libsql/client opens a NEW connection after every transaction (the old one stays with the
-// transaction), and per-connection settings (busy_timeout, foreign_keys) would be lost on it. The
-// wrapper below applies them to each connection before its first use. journal_mode=WAL is stored
-// in the database file, so setting it once is enough.
-import { createClient, type Client, type Config, type TransactionMode } from "@libsql/client";
+// @libsql/client gives each transaction the client's current connection and opens a NEW one for
+// whatever comes next: every transaction then pays for opening the file, the per-connection
+// settings and SQLite parsing the schema again on the first statement — measured as most of the
+// gateway's database CPU on its group-committed reads. Prisma's adapter runs one transaction at a
+// time per client (its lock is held from BEGIN to COMMIT), so the wrapper below keeps ONE
+// connection for transactions and reuses it from one to the next (a second one is opened only if
+// that one is somehow still inside a transaction). Every connection gets busy_timeout 5000 ms and
+// foreign keys on before its first use. journal_mode=WAL is stored in the database file, so
+// setting it once is enough.
+import Libsql from "libsql";
+import { createClient, type Client, type Config, type InArgs, type InStatement, type IntMode, type Transaction, type TransactionMode } from "@libsql/client";
+import { Sqlite3Transaction } from "@libsql/client/sqlite3";
 import { PrismaLibSQL } from "@prisma/adapter-libsql";
+import { sqliteFilePath } from "./migrate.ts";
 
 const CONNECTION_PRAGMAS = ["PRAGMA busy_timeout = 5000", "PRAGMA foreign_keys = ON"];
 
-/** A libsql client whose every connection has busy_timeout 5000 ms and foreign keys on. */
+const BEGIN: Record<TransactionMode, string> = { write: "BEGIN IMMEDIATE", read: "BEGIN TRANSACTION READONLY", deferred: "BEGIN DEFERRED" };
+
+/** A libsql client whose every connection has busy_timeout 5000 ms and foreign keys on, and whose transactions reuse one connection. */
 export function createSqliteClient(config: Config): Client {
   const inner = createClient(config);
+  const intMode: IntMode = config.intMode ?? "number";
+  // In-memory databases are one per connection: their transactions must stay on the client's own.
+  const inMemory = config.url.includes(":memory:");
   let fresh = true;
   const prime = async () => {
     if (!fresh) return;
     fresh = false;
     for (const pragma of CONNECTION_PRAGMAS) await inner.execute(pragma);
+  };
+  let idle: InstanceType<typeof Libsql> | undefined;
+  const open: InstanceType<typeof Libsql>[] = [];
+  const transactionConnection = () => {
+    const reused = idle;
+    idle = undefined;
+    if (reused !== undefined && !reused.inTransaction) return reused;
+    const db = new Libsql(sqliteFilePath(config.url));
+    for (const pragma of CONNECTION_PRAGMAS) db.pragma(pragma.slice("PRAGMA ".length));
+    open.push(db);
+    return db;
   };
   const wrapped: Client = {
     get closed() {
@@ -33,18 +57,43 @@ export function createSqliteClient(config: Config): Client {
       await prime();
       return inner.batch(...args);
     },
-    transaction: async (mode?: TransactionMode) => {
-      await prime();
-      const tx = await inner.transaction(mode);
-      fresh = true;
-      return tx;
+    transaction: async (mode: TransactionMode = "write"): Promise<Transaction> => {
+      if (inMemory) {
+        await prime();
+        const tx = await inner.transaction(mode);
+        fresh = true;
+        return tx;
+      }
+      const db = transactionConnection();
+      db.exec(BEGIN[mode]);
+      const tx = new Sqlite3Transaction(db, intMode);
+      // Back to the pool once the transaction is over, whichever way it ends.
+      const done = <T>(result: T): T => {
+        if (!db.inTransaction && db.open) idle ??= db;
+        return result;
+      };
+      return {
+        execute: ((stmt: InStatement, args?: InArgs) => (typeof stmt === "string" ? tx.execute(stmt, args) : tx.execute(stmt))) as Transaction["execute"],
+        batch: (stmts) => tx.batch(stmts),
+        executeMultiple: (sql) => tx.executeMultiple(sql),
+        commit: () => tx.commit().finally(() => done(undefined)),
+        rollback: () => tx.rollback().finally(() => done(undefined)),
+        close: () => done(tx.close()),
+        get closed() {
+          return tx.closed;
+        },
+      };
     },
     executeMultiple: async (sql) => {
       await prime();
       return inner.executeMultiple(sql);
     },
     sync: () => inner.sync(),
-    close: () => inner.close(),
+    close: () => {
+      for (const db of open.splice(0)) if (db.open) db.close();
+      idle = undefined;
+      inner.close();
+    },
   };
   return wrapped;
 }
