@@ -1,9 +1,10 @@
 // /v1/access (数据访问): a consent-checked read of a record's original.
 //
-// At the moment of the read the gateway asks `ConsentRegistry.checkAccess` on chain, once per
-// requested field (the contract answers per field, and different fields may rest on different
-// grants), every call pinned to one block so that they all see one state; the reader asks as its
-// doctor account first and, for fields no personal grant allows, as its institution. It returns
+// At the moment of the read the gateway asks `ConsentRegistry.checkAccess` on chain per requested
+// field (the contract answers per field, and different fields may rest on different grants) and per
+// grantee: the reader's doctor account first and, for fields no personal grant allows, its
+// institution. Every check (and `DataIndex.getRecord` for a singly anchored record: voided?) goes in
+// ONE eth_call at the latest block (chain `readTogether`: one state, one round trip). It returns
 // only the granted fields, sealed for the reader's session (a fresh data key SM2-encrypted to the
 // session's public key, store `sealForReader`, context `<institution>/<recordId>` in lower case),
 // and writes the access-log line in the same transaction as its answer (group commit: the reads
@@ -22,7 +23,7 @@ import { wrapKeyForSession } from "../reader-seal.ts";
 import { notify } from "../notify.ts";
 import { BEARER, createRouter } from "../router.ts";
 import { recordAudit } from "../audit-log.ts";
-import { writeQueueOf } from "../write-queue.ts";
+import { recordingTx, writeQueueOf, type Insert } from "../write-queue.ts";
 import { granteesOf, unixSeconds, writeMiddleware } from "./consent.ts";
 
 // ---------------------------------------------------------------- domain
@@ -55,21 +56,25 @@ export function requestedFields(schema: Readonly<Record<string, Hex>>, names: re
   return chosen.map((name) => ({ name, id: schema[name]! }));
 }
 
-/** Which grant allows each field (undefined: none), asking the grantees in order until one allows it. */
-export async function grantsForFields(
+/**
+ * Which grant allows each field (undefined: none), asking the grantees in order until one allows it.
+ * `check` answers one (grantee, field) check (it throws when that check failed); it is asked only
+ * for the checks the answer depends on: every field for the first grantee, then only the fields
+ * still open for each next one.
+ */
+export function grantsForFields(
   fields: readonly Hex[],
   grantees: readonly Hex[],
-  check: (grantee: Hex, field: Hex) => Promise<{ allowed: boolean; grantId: Hex }>,
-): Promise<Map<Hex, { grantId: Hex; grantee: Hex } | undefined>> {
+  check: (grantee: Hex, field: Hex) => { allowed: boolean; grantId: Hex },
+): Map<Hex, { grantId: Hex; grantee: Hex } | undefined> {
   const result = new Map<Hex, { grantId: Hex; grantee: Hex } | undefined>(fields.map((f) => [f, undefined]));
   let open = [...new Set(fields)];
   for (const grantee of grantees) {
     if (open.length === 0) break;
-    const answers = await Promise.all(open.map((field) => check(grantee, field)));
-    open.forEach((field, i) => {
-      const a = answers[i]!;
+    for (const field of open) {
+      const a = check(grantee, field);
       if (a.allowed) result.set(field, { grantId: a.grantId.toLowerCase() as Hex, grantee });
-    });
+    }
     open = open.filter((f) => result.get(f) === undefined);
   }
   return result;
@@ -183,11 +188,6 @@ export function accessRoutes(deps: GatewayDeps) {
           details: { what: "sessionPublicKey" },
         });
       }
-      // The head block every check is pinned to, asked now, alongside the record's lookup (one round
-      // trip fewer). Fresh, never the client's cached head: a revocation mined before this request
-      // must count.
-      const freshBlock = deps.chain.publicClient.getBlockNumber({ cacheTime: 0 });
-      freshBlock.catch(() => undefined); // awaited below, unless the request is refused first
       const original = await deps.db.original.findUnique({ where: { institution_recordId: { institution, recordId } } });
       if (original === null) throw platformError("NOT_FOUND", { details: { what: "record", institution, recordId } });
       const schema = JSON.parse(original.fieldsSchemaJson) as Record<string, Hex>;
@@ -197,31 +197,46 @@ export function accessRoutes(deps: GatewayDeps) {
       const store = deps.stores.get(institution);
       if (store === undefined) throw platformError("STORE_UNAVAILABLE", { details: { institution } });
 
-      const [voided, blockNumber] = await Promise.all([
-        original.anchoring === "single"
-          ? deps.chain.contracts.dataIndex.read.getRecord([institution, recordId]).then((onChain) => onChain.voided)
-          : false,
-        freshBlock,
-      ]);
-      if (voided) {
-        throw platformError("NOT_FOUND", { message: "The record was voided.", messageZh: "该记录已作废。", details: { what: "record", reason: "voided" } });
-      }
-
       const accessedAt = deps.clock.now();
       const at = unixSeconds(accessedAt);
       const resident = getAddress(original.residentAddress) as Address;
       const category = original.category as Hex;
-      const grants = await grantsForFields(
-        requested.map((f) => f.id),
-        grantees,
-        async (grantee, field) => {
-          const [allowed, grantId] = await deps.chain.contracts.consentRegistry.read.checkAccess(
-            [resident, grantee, recordId, category, field, purpose, at],
-            { blockNumber },
-          );
-          return { allowed, grantId };
-        },
-      );
+      // One eth_call at the latest block: the record's voided flag (singly anchored records) and every
+      // (grantee, field) check — one state, so a revocation mined before this request counts for all.
+      // A check the outcome does not depend on (the institution's, for a field the doctor's grant
+      // allows) is not made.
+      const fieldIds = [...new Set(requested.map((f) => f.id))];
+      const { consentRegistry, dataIndex } = deps.chain.contracts;
+      const single = original.anchoring === "single";
+      // The institution's check of a field is made only when the doctor's did not allow it (`unless`).
+      const checkBase = single ? 1 : 0;
+      const checkIndex = (g: number, f: number) => checkBase + g * fieldIds.length + f;
+      const answers = await deps.chain.readTogether([
+        ...(single ? [{ address: dataIndex.address, abi: dataIndex.abi, functionName: "getRecord", args: [institution, recordId] }] : []),
+        ...grantees.flatMap((grantee, g) =>
+          fieldIds.map((field, f) => ({
+            address: consentRegistry.address,
+            abi: consentRegistry.abi,
+            functionName: "checkAccess",
+            args: [resident, grantee, recordId, category, field, purpose, at],
+            ...(g > 0 ? { unless: checkIndex(g - 1, f) } : {}),
+          })),
+        ),
+      ]);
+      const answerOf = (index: number): unknown => {
+        const a = answers[index]!;
+        if (a.status === "failure") throw a.error;
+        // grantsForFields never asks for a check it does not need: a skipped one is a bug.
+        if (a.status === "skipped") throw new Error(`the answer of chain call ${index} was skipped`);
+        return a.result;
+      };
+      if (single && (answerOf(0) as { voided: boolean }).voided) {
+        throw platformError("NOT_FOUND", { message: "The record was voided.", messageZh: "该记录已作废。", details: { what: "record", reason: "voided" } });
+      }
+      const grants = grantsForFields(fieldIds, grantees, (grantee, field) => {
+        const [allowed, grantId] = answerOf(checkIndex(grantees.indexOf(grantee), fieldIds.indexOf(field))) as readonly [boolean, Hex];
+        return { allowed, grantId };
+      });
       const granted = requested.filter((f) => grants.get(f.id) !== undefined);
       const withheld = requested.filter((f) => grants.get(f.id) === undefined).map((f) => f.name);
       const usedGrantee = granted.length > 0 ? grants.get(granted[0]!.id)!.grantee : grantees[0]!;
@@ -245,10 +260,9 @@ export function accessRoutes(deps: GatewayDeps) {
 
       if (granted.length === 0) {
         // Group commit (write-queue.ts): shares one transaction with the reads waiting meanwhile.
-        await writeQueueOf(deps.db).enqueue(async (tx) => {
-          await tx.accessLogLine.create({ data: row });
-          await notify({ tx }, resident, "grant-refused-read", { institution, recordId, purpose: purposeName, accessor: line.accessor, accessLineId: line.id });
-        });
+        const rows: Insert[] = [{ model: "accessLogLine", data: row }];
+        await notify({ tx: recordingTx(rows) }, resident, "grant-refused-read", { institution, recordId, purpose: purposeName, accessor: line.accessor, accessLineId: line.id });
+        await writeQueueOf(deps.db).enqueueInserts(rows);
         throw platformError("CONSENT_REQUIRED", {
           details: { institution, recordId, purpose: purposeName, fields: requested.map((f) => f.name), accessLineId: line.id, lineHash: row.lineHash },
         });
@@ -277,22 +291,24 @@ export function accessRoutes(deps: GatewayDeps) {
         accessLine: { id: line.id, lineHash: row.lineHash },
       };
       // The line, notification, audit row and idempotent answer commit together (as commitAnswer
-      // does), in a transaction shared with the other reads waiting (write-queue.ts); the answer
-      // goes out only after that transaction committed.
-      await writeQueueOf(deps.db).enqueue(async (tx) => {
-        await tx.accessLogLine.create({ data: row });
-        await notify({ tx }, resident, "grant-used", {
-          institution,
-          recordId,
-          purpose: purposeName,
-          fields: body.fields,
-          grantIds,
-          accessor: line.accessor,
-          accessLineId: line.id,
-        });
-        await recordAudit(tx, c, { target: recordId, purpose: purposeName, details: { fields: body.fields, grantIds } });
-        await c.get("idempotency")?.save(tx, 200, body);
+      // does), in a transaction shared with the other reads waiting (write-queue.ts: the rows of the
+      // reads of a flush go in one createMany per table); the answer goes out only after that
+      // transaction committed. `notify` and `recordAudit` build their rows as always; a recording
+      // transaction client hands them to the queue.
+      const rows: Insert[] = [{ model: "accessLogLine", data: row }];
+      const recording = recordingTx(rows);
+      await notify({ tx: recording }, resident, "grant-used", {
+        institution,
+        recordId,
+        purpose: purposeName,
+        fields: body.fields,
+        grantIds,
+        accessor: line.accessor,
+        accessLineId: line.id,
       });
+      await recordAudit(recording, c, { target: recordId, purpose: purposeName, details: { fields: body.fields, grantIds } });
+      const idempotency = c.get("idempotency");
+      await writeQueueOf(deps.db).enqueueInserts(rows, idempotency === undefined ? undefined : (tx) => idempotency.save(tx, 200, body));
       return c.json(body, 200);
     },
   );
