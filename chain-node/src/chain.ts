@@ -7,6 +7,7 @@ import { createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
 import { Address, Account } from "@ethereumjs/util";
 import { createVM, runTx, type VM } from "@ethereumjs/vm";
 import type { Logger } from "pino";
+import { installJumpAnalysisCache } from "./jump-analysis.ts";
 import { ChainDb, type StoredBlock, type StoredLog, type StoredReceipt, type StoredTx } from "./db.ts";
 import {
   EMPTY_TRIE_ROOT,
@@ -218,6 +219,7 @@ export class Chain {
       }
     }
     this.#setHead(this.db.head()!);
+    if (!(await installJumpAnalysisCache())) this.log.warn("this @ethereumjs/evm has no per-frame code analysis to cache: every call analyses its code again");
     this.#headCache = new HeadStateCache(this.db, this.#head.number);
     this.#buildState = new FlatStateManager(this.#headCache);
     const blockchain = this.#blockchainShim();
