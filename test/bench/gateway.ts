@@ -125,7 +125,8 @@ if (settings.grants > settings.residents) throw new Error("--grants: at most one
 
 /** Targets of issue 5. */
 const QUERY_TARGET = { perSecond: 1000, p99Ms: 200 };
-const READ_TARGET = { perSecond: 300 };
+/** Reads: the issue's rate; p99 at that rate within the platform's floor for chain queries (1 s). */
+const READ_TARGET = { perSecond: 300, p99Ms: 1000 };
 /** The platform's floor: 500 queries/s, 500 concurrent requests under 3 s on average. */
 const FLOOR = { perSecond: 500, meanMs: 3000 };
 
@@ -603,17 +604,24 @@ function capacityVerdict(m: Measured): Verdict | undefined {
   return undefined;
 }
 
-/** The open-loop run: every request of the window answered 2xx, and for queries p99 <= 200 ms. */
+/**
+ * The open-loop run at the issue's rate (a lower `--rate` / `--read-rate` never passes): every
+ * request of the window answered 2xx, and kept pace — queries p99 <= 200 ms (the issue); reads
+ * p99 <= 1 s (the issue gives reads no latency, but a read answered later than the platform's
+ * floor for chain queries did not keep up with the rate offered).
+ */
 function targetVerdict(m: Measured): Verdict | undefined {
   if (!m.target) return undefined;
   const r = m.target.result;
   const all = r.scheduled > 0 && r.ok2xx === r.scheduled;
   const issueRate = m.run.target === "query" ? QUERY_TARGET.perSecond : READ_TARGET.perSecond;
-  const below = r.rate < issueRate ? ` (the issue's rate is ${fmt(issueRate)}/s)` : "";
-  if (m.run.target === "query") {
-    return { text: `${fmt(r.rate)} req/s offered by ${fmt(r.clients)} clients all answered 2xx, p99 <= ${QUERY_TARGET.p99Ms} ms${below}`, pass: all && r.latencyMs.p99 <= QUERY_TARGET.p99Ms };
-  }
-  return { text: `${fmt(r.rate)} req/s offered by ${fmt(r.clients)} clients all answered 2xx${below}`, pass: all };
+  const atRate = r.rate >= issueRate;
+  const below = atRate ? "" : ` (the issue's rate is ${fmt(issueRate)}/s)`;
+  const p99Ms = m.run.target === "query" ? QUERY_TARGET.p99Ms : READ_TARGET.p99Ms;
+  return {
+    text: `${fmt(r.rate)} req/s offered by ${fmt(r.clients)} clients all answered 2xx, p99 <= ${fmt(p99Ms)} ms${below}`,
+    pass: atRate && all && r.latencyMs.p99 <= p99Ms,
+  };
 }
 
 const passText = (v: Verdict | undefined) => (v ? (v.pass ? "PASS" : "BELOW") : "-");

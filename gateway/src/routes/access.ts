@@ -19,6 +19,7 @@ import type { GatewayDeps } from "../context.ts";
 import { errorResponses } from "../errors.ts";
 import { accessLine, accessLineHash, accessLineText, type AccessLine } from "../evidence/line.ts";
 import { principalOf } from "../middleware/auth.ts";
+import { originalOf } from "../reads.ts";
 import { wrapKeyForSession } from "../reader-seal.ts";
 import { notify } from "../notify.ts";
 import { BEARER, createRouter } from "../router.ts";
@@ -188,7 +189,7 @@ export function accessRoutes(deps: GatewayDeps) {
           details: { what: "sessionPublicKey" },
         });
       }
-      const original = await deps.db.original.findUnique({ where: { institution_recordId: { institution, recordId } } });
+      const original = await originalOf(deps, institution, recordId);
       if (original === null) throw platformError("NOT_FOUND", { details: { what: "record", institution, recordId } });
       const schema = JSON.parse(original.fieldsSchemaJson) as Record<string, Hex>;
       const requested = requestedFields(schema, names);
