@@ -2,7 +2,7 @@
 // index, provenance and read routes ask for on every request, in the types Prisma would give
 // (DateTime columns as Date). Everything else, and every write, stays with Prisma.
 import { asDate, asDateOrNull, type SqlReader } from "../../mirror/src/db/index.ts";
-import type { AccessLogLine, IndexEntry, Original } from "./generated/sqlite/client.ts";
+import type { AccessLogLine, IndexEntry, Original, Session } from "./generated/sqlite/client.ts";
 
 type Reads = { readonly sql: SqlReader };
 
@@ -46,4 +46,22 @@ export async function accessLinesOfRecord(deps: Reads, institution: string, reco
     row.claimedUntil = asDateOrNull(row.claimedUntil);
     return withCreatedAt<AccessLogLine>(row);
   });
+}
+
+/** The residentRefs institutions linked to a wallet through its originals, each once, in first-linked order. */
+export async function residentRefsOfWallet(deps: Reads, wallet: string): Promise<string[]> {
+  const rows = await deps.sql.all<{ residentRef: string }>(
+    `SELECT "residentRef" FROM "Original" WHERE "residentAddress" = ? GROUP BY "residentRef" ORDER BY MIN("id") ASC`,
+    [wallet],
+  );
+  return rows.map((r) => r.residentRef);
+}
+
+/** A session row by id (`db.session.findUnique`), asked whenever a token's session is not in the process's cache. */
+export async function sessionRowOf(deps: Reads, id: string): Promise<Session | null> {
+  const [row] = await deps.sql.all(`SELECT * FROM "Session" WHERE "id" = ? LIMIT 1`, [id]);
+  if (row === undefined) return null;
+  row.expiresAt = asDate(row.expiresAt);
+  row.endedAt = asDateOrNull(row.endedAt);
+  return withCreatedAt<Session>(row);
 }

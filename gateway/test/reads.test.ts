@@ -7,11 +7,13 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startPostgres, type TestPostgres } from "../../test/helpers/postgres.ts";
 import { migrateGatewayDatabase, openGatewayDatabase } from "../src/db.ts";
-import { accessLinesOfRecord, indexEntriesOfResidentRef, indexEntryRowOf, originalOf } from "../src/reads.ts";
+import { accessLinesOfRecord, indexEntriesOfResidentRef, indexEntryRowOf, originalOf, residentRefsOfWallet, sessionRowOf } from "../src/reads.ts";
 
 const INSTITUTION = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const hex32 = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
 const REF = hex32(7);
+const OTHER_REF = hex32(8);
+const WALLET = "0x0000000000000000000000000000000000000001";
 
 for (const provider of ["sqlite", "postgresql"] as const) {
   describe(`the gateway's prepared reads on ${provider}`, () => {
@@ -29,7 +31,28 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       await migrateGatewayDatabase(url);
       database = openGatewayDatabase(url);
       const db = database.prisma;
-      for (let i = 1; i <= 3; i++) {
+      for (let i = 1; i <= 4; i++) {
+        if (i === 4) {
+          // A second reference linked to the same wallet, after the first.
+          await db.original.create({
+            data: {
+              institution: INSTITUTION,
+              recordId: hex32(i),
+              cid: `bafkrei${i}`,
+              keyId: "k1",
+              wrappedDataKey: "00",
+              fieldsSchemaJson: "{}",
+              contentHash: hex32(100 + i),
+              residentRef: OTHER_REF,
+              residentAddress: WALLET,
+              category: hex32(1),
+              anchoring: "batch",
+              txHash: hex32(200 + i),
+              blockNumber: i,
+            },
+          });
+          continue;
+        }
         await db.original.create({
           data: {
             institution: INSTITUTION,
@@ -40,7 +63,7 @@ for (const provider of ["sqlite", "postgresql"] as const) {
             fieldsSchemaJson: "{}",
             contentHash: hex32(100 + i),
             residentRef: REF,
-            residentAddress: "0x0000000000000000000000000000000000000001",
+            residentAddress: WALLET,
             category: hex32(1),
             anchoring: i === 1 ? "single" : "batch",
             txHash: hex32(200 + i),
@@ -94,6 +117,21 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       assert.equal(await originalOf(deps, INSTITUTION, hex32(99)), null);
       assert.equal(await indexEntryRowOf(deps, INSTITUTION, hex32(99)), null);
       assert.ok((await originalOf(deps, INSTITUTION, hex32(2)))?.createdAt instanceof Date);
+    });
+
+    it("finds a session row as Prisma does, ended or not", async () => {
+      const deps = { sql: database.sql };
+      const expiresAt = new Date(Date.UTC(2026, 10, 23, 12));
+      await database.prisma.session.create({ data: { id: "s-open", subject: "a", principalJson: "{}", expiresAt } });
+      await database.prisma.session.create({ data: { id: "s-ended", subject: "a", principalJson: "{}", sessionPublicKey: "0x04", expiresAt, endedAt: new Date(Date.UTC(2026, 10, 23, 3)) } });
+      for (const id of ["s-open", "s-ended"]) assert.deepEqual(await sessionRowOf(deps, id), await database.prisma.session.findUnique({ where: { id } }));
+      assert.equal(await sessionRowOf(deps, "s-none"), null);
+    });
+
+    it("lists the residentRefs linked to a wallet once each, first linked first", async () => {
+      const deps = { sql: database.sql };
+      assert.deepEqual(await residentRefsOfWallet(deps, WALLET), [REF, OTHER_REF]);
+      assert.deepEqual(await residentRefsOfWallet(deps, "0x0000000000000000000000000000000000000002"), []);
     });
 
     it("lists a residentRef's entries and a record's access lines in Prisma's order", async () => {

@@ -9,6 +9,7 @@ import type { Hex } from "viem";
 import { platformError } from "@health-chain/sdk";
 import type { Clock, GatewayDeps, Principal } from "../context.ts";
 import { Lru } from "../lru.ts";
+import { sessionRowOf } from "../reads.ts";
 import { newSessionId, signSessionToken, verifySessionToken } from "./token.ts";
 
 /** A principal before it has a session. */
@@ -40,7 +41,7 @@ function expired(): Error {
   return platformError("SESSION_EXPIRED");
 }
 
-export function createSessionManager(deps: Pick<GatewayDeps, "db" | "config"> & { clock: Clock }): SessionManager {
+export function createSessionManager(deps: Pick<GatewayDeps, "db" | "sql" | "config"> & { clock: Clock }): SessionManager {
   const { db, config, clock } = deps;
   const secret = config.auth.tokenSecret;
   const cacheMs = config.auth.sessionCacheMs;
@@ -83,7 +84,7 @@ export function createSessionManager(deps: Pick<GatewayDeps, "db" | "config"> & 
         if (!hit.principal) throw expired();
         return hit.principal;
       }
-      const row = await db.session.findUnique({ where: { id: verified.sessionId } });
+      const row = await sessionRowOf(deps, verified.sessionId);
       const principal =
         row && row.endedAt === null && row.expiresAt.getTime() > now.getTime()
           ? (JSON.parse(row.principalJson) as Principal)

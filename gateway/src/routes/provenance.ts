@@ -15,7 +15,7 @@ import { canSee, requirePermission } from "../middleware/rbac.ts";
 import { BEARER, createRouter } from "../router.ts";
 import { plain } from "./consent.ts";
 import { Lru } from "../lru.ts";
-import { accessLinesOfRecord, indexEntryRowOf, originalOf } from "../reads.ts";
+import { accessLinesOfRecord, indexEntryRowOf, originalOf, residentRefsOfWallet } from "../reads.ts";
 import { anchoredBatch, entryJson, entryOfRow, entryWithProof, verifyEntryLocally } from "./records.ts";
 
 type AccessLogRow = Awaited<ReturnType<GatewayDeps["db"]["accessLogLine"]["findMany"]>>[number];
@@ -387,12 +387,7 @@ export function provenanceRoutes(deps: GatewayDeps) {
         const q = c.req.valid("query");
         const where: { residentRef?: { in: string[] }; recordId?: string } = {};
         if (principal.kind === "resident") {
-          const linked = await deps.db.original.findMany({
-            where: { residentAddress: getAddress(principal.wallet ?? principal.subject) },
-            distinct: ["residentRef"],
-            select: { residentRef: true },
-          });
-          const refs = linked.map((l) => l.residentRef);
+          const refs = await residentRefsOfWallet(deps, getAddress(principal.wallet ?? principal.subject));
           where.residentRef = { in: q.residentRef ? refs.filter((r) => r === q.residentRef!.toLowerCase()) : refs };
         } else {
           if (!q.residentRef && !q.recordId) {

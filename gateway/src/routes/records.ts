@@ -25,7 +25,7 @@ import { errorResponses } from "../errors.ts";
 import { principalOf } from "../middleware/auth.ts";
 import { assertInstitutionAccess, institutionOf, requirePermission } from "../middleware/rbac.ts";
 import { Lru } from "../lru.ts";
-import { indexEntriesOfResidentRef, indexEntryRowOf, originalOf } from "../reads.ts";
+import { indexEntriesOfResidentRef, indexEntryRowOf, originalOf, residentRefsOfWallet } from "../reads.ts";
 import { BEARER, createRouter } from "../router.ts";
 import { commitAnswer, writeMiddleware } from "./consent.ts";
 
@@ -791,15 +791,14 @@ const residentRefCaches = new WeakMap<object, Lru<string, { refs: readonly strin
  * The residentRefs institutions linked to a wallet (its originals), reused for
  * RESIDENT_REFS_CACHE_MS: a reference an institution links meanwhile shows within that time.
  */
-export async function residentRefsOf(deps: Pick<GatewayDeps, "db">, wallet: string): Promise<readonly string[]> {
+export async function residentRefsOf(deps: Pick<GatewayDeps, "db" | "sql">, wallet: string): Promise<readonly string[]> {
   const address = getAddress(wallet);
   let cache = residentRefCaches.get(deps.db);
   if (cache === undefined) residentRefCaches.set(deps.db, (cache = new Lru(RESIDENT_REFS_CACHE_SIZE)));
   const now = Date.now();
   const hit = cache.get(address);
   if (hit !== undefined && hit.until > now) return hit.refs;
-  const linked = await deps.db.original.findMany({ where: { residentAddress: address }, distinct: ["residentRef"], select: { residentRef: true } });
-  const refs = linked.map((l) => l.residentRef);
+  const refs = await residentRefsOfWallet(deps, address);
   cache.set(address, { refs, until: now + RESIDENT_REFS_CACHE_MS });
   return refs;
 }
