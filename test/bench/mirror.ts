@@ -1,13 +1,16 @@
 // Benchmark of the mirror (docs/MIRROR.md, "Figures"): how fast the indexer ingests a backfill
 // into SQLite and PostgreSQL, and whether it keeps up with a chain-node written to at full speed.
 //
-//   node test/bench/mirror.ts [--events 50000] [--follow-events 30000] [--no-postgres]
+//   node test/bench/mirror.ts [--events 50000] [--follow-events 30000] [--no-postgres] [--cpu-prof]
 //
 // The chain-node runs in its own process (test/helpers/chain.ts, separateProcess). Events are
 // DataIndex.RecordAnchored, one per anchorRecord transaction, signed locally by the hospital's
 // accounts (the hospital plus three accounts allowlisted for it by governance) and sent raw.
 // Only the indexer is timed.
-import { cpus, totalmem } from "node:os";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { encodeFunctionData, keccak256, pad, toHex, type Abi, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -20,6 +23,24 @@ import { createIndexer } from "../../mirror/src/indexer.ts";
 import { createMirrorMetrics } from "../../mirror/src/metrics.ts";
 import { verifyRange } from "../../mirror/src/verify.ts";
 import type { MirrorPrisma } from "../../mirror/src/database.ts";
+import { summariseProfile } from "./gateway/profile.ts";
+
+/** The V8 sampling profiler of this process (--cpu-prof): only the timed backfill is profiled. */
+async function startProfiler(): Promise<{ stop(name: string): Promise<string> }> {
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return {
+    async stop(name) {
+      const { profile } = await session.post("Profiler.stop");
+      session.disconnect();
+      const file = join(mkdtempSync(join(tmpdir(), "mirror-bench-")), `${name}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      return file;
+    },
+  };
+}
 
 const { values } = parseArgs({
   options: {
@@ -27,6 +48,7 @@ const { values } = parseArgs({
     "follow-events": { type: "string", default: "30000" },
     "no-postgres": { type: "boolean", default: false },
     "max-block-range": { type: "string", default: "5000" },
+    "cpu-prof": { type: "boolean", default: false },
   },
 });
 const EVENTS = Number(values.events);
@@ -133,9 +155,15 @@ async function main(): Promise<void> {
       try {
         const db = await dbs.create();
         const indexer = createIndexer({ prisma: db.prisma, client: chain.publicClient, deployments: chain.deployments, maxBlockRange: MAX_BLOCK_RANGE });
+        const profiler = values["cpu-prof"] ? await startProfiler() : undefined;
         const start = performance.now();
         await indexer.syncToTarget();
         const ms = performance.now() - start;
+        if (profiler) {
+          const file = await profiler.stop(`mirror-backfill-${provider}`);
+          console.log(`CPU profile of the backfill (this process: indexer, RPC client, database driver): ${file}`);
+          console.log(summariseProfile(file, 15));
+        }
         const n = await countEvents(db.prisma);
         results.push(`| backfill | ${provider} | ${n} | ${(ms / 1000).toFixed(2)} | ${rate(n, ms)} |`);
         console.log(`backfill into ${provider}: ${n} events in ${(ms / 1000).toFixed(2)} s = ${rate(n, ms)} events/s`);
