@@ -328,16 +328,7 @@ export async function sendAndWait(url: string, raw: string): Promise<Receipt> {
 }
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same sequence. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from "../../test/helpers/prng.ts";
 
 // A tiny EVM assembler --------------------------------------------------------------------------------
 

@@ -31,45 +31,23 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       await migrateGatewayDatabase(url);
       database = openGatewayDatabase(url);
       const db = database.prisma;
-      for (let i = 1; i <= 4; i++) {
-        if (i === 4) {
-          // A second reference linked to the same wallet, after the first.
-          await db.original.create({
-            data: {
-              institution: INSTITUTION,
-              recordId: hex32(i),
-              cid: `bafkrei${i}`,
-              keyId: "k1",
-              wrappedDataKey: "00",
-              fieldsSchemaJson: "{}",
-              contentHash: hex32(100 + i),
-              residentRef: OTHER_REF,
-              residentAddress: WALLET,
-              category: hex32(1),
-              anchoring: "batch",
-              txHash: hex32(200 + i),
-              blockNumber: i,
-            },
-          });
-          continue;
-        }
-        await db.original.create({
-          data: {
-            institution: INSTITUTION,
-            recordId: hex32(i),
-            cid: `bafkrei${i}`,
-            keyId: "k1",
-            wrappedDataKey: "00",
-            fieldsSchemaJson: "{}",
-            contentHash: hex32(100 + i),
-            residentRef: REF,
-            residentAddress: WALLET,
-            category: hex32(1),
-            anchoring: i === 1 ? "single" : "batch",
-            txHash: hex32(200 + i),
-            blockNumber: i,
-          },
-        });
+      const original = (i: number, residentRef: string) => ({
+        institution: INSTITUTION,
+        recordId: hex32(i),
+        cid: `bafkrei${i}`,
+        keyId: "k1",
+        wrappedDataKey: "00",
+        fieldsSchemaJson: "{}",
+        contentHash: hex32(100 + i),
+        residentRef,
+        residentAddress: WALLET,
+        category: hex32(1),
+        anchoring: i === 1 ? "single" : "batch",
+        txHash: hex32(200 + i),
+        blockNumber: i,
+      });
+      for (let i = 1; i <= 3; i++) {
+        await db.original.create({ data: original(i, REF) });
         await db.indexEntry.create({
           data: {
             institution: INSTITUTION,
@@ -84,6 +62,8 @@ for (const provider of ["sqlite", "postgresql"] as const) {
           },
         });
       }
+      // Record 4: a second reference linked to the same wallet, after the first.
+      await db.original.create({ data: original(4, OTHER_REF) });
       for (const [id, seconds] of [["b", 20], ["a", 10], ["c", 20]] as const) {
         await db.accessLogLine.create({
           data: {

@@ -20,6 +20,7 @@
 import { Agent, request as httpRequest } from "node:http";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { build as buildHistogram } from "hdr-histogram-js";
+import { prng } from "../../helpers/prng.ts";
 import type { LoadRequest } from "./load.ts";
 
 export interface OpenLoopJob {
@@ -64,18 +65,6 @@ export interface OpenLoopResult {
   readonly clientCores: number;
   /** The load generator's event-loop lag during the window (p99, max; ms). */
   readonly clientLagMs: { readonly p99: number; readonly max: number };
-}
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Late-timer slack: a request sent more than this after its scheduled time counts as sent late. */
