@@ -47,6 +47,8 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
     /// @notice Most of those that may be re-shared grants, so that a re-sharing grantee can never
     ///         fill a resident's list for another grantee and crowd out the resident's own grants.
     uint256 public constant MAX_RESHARES_PER_GRANTEE = 8;
+    /// @notice Most fields one `checkAccessFields` call answers (as many as one read may ask for).
+    uint256 public constant MAX_FIELDS_PER_CHECK = 64;
     /// @notice Longest time a doctor's access request stays answerable.
     uint64 public constant MAX_REQUEST_TTL = 30 days;
 
@@ -373,6 +375,7 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
     error InvalidSignature(address signer);
     error NotAuthorizedSigner(address resident, address signer);
     error TooManyGrants(address resident, bytes32 grantee, uint256 max);
+    error TooManyFields(uint256 length, uint256 max);
     error GrantNotFound(bytes32 grantId);
     error GrantAlreadyExists(bytes32 grantId);
     error GrantRevokedAlready(bytes32 grantId, uint64 revokedAt);
@@ -649,6 +652,44 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
         return (false, bytes32(0));
     }
 
+    /// @notice `checkAccess` for several fields of one record at once: for each field, whether
+    ///         `grantee` may read it for `purpose` at time `at`, and the grant that allows it (the
+    ///         same grant `checkAccess` names: the first listed grant that allows the field).
+    /// @dev Each listed grant's terms (revocation, window, purpose, record scope, the grantee's
+    ///      standing, and those of its parents) are looked at once for all the fields, not once per
+    ///      field; the grantee's standing only when the grant covers a field still open.
+    /// @param resident The resident's wallet address.
+    /// @param grantee The reader: an institution or doctor account as bytes32, or a project id.
+    /// @param recordId The record's id, or zero to ask by category only.
+    /// @param category The record's category, or zero to ask by record id only.
+    /// @param fields The fields asked for, at most `MAX_FIELDS_PER_CHECK` (repeats are answered alike).
+    /// @param purpose The purpose code.
+    /// @param at The time of the access (seconds).
+    /// @return allowed Per field, whether a live grant allows it.
+    /// @return grantIds Per field, the grant that allows it, or zero.
+    function checkAccessFields(
+        address resident,
+        bytes32 grantee,
+        bytes32 recordId,
+        bytes32 category,
+        bytes32[] calldata fields,
+        uint8 purpose,
+        uint64 at
+    ) external view returns (bool[] memory allowed, bytes32[] memory grantIds) {
+        if (fields.length > MAX_FIELDS_PER_CHECK) revert TooManyFields(fields.length, MAX_FIELDS_PER_CHECK);
+        allowed = new bool[](fields.length);
+        grantIds = new bytes32[](fields.length);
+        // Bit j set: field j is not allowed yet.
+        uint256 open = (1 << fields.length) - 1;
+        bytes32[] storage ids = _liveGrants[_pair(resident, grantee)];
+        for (uint256 i = 0; i < ids.length && open != 0; ++i) {
+            uint256 covered = _allowsFields(ids[i], recordId, category, fields, open, purpose, at);
+            if (covered == 0) continue;
+            open &= ~covered;
+            _answer(allowed, grantIds, covered, ids[i]);
+        }
+    }
+
     /// @notice A grant as stored.
     /// @param grantId The grant.
     /// @return The grant (zero values when unknown).
@@ -860,18 +901,68 @@ contract ConsentRegistry is ConsortiumGuarded, EIP712 {
         uint8 purpose,
         uint64 at
     ) private view returns (bool) {
-        Grant storage gr = _grants[id];
-        if (gr.revoked || at < gr.notBefore || at > gr.notAfter) return false;
-        if (!Purposes.contains(gr.purposes, purpose)) return false;
+        if (!_termsAllow(id, recordId, category, purpose, at)) return false;
         if (!_fields[id][field] && !_fields[id][ALL]) return false;
-        bool recordMatch = recordId != bytes32(0) && _records[id][recordId];
-        bool categoryMatch = category != bytes32(0) && (_categories[id][category] || _categories[id][ALL]);
-        if (!recordMatch && !categoryMatch) return false;
+        Grant storage gr = _grants[id];
         // A suspended or exited institution reads nothing, whatever its residents granted it, and
         // neither do its accounts when they are the grantee (as a doctor's account may be).
         if (gr.granteeKind != GRANTEE_PROJECT && !_granteeInGoodStanding(gr.granteeKind, gr.grantee)) return false;
         // A re-shared grant never reaches beyond what its parent allows at the same moment.
         return gr.parentId == bytes32(0) || _allows(gr.parentId, recordId, category, field, purpose, at);
+    }
+
+    /// @dev `_allows` for the fields whose bits are set in `open` (a bit per index of `fields`):
+    ///      the bits of those the grant allows. The terms of the grant and its parents are read once;
+    ///      a re-shared grant allows a field only where its parent does.
+    function _allowsFields(
+        bytes32 id,
+        bytes32 recordId,
+        bytes32 category,
+        bytes32[] calldata fields,
+        uint256 open,
+        uint8 purpose,
+        uint64 at
+    ) private view returns (uint256 covered) {
+        covered = open;
+        for (bytes32 g = id; g != bytes32(0); g = _grants[g].parentId) {
+            if (!_termsAllow(g, recordId, category, purpose, at)) return 0;
+            if (!_fields[g][ALL]) {
+                for (uint256 j = 0; j < fields.length; ++j) {
+                    if (covered & (1 << j) != 0 && !_fields[g][fields[j]]) covered &= ~(1 << j);
+                }
+                if (covered == 0) return 0;
+            }
+        }
+        // Standing costs calls to the consortium registry: asked last, once per grant.
+        for (bytes32 g = id; g != bytes32(0); g = _grants[g].parentId) {
+            Grant storage gr = _grants[g];
+            if (gr.granteeKind != GRANTEE_PROJECT && !_granteeInGoodStanding(gr.granteeKind, gr.grantee)) return 0;
+        }
+    }
+
+    /// @dev The field-independent terms of one grant (not its parent's, not its grantee's standing).
+    function _termsAllow(
+        bytes32 id,
+        bytes32 recordId,
+        bytes32 category,
+        uint8 purpose,
+        uint64 at
+    ) private view returns (bool) {
+        Grant storage gr = _grants[id];
+        if (gr.revoked || at < gr.notBefore || at > gr.notAfter) return false;
+        if (!Purposes.contains(gr.purposes, purpose)) return false;
+        if (recordId != bytes32(0) && _records[id][recordId]) return true;
+        return category != bytes32(0) && (_categories[id][category] || _categories[id][ALL]);
+    }
+
+    /// @dev Marks the fields whose bits are set in `covered` as allowed by `grantId`.
+    function _answer(bool[] memory allowed, bytes32[] memory grantIds, uint256 covered, bytes32 grantId) private pure {
+        for (uint256 j = 0; j < allowed.length; ++j) {
+            if (covered & (1 << j) != 0) {
+                allowed[j] = true;
+                grantIds[j] = grantId;
+            }
+        }
     }
 
     function _checkResidentSignature(

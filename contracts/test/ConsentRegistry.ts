@@ -978,6 +978,195 @@ describe("ConsentRegistry", function () {
     });
   });
 
+  describe("checkAccessFields", function () {
+    const ALLERGY = ethers.id("field:allergy");
+    const NOTE = ethers.id("field:note");
+    const FIELDS = [DIAGNOSIS, RESULT, ADDRESS_FIELD, ALLERGY, NOTE, ALL];
+
+    interface FieldsQuery extends Omit<Query, "field"> {
+      fields: string[];
+    }
+
+    async function checkFields(f: Fixture, q: FieldsQuery): Promise<[boolean[], string[]]> {
+      const [allowed, grantIds] = await f.consent.checkAccessFields(
+        q.resident ?? f.resident.address,
+        q.grantee ?? asGrantee(f.doctor.address),
+        q.recordId ?? REC1,
+        q.category ?? ZERO,
+        q.fields,
+        q.purpose ?? Purpose.treatment,
+        q.at ?? f.now + DAY,
+      );
+      return [[...allowed], [...grantIds]];
+    }
+
+    /** What checkAccess answers field by field, in the shape checkAccessFields answers. */
+    async function checkEachField(f: Fixture, q: FieldsQuery): Promise<[boolean[], string[]]> {
+      const answers = await Promise.all(q.fields.map((field) => check(f, { ...q, field })));
+      return [answers.map(([allowed]) => allowed), answers.map(([, grantId]) => grantId)];
+    }
+
+    /**
+     * Every kind of grant checkAccess tells apart, listed for the doctor (several per field and
+     * record, so that which one is named matters), for doctor 2 (only as parents of re-shares to
+     * the doctor), for hospital A and its gateway account (as a doctor), and for hospital B.
+     */
+    async function mixedFixture() {
+      const f = await grantedFixture(); // LAB + records 1, 2; diagnosis, result; treatment, referral
+      const doctor2 = asGrantee(f.doctor2.address);
+      const narrowed = grantOf(f, {
+        categories: [IMAGING, LAB],
+        recordIds: [REC3],
+        fields: [DIAGNOSIS, RESULT, ADDRESS_FIELD],
+        purposes: mask(Purpose.treatment, Purpose.research),
+      });
+      const narrowedId = await sendAndId(f, narrowed);
+      await sendNarrow(
+        f,
+        narrowingOf(f, narrowedId, { removeCategories: [LAB], removeFields: [RESULT], removePurposes: mask(Purpose.research) }),
+      );
+      await sendRevoke(f, await sendAndId(f, grantOf(f, { categories: [ALL], recordIds: [], fields: [ALL] })));
+      const grants: Partial<Grant>[] = [
+        { categories: [OUTPATIENT], recordIds: [], fields: [ALLERGY], notAfter: f.now + 2 * DAY }, // ends early
+        { categories: [ALL], recordIds: [], fields: [NOTE], notBefore: f.now + 10 * DAY }, // starts late
+        { categories: [ALL], recordIds: [], fields: [ALL], purposes: mask(Purpose.research) }, // other purpose
+        { categories: [], recordIds: [REC3], fields: [ALLERGY, DIAGNOSIS] }, // record level only
+        { categories: [ALL], recordIds: [], fields: [DIAGNOSIS, NOTE], purposes: mask(Purpose.referral) }, // every category
+        { categories: [OUTPATIENT], recordIds: [REC2], fields: [ALL] }, // every field
+        { grantee: asGrantee(f.hospitalA.address), granteeKind: Kind.institution, categories: [ALL], fields: [RESULT, ALLERGY] },
+        { grantee: asGrantee(f.gatewayA.address), granteeKind: Kind.doctor, categories: [LAB, IMAGING], fields: [ALL] },
+        { grantee: asGrantee(f.hospitalB.address), granteeKind: Kind.institution, categories: [ALL], fields: [DIAGNOSIS] },
+      ];
+      for (const over of grants) await sendGrant(f, grantOf(f, over));
+      // Re-shares to the doctor: one whose parent is then revoked, one whose parent is then narrowed.
+      const revokedParent = await sendAndId(f, grantOf(f, { grantee: doctor2, categories: [ALL], fields: [NOTE, ALLERGY] }));
+      const narrowedParent = await sendAndId(
+        f,
+        grantOf(f, { grantee: doctor2, categories: [IMAGING, OUTPATIENT], fields: [ADDRESS_FIELD, NOTE, RESULT] }),
+      );
+      const toDoctor = { grantee: asGrantee(f.doctor.address), purposes: mask(Purpose.treatment, Purpose.referral) };
+      await sendReshare(f, reshareOf(f, revokedParent, { ...toDoctor, categories: [LAB], fields: [NOTE, ALLERGY] }), f.doctor2);
+      await sendReshare(
+        f,
+        reshareOf(f, narrowedParent, { ...toDoctor, categories: [IMAGING, OUTPATIENT], fields: [ADDRESS_FIELD, NOTE] }),
+        f.doctor2,
+      );
+      await sendRevoke(f, revokedParent);
+      await sendNarrow(
+        f,
+        narrowingOf(f, narrowedParent, { removeCategories: [OUTPATIENT], removeFields: [NOTE], removePurposes: mask(Purpose.referral) }),
+      );
+      return f;
+    }
+
+    /** Deterministic pseudo-random queries over the mixed fixture's grantees, records, purposes, times and field lists. */
+    function queriesOf(f: Fixture, count: number): FieldsQuery[] {
+      let seed = 0x2545f491;
+      const next = (n: number) => {
+        seed ^= seed << 13;
+        seed ^= seed >>> 17;
+        seed ^= seed << 5;
+        return (seed >>> 0) % n;
+      };
+      const pick = <T>(items: readonly T[]): T => items[next(items.length)]!;
+      const grantees = [f.doctor, f.doctor2, f.hospitalA, f.gatewayA, f.hospitalB].map((w) => asGrantee(w.address));
+      const targets: [string, string][] = [
+        [REC1, ZERO],
+        [ZERO, LAB],
+        [REC2, LAB],
+        [REC3, IMAGING],
+        [REC3, ZERO],
+        [ZERO, OUTPATIENT],
+        [REC2, OUTPATIENT],
+        [ZERO, ZERO],
+      ];
+      const purposes = [Purpose.treatment, Purpose.referral, Purpose.research, 7];
+      const times = [f.now - 1, f.now + DAY, f.now + 3 * DAY, f.now + 11 * DAY, f.now + 31 * DAY];
+      return Array.from({ length: count }, () => {
+        const [recordId, category] = pick(targets);
+        // Any order, repeats allowed, sometimes every field.
+        const fields = Array.from({ length: 1 + next(FIELDS.length + 2) }, () => pick(FIELDS));
+        return { grantee: pick(grantees), recordId, category, fields, purpose: pick(purposes), at: pick(times) };
+      });
+    }
+
+    /** Asserts that checkAccessFields answers as checkAccess field by field, for `count` queries. */
+    async function expectSameAsCheckAccess(f: Fixture, count: number) {
+      const queries = queriesOf(f, count);
+      const [together, each] = await Promise.all([
+        Promise.all(queries.map((q) => checkFields(f, q))),
+        Promise.all(queries.map((q) => checkEachField(f, q))),
+      ]);
+      for (const [i, q] of queries.entries()) expect(together[i], `query ${i}: ${JSON.stringify(q)}`).to.deep.equal(each[i]);
+      // The queries reach both answers, and more than one grant.
+      const allowed = each.flatMap(([a]) => a);
+      expect(allowed).to.include(true).and.to.include(false);
+      expect(new Set(each.flatMap(([, ids]) => ids.filter((id) => id !== ZERO))).size).to.be.greaterThan(4);
+    }
+
+    it("answers each field as checkAccess does, over a mix of grants", async function () {
+      const f = await loadFixture(mixedFixture);
+      await expectSameAsCheckAccess(f, 120);
+    });
+
+    it("answers each field as checkAccess does once an institution is suspended", async function () {
+      const f = await loadFixture(mixedFixture);
+      await suspend(f, f.hospitalA.address);
+      await expectSameAsCheckAccess(f, 120);
+      const doctorOfHospitalA = asGrantee(f.gatewayA.address);
+      for (const grantee of [asGrantee(f.hospitalA.address), doctorOfHospitalA]) {
+        const [allowed] = await checkFields(f, { grantee, recordId: ZERO, category: LAB, fields: FIELDS });
+        expect(allowed, grantee).to.deep.equal(FIELDS.map(() => false));
+      }
+    });
+
+    it("names, per field, the first listed grant that allows it", async function () {
+      const f = await loadFixture(grantedFixture);
+      const later = await sendAndId(f, grantOf(f, { categories: [LAB], recordIds: [], fields: [DIAGNOSIS, ADDRESS_FIELD] }));
+      expect(await checkFields(f, { fields: [ADDRESS_FIELD, DIAGNOSIS, RESULT, ALLERGY], category: LAB })).to.deep.equal([
+        [true, true, true, false],
+        [later, f.grantId, f.grantId, ZERO],
+      ]);
+    });
+
+    it("answers repeated fields alike", async function () {
+      const f = await loadFixture(grantedFixture);
+      expect(await checkFields(f, { fields: [DIAGNOSIS, ADDRESS_FIELD, DIAGNOSIS, ADDRESS_FIELD] })).to.deep.equal([
+        [true, false, true, false],
+        [f.grantId, ZERO, f.grantId, ZERO],
+      ]);
+    });
+
+    it("answers an empty list of fields with empty lists", async function () {
+      const f = await loadFixture(grantedFixture);
+      expect(await checkFields(f, { fields: [] })).to.deep.equal([[], []]);
+    });
+
+    it("answers up to MAX_FIELDS_PER_CHECK fields and refuses more with TooManyFields", async function () {
+      const f = await loadFixture(grantedFixture);
+      const max = Number(await f.consent.MAX_FIELDS_PER_CHECK());
+      expect(max).to.equal(64);
+      const fields = Array.from({ length: max }, (_, i) => (i % 2 === 0 ? DIAGNOSIS : ethers.id(`field:${i}`)));
+      const [allowed, grantIds] = await checkFields(f, { fields });
+      expect(allowed).to.deep.equal(fields.map((_, i) => i % 2 === 0));
+      expect(grantIds).to.deep.equal(fields.map((_, i) => (i % 2 === 0 ? f.grantId : ZERO)));
+      await expect(checkFields(f, { fields: [...fields, DIAGNOSIS] }))
+        .to.be.revertedWithCustomError(f.consent, "TooManyFields")
+        .withArgs(max + 1, max);
+    });
+
+    it("costs less than checkAccess field by field", async function () {
+      const f = await loadFixture(mixedFixture);
+      const q = { recordId: REC1, category: LAB, fields: [DIAGNOSIS, RESULT, ADDRESS_FIELD, ALLERGY, NOTE] };
+      const args = [f.resident.address, asGrantee(f.doctor.address), q.recordId, q.category] as const;
+      const together = await f.consent.checkAccessFields.estimateGas(...args, q.fields, Purpose.treatment, f.now + DAY);
+      let each = 0n;
+      for (const field of q.fields) each += await f.consent.checkAccess.estimateGas(...args, field, Purpose.treatment, f.now + DAY);
+      const BASE = 21_000n; // every estimate carries one transaction's base cost
+      expect(together - BASE).to.be.lessThan((each - BASE * BigInt(q.fields.length)) / 2n);
+    });
+  });
+
   describe("narrow", function () {
     it("removes a category: reads by that category stop right away, reads by record id go on", async function () {
       const f = await loadFixture(grantedFixture);
