@@ -84,10 +84,8 @@ export interface ChainAccess {
   /**
    * Evaluates view calls together in ONE `eth_call` at the latest block, so all of them see one
    * state (and one round trip): a deployless reader (READ_TOGETHER_BYTECODE, its Solidity below)
-   * sent as a contract-creation call, standard on any EVM chain, nothing deployed. A call with
-   * `unless: j` is not made when the earlier call j succeeded with a non-zero first word (e.g. a
-   * check that already allowed): answer "skipped". Each other answer is the decoded result, or the
-   * error that call alone would have thrown (a revert decoded with the contract's ABI). When the
+   * sent as a contract-creation call, standard on any EVM chain, nothing deployed. Each answer is
+   * the decoded result, or the error that call alone would have thrown (a revert decoded with the contract's ABI). When the
    * eth_call itself fails (the node cannot be reached), that error is thrown. The order is the calls'.
    */
   readTogether(calls: readonly ViewCall[]): Promise<ViewAnswer[]>;
@@ -113,15 +111,12 @@ export interface ViewCall {
   readonly abi: Abi;
   readonly functionName: string;
   readonly args: readonly unknown[];
-  /** The index of an earlier call: when it succeeded with a non-zero first word, this call is not made. */
-  readonly unless?: number;
 }
 
 /** The answer to one view call of `readTogether`. */
 export type ViewAnswer =
   | { readonly status: "success"; readonly result: unknown }
-  | { readonly status: "failure"; readonly error: unknown }
-  | { readonly status: "skipped" };
+  | { readonly status: "failure"; readonly error: unknown };
 
 /**
  * The creation code of the deployless reader of `readTogether` (solc 0.8.28, optimizer 200 runs,
@@ -131,18 +126,13 @@ export type ViewAnswer =
  *     // SPDX-License-Identifier: Apache-2.0
  *     pragma solidity 0.8.28;
  *     contract ReadTogether {
- *         struct Call { address target; uint256 unless; bytes callData; }
- *         struct Result { bool made; bool success; bytes returnData; }
+ *         struct Call { address target; bytes callData; }
+ *         struct Result { bool success; bytes returnData; }
  *         constructor(Call[] memory calls) {
  *             Result[] memory results = new Result[](calls.length);
  *             for (uint256 i = 0; i < calls.length; ++i) {
- *                 uint256 unless = calls[i].unless;
- *                 if (unless != 0 && unless <= i) {
- *                     Result memory earlier = results[unless - 1];
- *                     if (earlier.success && earlier.returnData.length >= 32 && abi.decode(earlier.returnData, (uint256)) != 0) continue;
- *                 }
  *                 (bool success, bytes memory returnData) = calls[i].target.staticcall(calls[i].callData);
- *                 results[i] = Result(true, success, returnData);
+ *                 results[i] = Result(success, returnData);
  *             }
  *             bytes memory out = abi.encode(results);
  *             assembly { return(add(out, 32), mload(out)) }
@@ -153,13 +143,13 @@ export type ViewAnswer =
  * chain-node (ethereumjs) cost ~3.5 ms of node CPU per eth_call before the first sub-call.
  */
 export const READ_TOGETHER_BYTECODE: Hex =
-  "0x608060405234801561000f575f5ffd5b5060405161056d38038061056d83398101604081905261002e916102de565b5f81516001600160401b0381111561004857610048610250565b60405190808252806020026020018201604052801561009457816020015b60408051606080820183525f8083526020830152918101919091528152602001906001900390816100665790505b5090505f5b8251811015610224575f8382815181106100b5576100b5610460565b6020026020010151602001519050805f141580156100d35750818111155b15610146575f836100e5600184610474565b815181106100f5576100f5610460565b60200260200101519050806020015180156101165750602081604001515110155b8015610138575080604001518060200190518101906101359190610499565b15155b1561014457505061021c565b505b5f5f85848151811061015a5761015a610460565b60200260200101515f01516001600160a01b031686858151811061018057610180610460565b60200260200101516040015160405161019991906104b0565b5f60405180830381855afa9150503d805f81146101d1576040519150601f19603f3d011682016040523d82523d5f602084013e6101d6565b606091505b5091509150604051806060016040528060011515815260200183151581526020018281525085858151811061020d5761020d610460565b60200260200101819052505050505b600101610099565b505f8160405160200161023791906104cb565b6040516020818303038152906040529050805160208201f35b634e487b7160e01b5f52604160045260245ffd5b604051606081016001600160401b038111828210171561028657610286610250565b60405290565b604051601f8201601f191681016001600160401b03811182821017156102b4576102b4610250565b604052919050565b5f5b838110156102d65781810151838201526020016102be565b50505f910152565b5f602082840312156102ee575f5ffd5b81516001600160401b03811115610303575f5ffd5b8201601f81018413610313575f5ffd5b80516001600160401b0381111561032c5761032c610250565b8060051b61033c6020820161028c565b91825260208184018101929081019087841115610357575f5ffd5b6020850192505b838310156104555782516001600160401b0381111561037b575f5ffd5b85016060818a03601f19011215610390575f5ffd5b610398610264565b60208201516001600160a01b03811681146103b1575f5ffd5b81526040820151602082015260608201516001600160401b038111156103d5575f5ffd5b60208184010192505089601f8301126103ec575f5ffd5b81516001600160401b0381111561040557610405610250565b610418601f8201601f191660200161028c565b8181528b602083860101111561042c575f5ffd5b61043d8260208301602087016102bc565b6040830152508352506020928301929091019061035e565b979650505050505050565b634e487b7160e01b5f52603260045260245ffd5b8181038181111561049357634e487b7160e01b5f52601160045260245ffd5b92915050565b5f602082840312156104a9575f5ffd5b5051919050565b5f82516104c18184602087016102bc565b9190910192915050565b5f602082016020835280845180835260408501915060408160051b8601019250602086015f5b8281101561056057603f1987860301845281518051151586526020810151151560208701526040810151905060606040870152805180606088015261053d8160808901602085016102bc565b601f01601f191695909501608001945060209384019391909101906001016104f1565b5092969550505050505056fe";
+  "0x608060405234801561000f575f5ffd5b5060405161046b38038061046b83398101604081905261002e91610228565b5f81516001600160401b038111156100485761004861019a565b60405190808252806020026020018201604052801561008d57816020015b604080518082019091525f8152606060208201528152602001906001900390816100665790505b5090505f5b825181101561016e575f5f8483815181106100af576100af6103a6565b60200260200101515f01516001600160a01b03168584815181106100d5576100d56103a6565b6020026020010151602001516040516100ee91906103ba565b5f60405180830381855afa9150503d805f8114610126576040519150601f19603f3d011682016040523d82523d5f602084013e61012b565b606091505b50915091506040518060400160405280831515815260200182815250848481518110610159576101596103a6565b60209081029190910101525050600101610092565b505f8160405160200161018191906103d5565b6040516020818303038152906040529050805160208201f35b634e487b7160e01b5f52604160045260245ffd5b604080519081016001600160401b03811182821017156101d0576101d061019a565b60405290565b604051601f8201601f191681016001600160401b03811182821017156101fe576101fe61019a565b604052919050565b5f5b83811015610220578181015183820152602001610208565b50505f910152565b5f60208284031215610238575f5ffd5b81516001600160401b0381111561024d575f5ffd5b8201601f8101841361025d575f5ffd5b80516001600160401b038111156102765761027661019a565b8060051b610286602082016101d6565b918252602081840181019290810190878411156102a1575f5ffd5b6020850192505b8383101561039b5782516001600160401b038111156102c5575f5ffd5b85016040818a03601f190112156102da575f5ffd5b6102e26101ae565b60208201516001600160a01b03811681146102fb575f5ffd5b815260408201516001600160401b03811115610315575f5ffd5b60208184010192505089601f83011261032c575f5ffd5b81516001600160401b038111156103455761034561019a565b610358601f8201601f19166020016101d6565b8181528b602083860101111561036c575f5ffd5b61037d826020830160208701610206565b806020840152505080845250506020820191506020830192506102a8565b979650505050505050565b634e487b7160e01b5f52603260045260245ffd5b5f82516103cb818460208701610206565b9190910192915050565b5f602082016020835280845180835260408501915060408160051b8601019250602086015f5b8281101561045e57603f1987860301845281518051151586526020810151905060406020870152805180604088015261043b816060890160208501610206565b601f01601f191695909501606001945060209384019391909101906001016103fb565b5092969550505050505056fe";
 
 const READ_TOGETHER_CALLS = [
-  { type: "tuple[]", components: [{ name: "target", type: "address" }, { name: "unless", type: "uint256" }, { name: "callData", type: "bytes" }] },
+  { type: "tuple[]", components: [{ name: "target", type: "address" }, { name: "callData", type: "bytes" }] },
 ] as const;
 const READ_TOGETHER_RESULTS = [
-  { type: "tuple[]", components: [{ name: "made", type: "bool" }, { name: "success", type: "bool" }, { name: "returnData", type: "bytes" }] },
+  { type: "tuple[]", components: [{ name: "success", type: "bool" }, { name: "returnData", type: "bytes" }] },
 ] as const;
 
 export interface ChainAccessOptions {
@@ -260,23 +250,16 @@ export async function createChainAccess(config: GatewayConfig, options: ChainAcc
     relayer: config.relayer,
     async readTogether(calls) {
       if (calls.length === 0) return [];
-      const encoded = calls.map((call, i) => {
-        if (call.unless !== undefined && !(Number.isInteger(call.unless) && call.unless >= 0 && call.unless < i)) {
-          throw new RangeError(`readTogether: call ${i} names ${call.unless}, not an earlier call`);
-        }
-        return {
-          target: call.address,
-          unless: call.unless === undefined ? 0n : BigInt(call.unless + 1),
-          callData: encodeFunctionData({ abi: call.abi, functionName: call.functionName, args: call.args }),
-        };
-      });
+      const encoded = calls.map((call) => ({
+        target: call.address,
+        callData: encodeFunctionData({ abi: call.abi, functionName: call.functionName, args: call.args }),
+      }));
       const data = concatHex([READ_TOGETHER_BYTECODE, encodeAbiParameters(READ_TOGETHER_CALLS, [encoded])]);
       const answer = (await publicClient.request({ method: "eth_call", params: [{ data }, "latest"] })) as Hex;
       const [results] = decodeAbiParameters(READ_TOGETHER_RESULTS, answer);
       if (results.length !== calls.length) throw new BaseError("readTogether: results mismatch");
       return results.map((r, i): ViewAnswer => {
         const { abi, address, functionName, args } = calls[i]!;
-        if (!r.made) return { status: "skipped" };
         try {
           if (!r.success) throw new RawContractError({ data: r.returnData });
           return { status: "success", result: decodeFunctionResult({ abi, functionName, args, data: r.returnData }) };

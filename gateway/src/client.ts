@@ -5,7 +5,7 @@
 import { hc } from "hono/client";
 import type { Hex } from "viem";
 import { generateSm2KeyPair, signSm2, toHex, type Sm2KeyPair } from "@health-chain/sdk";
-import { openForReader, type SealedForReader } from "@health-chain/store";
+import { createReaderOpener, type SealedForReader } from "@health-chain/store";
 import type { AppType } from "./app.ts";
 
 export type { AppType };
@@ -95,10 +95,24 @@ export async function signInWithWallet(options: {
   return { ...session, sessionKeys, client: createGatewayClient(options.baseUrl, { token: session.token, ...(options.fetch ? { fetch: options.fetch } : {}) }) };
 }
 
+// One opener per session key pair: it keeps the session keys it has unwrapped (one per gateway
+// process), so a session's reads after the first cost no SM2 decryption.
+const openers = new WeakMap<Sm2KeyPair, ReturnType<typeof createReaderOpener>>();
+
 /** Opens what the gateway sealed for this session (a consent-checked read). */
 export function openSealedRead<T = unknown>(read: SealedForReader & { readonly context?: string }, session: Pick<SignedIn, "sessionKeys">): T {
+  let open = openers.get(session.sessionKeys);
+  if (open === undefined) {
+    open = createReaderOpener(toHex(session.sessionKeys.privateKey));
+    openers.set(session.sessionKeys, open);
+  }
   // A read's sealed value is bound to its context (`<institution>/<recordId>`); opening it under any
   // other context fails, so a sealed value cannot be passed off as another record's.
-  const sealed: SealedForReader = { algorithm: read.algorithm, wrappedKey: read.wrappedKey, envelope: read.envelope };
-  return openForReader<T>(sealed, toHex(session.sessionKeys.privateKey), read.context === undefined ? {} : { context: read.context });
+  const sealed: SealedForReader = {
+    algorithm: read.algorithm,
+    wrappedSessionKey: read.wrappedSessionKey,
+    wrappedDataKey: read.wrappedDataKey,
+    envelope: read.envelope,
+  };
+  return open<T>(sealed, read.context === undefined ? {} : { context: read.context });
 }

@@ -1,27 +1,26 @@
-// The SM2 wrap of a read's data key (store `sealForReader`'s `wrapKey`), with the session public key
-// prepared once (sdk `createSm2Encryptor`: precomputed tables) in a bounded LRU. A gateway seals every
-// read of a session to the same key, and the unprepared scalar multiplication k·P was ~30 % of a
-// read's CPU (~6.6 ms unprepared, ~0.6 ms prepared; preparing a key costs one unprepared encryption).
-// The output is the sdk's C1C3C2 format, which `openForReader` opens.
-import { createSm2Encryptor, toHex, type Sm2Encryptor } from "@health-chain/sdk";
+// The session key a read is sealed with (store `createReaderSessionKey`): one per session public key
+// and process, in a bounded LRU, so a session's reads pay for one SM2 encryption in all rather than
+// one each (an SM2 encryption was ~0.7 ms, a quarter of a read's CPU, even to a prepared key). What
+// is kept is a random 16-byte key, its SM2 ciphertext and its derived SM4/HMAC keys: no more than the
+// plaintext of the reads this process already handles. A session that drops out of the LRU gets a
+// new session key on its next read; the client opens either.
+import { createReaderSessionKey, type ReaderSessionKey } from "@health-chain/store";
 import { Lru } from "./lru.ts";
 
-/** Session keys kept prepared (least recently used out first); a table of window 4 is ~80 KB: ≤ ~20 MB. */
-const PREPARED_KEYS = 256;
+/** Sessions whose key is kept (least recently used out first); an entry is a key ring and a 228-character string. */
+const READER_SESSIONS = 10_000;
 
-const prepared = new Lru<string, Sm2Encryptor>(PREPARED_KEYS);
+const sessionKeys = new Lru<string, ReaderSessionKey>(READER_SESSIONS);
 
-/** The session key's encryptor; INVALID_KEY (from the sdk) when the key is malformed. */
-function encryptorOf(publicKeyHex: string): Sm2Encryptor {
-  const cacheKey = publicKeyHex.toLowerCase();
-  const hit = prepared.get(cacheKey);
+/**
+ * The session key reads to `sessionPublicKeyHex` are sealed with, made (one SM2 encryption) on the
+ * session's first read in this process; INVALID_KEY (from the sdk) when the key is malformed.
+ */
+export function readerSessionKeyOf(sessionPublicKeyHex: string): ReaderSessionKey {
+  const cacheKey = sessionPublicKeyHex.toLowerCase();
+  const hit = sessionKeys.get(cacheKey);
   if (hit !== undefined) return hit;
-  const encryptor = createSm2Encryptor(publicKeyHex);
-  prepared.set(cacheKey, encryptor);
-  return encryptor;
-}
-
-/** `sealForReader`'s `wrapKey`: SM2 C1C3C2 encryption of `dataKey` to the (prepared) session key. */
-export function wrapKeyForSession(dataKey: Uint8Array, sessionPublicKeyHex: string): string {
-  return toHex(encryptorOf(sessionPublicKeyHex).encrypt(dataKey, { format: "c1c3c2" }));
+  const key = createReaderSessionKey(sessionPublicKeyHex);
+  sessionKeys.set(cacheKey, key);
+  return key;
 }

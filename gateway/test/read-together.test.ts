@@ -1,8 +1,9 @@
 // One chain call per consent-checked read (src/chain.ts `readTogether`, src/routes/access.ts): every
-// check of a read — the doctor account's per field, the institution's for the fields still open,
-// DataIndex.getRecord for a singly anchored record — goes in ONE eth_call (counted here through a
-// proxy in front of the node), and the answers mean what separate calls meant: the doctor's grant
-// first, the institution's for the rest; a failed call surfaces as the error the call alone gives.
+// check of a read — ConsentRegistry.checkAccessFields for the doctor account and for the
+// institution, DataIndex.getRecord for a singly anchored record — goes in ONE eth_call (counted here
+// through a proxy in front of the node), and the answers mean what separate calls meant: the
+// doctor's grant first, the institution's for the fields still open; a failed call surfaces as the
+// error the call alone gives.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -10,7 +11,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { PURPOSES, toPlatformError, type ConsentDomain } from "@health-chain/sdk";
-import type { Hex } from "viem";
+import { keccak256, toHex, type Hex } from "viem";
 import { asGrantee, labRecord, LAB, LAB_FIELDS, nextNonce, signedRelay } from "../../test/e2e/fixtures.ts";
 import { startTestChain, type TestChain } from "../../test/helpers/chain.ts";
 import { READ_TOGETHER_BYTECODE } from "../src/chain.ts";
@@ -129,38 +130,68 @@ describe("one chain call per read", () => {
     assert.deepEqual(out.grantIds, [doctorGrant]);
   });
 
-  test("readTogether answers as separate calls would: results, skipped calls, and a revert as the call's own error", async () => {
+  test("readTogether answers as separate calls would: results, and a revert as the call's own error", async () => {
     const { consentRegistry, certificateRegistry } = gw.deps.chain.contracts;
     const doctorGrantee = asGrantee(doctorAccountOf(INSTITUTIONS.hospital, "hospital-doctor"));
-    const args = (grantee: Hex, field: Hex) => [RESIDENT.address, grantee, batched.recordId, LAB, field, PURPOSES.treatment.code, now] as const;
-    const check = (grantee: Hex, field: Hex, unless?: number) => ({
+    const fields = [LAB_FIELDS.diagnosis, LAB_FIELDS.unit, LAB_FIELDS.homeAddress, LAB_FIELDS.diagnosis];
+    const args = (grantee: Hex, asked: readonly Hex[] = fields) =>
+      [RESIDENT.address, grantee, batched.recordId, LAB, asked, PURPOSES.treatment.code, now] as const;
+    const check = (grantee: Hex, asked?: readonly Hex[]) => ({
       address: consentRegistry.address,
       abi: consentRegistry.abi,
-      functionName: "checkAccess",
-      args: args(grantee, field),
-      ...(unless === undefined ? {} : { unless }),
+      functionName: "checkAccessFields",
+      args: args(grantee, asked),
     });
     const missing = `0x${"ee".repeat(32)}` as Hex;
+    const tooMany = Array.from({ length: 65 }, () => LAB_FIELDS.diagnosis);
     const answers = await gw.deps.chain.readTogether([
-      check(doctorGrantee, LAB_FIELDS.diagnosis),
-      check(asGrantee(INSTITUTIONS.hospital), LAB_FIELDS.diagnosis, 0),
-      check(doctorGrantee, LAB_FIELDS.unit),
-      check(asGrantee(INSTITUTIONS.hospital), LAB_FIELDS.homeAddress, 2),
+      check(doctorGrantee),
+      check(asGrantee(INSTITUTIONS.hospital)),
       { address: certificateRegistry.address, abi: certificateRegistry.abi, functionName: "getCertificate", args: [missing] },
+      check(doctorGrantee, tooMany),
     ]);
-    assert.deepEqual(answers[0], { status: "success", result: await consentRegistry.read.checkAccess(args(doctorGrantee, LAB_FIELDS.diagnosis)) });
-    assert.deepEqual(answers[1], { status: "skipped" });
-    assert.deepEqual(answers[2], { status: "success", result: [false, `0x${"00".repeat(32)}`] });
-    assert.deepEqual(answers[3], { status: "success", result: await consentRegistry.read.checkAccess(args(asGrantee(INSTITUTIONS.hospital), LAB_FIELDS.homeAddress)) });
-    assert.equal(answers[4]?.status, "failure");
-    const alone = await certificateRegistry.read.getCertificate([missing]).then(
-      () => assert.fail("getCertificate of an unknown certificate reverts"),
-      (error: unknown) => toPlatformError(error),
-    );
-    const together = toPlatformError((answers[4] as { error: unknown }).error);
-    assert.equal(together.code, "CONTRACT_REVERTED");
-    assert.deepEqual(together.details, alone.details);
-    assert.equal(together.message, alone.message);
+    const none = `0x${"00".repeat(32)}`;
+    assert.deepEqual(answers[0], { status: "success", result: [[true, false, false, true], [doctorGrant, none, none, doctorGrant]] });
+    assert.deepEqual(answers[0], { status: "success", result: await consentRegistry.read.checkAccessFields(args(doctorGrantee)) });
+    assert.deepEqual(answers[1], { status: "success", result: await consentRegistry.read.checkAccessFields(args(asGrantee(INSTITUTIONS.hospital))) });
+    for (const [index, alone] of [
+      [2, certificateRegistry.read.getCertificate([missing])],
+      [3, consentRegistry.read.checkAccessFields(args(doctorGrantee, tooMany))],
+    ] as const) {
+      assert.equal(answers[index]?.status, "failure");
+      const aloneError = await (alone as Promise<unknown>).then(
+        () => assert.fail(`call ${index} alone reverts`),
+        (error: unknown) => toPlatformError(error),
+      );
+      const together = toPlatformError((answers[index] as { error: unknown }).error);
+      assert.equal(together.code, "CONTRACT_REVERTED");
+      assert.deepEqual(together.details, aloneError.details);
+      assert.equal(together.message, aloneError.message);
+    }
+  });
+
+  test("a read of every field of a record wider than one check still asks the chain once", async () => {
+    const names = Array.from({ length: 70 }, (_, i) => `member${i}`);
+    const wide = {
+      ...labRecord("together-wide", RESIDENT.address),
+      fields: Object.fromEntries(names.map((n) => [n, keccak256(toHex(`field:wide:${n}`))])),
+      record: Object.fromEntries(names.map((n) => [n, n])),
+    };
+    const his = (await gw.signInStaff("hospital-his")).token;
+    assert.equal((await gw.call("POST", "/v1/records/batch", { token: his, json: { records: [wide] } })).status, 201);
+    // The doctor may read the last member (in the second slice), the hospital the first.
+    const doctorWide = await grant(asGrantee(doctorAccountOf(INSTITUTIONS.hospital, "hospital-doctor")), 1, [wide.fields.member69!]);
+    const hospitalWide = await grant(asGrantee(INSTITUTIONS.hospital), 0, [wide.fields.member0!]);
+    let out: { fields: string[]; withheld: string[]; grantIds: string[] } | undefined;
+    const calls = await chainCallsOf(async () => {
+      const res = await gw.call("POST", pathOf(wide.recordId), { token: doctor.token, json: { purpose: "treatment" } });
+      assert.equal(res.status, 200, await res.clone().text());
+      out = await body(res);
+    });
+    assert.deepEqual(calls, ["eth_call"]);
+    assert.deepEqual(out!.fields.sort(), ["member0", "member69"]);
+    assert.equal(out!.withheld.length, 68);
+    assert.deepEqual(out!.grantIds, [doctorWide, hospitalWide].sort());
   });
 
   test("the reader's bytecode is its Solidity source compiled", () => {

@@ -21,4 +21,14 @@ export {
   type InstitutionStore,
   createInstitutionStore,
 } from "./institution-store.ts";
-export { READER_SEAL_ALGORITHM, type SealedForReader, type ReaderSealOptions, sealForReader, openForReader } from "./reader.ts";
+export {
+  READER_SEAL_ALGORITHM,
+  type SealedForReader,
+  type ReaderSealOptions,
+  type ReaderSessionKey,
+  type ReaderSessionKeyOptions,
+  createReaderSessionKey,
+  sealForReader,
+  createReaderOpener,
+  openForReader,
+} from "./reader.ts";

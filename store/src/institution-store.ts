@@ -27,7 +27,7 @@ import {
 import { type Hex, parseContentId, pointerHashOf } from "./cid.ts";
 import type { ContentStore } from "./content-store.ts";
 import { institutionAddress, type InstitutionKeyring } from "./keyring.ts";
-import { type ReaderSealOptions, type SealedForReader, sealForReader } from "./reader.ts";
+import { type ReaderSealOptions, type ReaderSessionKey, type SealedForReader, sealForReader } from "./reader.ts";
 
 /** What the gateway keeps to find and open an original (never stored in clear anywhere else). */
 export interface OriginalMeta {
@@ -66,8 +66,11 @@ export interface InstitutionStore {
   deleteOriginal(cid: string): Promise<void>;
   /** Rotation: the metadata with the data key rewrapped under the current key id; the object is not touched. */
   rewrap(meta: OriginalMeta): Promise<OriginalMeta & { readonly keyId: string; readonly wrappedDataKey: Hex }>;
-  /** Seals a value (e.g. a record's granted fields) for one reader session; see reader.ts. */
-  sealForReader(value: object, sessionPublicKeyHex: string, options?: ReaderSealOptions): SealedForReader;
+  /**
+   * Seals a value (e.g. a record's granted fields) for one reader session: its session key (kept per
+   * session: no SM2 work per value) or its SM2 public key hex; see reader.ts.
+   */
+  sealForReader(value: object, reader: ReaderSessionKey | string, options?: ReaderSealOptions): SealedForReader;
 }
 
 const DATA_KEY_LENGTH = 16;
@@ -230,8 +233,8 @@ export function createInstitutionStore(options: {
       return { ...meta, keyId: keyring.currentKeyId, wrappedDataKey: toHex(wrapped) as Hex };
     },
 
-    sealForReader(value, sessionPublicKeyHex, sealOptions) {
-      return sealForReader(value, sessionPublicKeyHex, sealOptions);
+    sealForReader(value, reader, sealOptions) {
+      return sealForReader(value, reader, sealOptions);
     },
   };
 }

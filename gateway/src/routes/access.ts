@@ -1,12 +1,14 @@
 // /v1/access (数据访问): a consent-checked read of a record's original.
 //
-// At the moment of the read the gateway asks `ConsentRegistry.checkAccess` on chain per requested
-// field (the contract answers per field, and different fields may rest on different grants) and per
-// grantee: the reader's doctor account first and, for fields no personal grant allows, its
-// institution. Every check (and `DataIndex.getRecord` for a singly anchored record: voided?) goes in
-// ONE eth_call at the latest block (chain `readTogether`: one state, one round trip). It returns
-// only the granted fields, sealed for the reader's session (a fresh data key SM2-encrypted to the
-// session's public key, store `sealForReader`, context `<institution>/<recordId>` in lower case),
+// At the moment of the read the gateway asks `ConsentRegistry.checkAccessFields` on chain once per
+// grantee for all the requested fields (answered per field, as `checkAccess` would: different
+// fields may rest on different grants): the reader's doctor account first and, for fields no
+// personal grant allows, its institution. Both checks (and `DataIndex.getRecord` for a singly
+// anchored record: voided?) go in ONE eth_call at the latest block (chain `readTogether`: one
+// state, one round trip). It returns
+// only the granted fields, sealed for the reader's session (a fresh data key under the session key,
+// which is SM2-encrypted to the session's public key once per process: reader-seal.ts; store
+// `sealForReader`, context `<institution>/<recordId>` in lower case),
 // and writes the access-log line in the same transaction as its answer (group commit: the reads
 // waiting at the same moment share one transaction, write-queue.ts; each answers only after it
 // committed). With no field granted it writes the refused line first and answers 403
@@ -20,7 +22,7 @@ import { errorResponses } from "../errors.ts";
 import { accessLine, accessLineHash, accessLineText, type AccessLine } from "../evidence/line.ts";
 import { principalOf } from "../middleware/auth.ts";
 import { originalOf } from "../reads.ts";
-import { wrapKeyForSession } from "../reader-seal.ts";
+import { readerSessionKeyOf } from "../reader-seal.ts";
 import { notify } from "../notify.ts";
 import { BEARER, createRouter } from "../router.ts";
 import { recordAudit } from "../audit-log.ts";
@@ -135,9 +137,12 @@ const ReadBodySchema = z
 
 const SealedSchema = z
   .object({
-    algorithm: z.string(),
-    wrappedKey: z.string().openapi({ description: "The data key, SM2 (C1C3C2) encrypted to the session's public key." }),
-    envelope: z.string().openapi({ description: "The granted fields' canonical JSON in an sdk envelope under the data key." }),
+    algorithm: z.string().openapi({ example: "sm2-c1c3c2-session-key+hc-envelope-v2" }),
+    wrappedSessionKey: z.string().openapi({
+      description: "The session key, SM2 (C1C3C2, 0x hex) encrypted to the session's public key: the same for the session's reads from one gateway process.",
+    }),
+    wrappedDataKey: z.string().openapi({ description: "This read's fresh data key in an sdk envelope under the session key (base64url), bound to the context." }),
+    envelope: z.string().openapi({ description: "The granted fields' canonical JSON in an sdk envelope under the data key (base64url), bound to the context." }),
   })
   .openapi("SealedForReader");
 
@@ -202,41 +207,45 @@ export function accessRoutes(deps: GatewayDeps) {
       const at = unixSeconds(accessedAt);
       const resident = getAddress(original.residentAddress) as Address;
       const category = original.category as Hex;
-      // One eth_call at the latest block: the record's voided flag (singly anchored records) and every
-      // (grantee, field) check — one state, so a revocation mined before this request counts for all.
-      // A check the outcome does not depend on (the institution's, for a field the doctor's grant
-      // allows) is not made.
+      // One eth_call at the latest block: the record's voided flag (singly anchored records) and one
+      // checkAccessFields per grantee, every requested field in one contract frame — one state, so a
+      // revocation mined before this request counts for all. The institution's answer is used only
+      // for the fields the doctor's grants leave open (grantsForFields); asking it always costs the
+      // chain one frame, little next to a check per field.
       const fieldIds = [...new Set(requested.map((f) => f.id))];
       const { consentRegistry, dataIndex } = deps.chain.contracts;
       const single = original.anchoring === "single";
-      // The institution's check of a field is made only when the doctor's did not allow it (`unless`).
       const checkBase = single ? 1 : 0;
-      const checkIndex = (g: number, f: number) => checkBase + g * fieldIds.length + f;
+      // A call answers at most ConsentRegistry.MAX_FIELDS_PER_CHECK fields (as many as a read may
+      // name): a read of every field of a wider record asks in slices.
+      const FIELDS_PER_CHECK = 64;
+      const slices = Array.from({ length: Math.ceil(fieldIds.length / FIELDS_PER_CHECK) }, (_, i) =>
+        fieldIds.slice(i * FIELDS_PER_CHECK, (i + 1) * FIELDS_PER_CHECK),
+      );
       const answers = await deps.chain.readTogether([
         ...(single ? [{ address: dataIndex.address, abi: dataIndex.abi, functionName: "getRecord", args: [institution, recordId] }] : []),
-        ...grantees.flatMap((grantee, g) =>
-          fieldIds.map((field, f) => ({
+        ...grantees.flatMap((grantee) =>
+          slices.map((slice) => ({
             address: consentRegistry.address,
             abi: consentRegistry.abi,
-            functionName: "checkAccess",
-            args: [resident, grantee, recordId, category, field, purpose, at],
-            ...(g > 0 ? { unless: checkIndex(g - 1, f) } : {}),
+            functionName: "checkAccessFields",
+            args: [resident, grantee, recordId, category, slice, purpose, at],
           })),
         ),
       ]);
       const answerOf = (index: number): unknown => {
         const a = answers[index]!;
         if (a.status === "failure") throw a.error;
-        // grantsForFields never asks for a check it does not need: a skipped one is a bug.
-        if (a.status === "skipped") throw new Error(`the answer of chain call ${index} was skipped`);
         return a.result;
       };
       if (single && (answerOf(0) as { voided: boolean }).voided) {
         throw platformError("NOT_FOUND", { message: "The record was voided.", messageZh: "该记录已作废。", details: { what: "record", reason: "voided" } });
       }
       const grants = grantsForFields(fieldIds, grantees, (grantee, field) => {
-        const [allowed, grantId] = answerOf(checkIndex(grantees.indexOf(grantee), fieldIds.indexOf(field))) as readonly [boolean, Hex];
-        return { allowed, grantId };
+        const f = fieldIds.indexOf(field);
+        const call = checkBase + grantees.indexOf(grantee) * slices.length + Math.floor(f / FIELDS_PER_CHECK);
+        const [allowed, grantIds] = answerOf(call) as readonly [readonly boolean[], readonly Hex[]];
+        return { allowed: allowed[f % FIELDS_PER_CHECK]!, grantId: grantIds[f % FIELDS_PER_CHECK]! };
       });
       const granted = requested.filter((f) => grants.get(f.id) !== undefined);
       const withheld = requested.filter((f) => grants.get(f.id) === undefined).map((f) => f.name);
@@ -276,10 +285,8 @@ export function accessRoutes(deps: GatewayDeps) {
         contentHash: original.contentHash,
       });
       const context = readContext(institution, recordId);
-      const sealed = store.sealForReader(grantedPart(record, schema, new Set(granted.map((f) => f.id))), sessionKey, {
-        context,
-        wrapKey: wrapKeyForSession, // the session key prepared once (reader-seal.ts)
-      });
+      // The session key: one SM2 encryption per session and process (reader-seal.ts); SM4 per read.
+      const sealed = store.sealForReader(grantedPart(record, schema, new Set(granted.map((f) => f.id))), readerSessionKeyOf(sessionKey), { context });
       const body = {
         institution,
         recordId,
@@ -287,7 +294,7 @@ export function accessRoutes(deps: GatewayDeps) {
         fields: granted.map((f) => f.name),
         withheld,
         grantIds,
-        sealed: { algorithm: sealed.algorithm, wrappedKey: sealed.wrappedKey, envelope: sealed.envelope },
+        sealed: { algorithm: sealed.algorithm, wrappedSessionKey: sealed.wrappedSessionKey, wrappedDataKey: sealed.wrappedDataKey, envelope: sealed.envelope },
         context,
         accessLine: { id: line.id, lineHash: row.lineHash },
       };
