@@ -168,7 +168,7 @@ export function accessRoutes(deps: GatewayDeps) {
       tags: ["access"],
       summary: "Read a record's original: only the fields a grant allows, sealed for the session / 授权读取原始数据",
       description:
-        "Checks ConsentRegistry.checkAccess on chain at this moment, per field; returns the granted fields sealed for the session's SM2 key and records the access (an access-log line, batched into AuditTrail). No granted field: 403 CONSENT_REQUIRED, and the refused attempt is recorded too.",
+        "Checks consent on chain at this moment (ConsentRegistry.checkAccessFields: per field, for the doctor's account, then the institution); returns the granted fields sealed for the session's SM2 key and records the access (an access-log line, batched into AuditTrail). No granted field: 403 CONSENT_REQUIRED, and the refused attempt is recorded too.",
       security: BEARER,
       middleware: writeMiddleware(deps, "access:read", "access.read"),
       request: {
