@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import { PURPOSES, toHex, type ConsentDomain } from "@health-chain/sdk";
 import { openForReader } from "@health-chain/store";
 import type { Hex } from "viem";
-import { asGrantee, labRecord, LAB, LAB_FIELDS, nextNonce, signedRelay } from "../../test/e2e/fixtures.ts";
+import { asGrantee, labGrant, labRecord, LAB_FIELDS, nextNonce, signedRelay } from "../../test/e2e/fixtures.ts";
 import { accessLine, accessLineHash } from "../src/evidence/line.ts";
 import { doctorAccountOf } from "../src/routes/consent.ts";
 import { body, devAccount, INSTITUTIONS, startTestGateway, type TestGateway } from "./helpers.ts";
@@ -31,20 +31,7 @@ describe("access", () => {
     doctor = await gw.signInStaff("hospital-doctor");
     resident = await gw.signInResident(RESIDENT);
     // The resident grants the doctor two fields of lab reports, for treatment, for one day.
-    const grant = {
-      resident: RESIDENT.address,
-      grantee: asGrantee(doctorAccountOf(INSTITUTIONS.hospital, "hospital-doctor")),
-      granteeKind: 1,
-      categories: [LAB],
-      recordIds: [],
-      fields: [LAB_FIELDS.diagnosis, LAB_FIELDS.result],
-      purposes: PURPOSES.treatment.mask,
-      notBefore: now - 60n,
-      notAfter: now + 86400n,
-      mayReshare: false,
-      nonce: nextNonce(),
-      deadline: now + 3600n,
-    };
+    const grant = labGrant(RESIDENT.address, asGrantee(doctorAccountOf(INSTITUTIONS.hospital, "hospital-doctor")), 1, [LAB_FIELDS.diagnosis, LAB_FIELDS.result], now);
     const res = await gw.call("POST", "/v1/consents/grants", { token: resident.token, json: await signedRelay(RESIDENT, "ConsentGrant", grant, domain) });
     assert.equal(res.status, 201);
     grantId = (await body<{ grantId: Hex }>(res)).grantId;

@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { PURPOSES, toPlatformError, type ConsentDomain } from "@health-chain/sdk";
 import { keccak256, toHex, type Hex } from "viem";
-import { asGrantee, labRecord, LAB, LAB_FIELDS, nextNonce, signedRelay } from "../../test/e2e/fixtures.ts";
+import { asGrantee, labGrant, labRecord, LAB, LAB_FIELDS, nextNonce, signedRelay } from "../../test/e2e/fixtures.ts";
 import { startTestChain, type TestChain } from "../../test/helpers/chain.ts";
 import { READ_TOGETHER_BYTECODE } from "../src/chain.ts";
 import { doctorAccountOf } from "../src/routes/consent.ts";
@@ -36,20 +36,7 @@ describe("one chain call per read", () => {
 
   const grant = async (grantee: Hex, granteeKind: number, fields: Hex[]) => {
     const token = (await gw.signInResident(RESIDENT)).token;
-    const message = {
-      resident: RESIDENT.address,
-      grantee,
-      granteeKind,
-      categories: [LAB],
-      recordIds: [],
-      fields,
-      purposes: PURPOSES.treatment.mask,
-      notBefore: now - 60n,
-      notAfter: now + 86400n,
-      mayReshare: false,
-      nonce: nextNonce(),
-      deadline: now + 3600n,
-    };
+    const message = labGrant(RESIDENT.address, grantee, granteeKind, fields, now);
     const res = await gw.call("POST", "/v1/consents/grants", { token, json: await signedRelay(RESIDENT, "ConsentGrant", message, domain) });
     assert.equal(res.status, 201, await res.clone().text());
     return (await body<{ grantId: Hex }>(res)).grantId;

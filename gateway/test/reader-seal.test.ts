@@ -2,9 +2,9 @@
 // fresh data key per read, and nothing one session can open of another's.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { generateSm2KeyPair, PURPOSES, toHex, type ConsentDomain } from "@health-chain/sdk";
+import { generateSm2KeyPair, toHex, type ConsentDomain } from "@health-chain/sdk";
 import { openForReader, type SealedForReader } from "@health-chain/store";
-import { asGrantee, labRecord, LAB, LAB_FIELDS, nextNonce, signedRelay } from "../../test/e2e/fixtures.ts";
+import { asGrantee, labGrant, labRecord, LAB_FIELDS, signedRelay } from "../../test/e2e/fixtures.ts";
 import { openSealedRead } from "../src/client.ts";
 import { readerSessionKeyOf } from "../src/reader-seal.ts";
 import { doctorAccountOf } from "../src/routes/consent.ts";
@@ -39,20 +39,7 @@ describe("reads sealed by the gateway", () => {
     doctor = await gw.signInStaff("hospital-doctor");
     otherSession = await gw.signInStaff("hospital-doctor"); // the same doctor, another session key
     const resident = await gw.signInResident(RESIDENT);
-    const grant = {
-      resident: RESIDENT.address,
-      grantee: asGrantee(doctorAccountOf(INSTITUTIONS.hospital, "hospital-doctor")),
-      granteeKind: 1,
-      categories: [LAB],
-      recordIds: [],
-      fields: [LAB_FIELDS.diagnosis, LAB_FIELDS.result],
-      purposes: PURPOSES.treatment.mask,
-      notBefore: now - 60n,
-      notAfter: now + 86400n,
-      mayReshare: false,
-      nonce: nextNonce(),
-      deadline: now + 3600n,
-    };
+    const grant = labGrant(RESIDENT.address, asGrantee(doctorAccountOf(INSTITUTIONS.hospital, "hospital-doctor")), 1, [LAB_FIELDS.diagnosis, LAB_FIELDS.result], now);
     const res = await gw.call("POST", "/v1/consents/grants", { token: resident.token, json: await signedRelay(RESIDENT, "ConsentGrant", grant, domain) });
     assert.equal(res.status, 201);
   });

@@ -1,7 +1,7 @@
 // Test data of the data path (records, consent, reads), shared by the gateway's route tests and the
 // end-to-end test: opaque ids the way the standard model makes them, records with a field map, and
 // residents' EIP-712 signatures in the JSON form the gateway takes.
-import { consentTypedData, type ConsentDomain, type ConsentMessage, type ConsentPrimaryType } from "@health-chain/sdk";
+import { consentTypedData, PURPOSES, type ConsentDomain, type ConsentMessage, type ConsentPrimaryType } from "@health-chain/sdk";
 import { keccak256, pad, stringToBytes, type Address, type Hex } from "viem";
 import type { HDAccount } from "viem/accounts";
 
@@ -54,3 +54,21 @@ export async function signedRelay<T extends ConsentPrimaryType>(account: HDAccou
 let nonce = BigInt(Date.now()) * 1000n;
 /** A fresh unordered nonce. */
 export const nextNonce = (): bigint => ++nonce;
+
+/** A resident's grant of lab-report `fields` to `grantee`, for treatment, from a minute before `now` for one day. */
+export function labGrant(resident: Address, grantee: Hex, granteeKind: number, fields: Hex[], now: bigint) {
+  return {
+    resident,
+    grantee,
+    granteeKind,
+    categories: [LAB],
+    recordIds: [] as Hex[],
+    fields,
+    purposes: PURPOSES.treatment.mask,
+    notBefore: now - 60n,
+    notAfter: now + 86400n,
+    mayReshare: false,
+    nonce: nextNonce(),
+    deadline: now + 3600n,
+  };
+}
