@@ -9,6 +9,9 @@ import { startPostgres, type TestPostgres } from "../../test/helpers/postgres.ts
 import { migrateGatewayDatabase, openGatewayDatabase } from "../src/db.ts";
 import { accessLinesOfRecord, indexEntriesOfResidentRef, indexEntryRowOf, originalOf, residentRefsOfWallet, sessionRowOf } from "../src/reads.ts";
 
+// In the district's time zone (UTC+8), not UTC: dates must come back as the UTC instants Prisma wrote.
+process.env.TZ = "Asia/Shanghai";
+
 const INSTITUTION = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const hex32 = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
 const REF = hex32(7);

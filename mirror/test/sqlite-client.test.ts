@@ -61,4 +61,29 @@ describe("the SQLite client's transactions", () => {
     assert.equal(kept.closed, true);
     await assert.rejects(kept.execute("SELECT 1"), /closed/i);
   });
+
+  it("keep a finished transaction's handle away from the next one (a late close, rollback or statement)", async () => {
+    await client.execute("DELETE FROM t");
+    const first = await client.transaction("write");
+    await first.execute({ sql: "INSERT INTO t (id, v) VALUES (?, ?)", args: [10, "first"] });
+    await first.commit();
+    const second = await client.transaction("write"); // on the same connection
+    await second.execute({ sql: "INSERT INTO t (id, v) VALUES (?, ?)", args: [11, "second"] });
+    first.close(); // late: must not roll back the second
+    await first.rollback();
+    await assert.rejects(first.execute("SELECT 1"), /closed/i);
+    assert.equal(first.closed, true);
+    assert.equal(second.closed, false);
+    await second.execute({ sql: "INSERT INTO t (id, v) VALUES (?, ?)", args: [13, "second again"] });
+    await second.commit();
+    const third = await client.transaction("write"); // the same connection once more
+    await third.execute({ sql: "INSERT INTO t (id, v) VALUES (?, ?)", args: [12, "third"] });
+    first.close();
+    second.close();
+    await second.rollback();
+    assert.equal(third.closed, false);
+    await third.commit();
+    const rows = await client.execute("SELECT id FROM t ORDER BY id");
+    assert.deepEqual(rows.rows.map((r) => Number(r.id)), [10, 11, 12, 13]);
+  });
 });

@@ -108,26 +108,56 @@ function sqliteReader(url: string): SqlReader {
   };
 }
 
+/** PostgreSQL `timestamp` (without time zone): the OID whose text the reader reads as UTC. */
+const TIMESTAMP_OID = 1114;
+
+/**
+ * Prisma keeps a DateTime in a `timestamp(3)` column as UTC and reads it back as UTC (its adapter's
+ * own parsers); node-postgres's default parser would read that text in the process's time zone, so
+ * in Beijing (UTC+8) every date would come back 8 hours early. Same parsers as Prisma's, per query.
+ */
+const READER_TYPES = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === TIMESTAMP_OID && format !== "binary") return (text: string) => new Date(`${text.replace(" ", "T")}Z`);
+    return pg.types.getTypeParser(oid, format ?? "text");
+  },
+} as unknown as pg.CustomTypesConfig;
+
+/** A plan prepared before a migration changed the table's columns: retried once under a new name. */
+function isStalePlan(error: unknown): boolean {
+  return (error as { code?: string }).code === "0A000" && /cached plan must not change result type/.test((error as Error).message);
+}
+
 function postgresReader(url: string, options: { pool?: pg.Pool; poolSize?: number }): SqlReader {
   const owned = options.pool === undefined;
   const pool = options.pool ?? new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
   const names = new Map<string, { name: string; text: string }>();
+  // Names must be unique per text for the life of each connection: a counter never repeats, and a
+  // plan a migration made stale gets a new name (every connection prepares it again).
+  let counter = 0;
   const statementOf = (sql: string) => {
     let statement = names.get(sql);
     if (statement === undefined) {
-      // Names must be unique per text for the life of each connection; a counter never repeats.
-      statement = { name: `hc_read_${names.size + 1}`, text: numberedPlaceholders(sql) };
+      statement = { name: `hc_read_${++counter}`, text: numberedPlaceholders(sql) };
       if (names.size < MAX_STATEMENTS) names.set(sql, statement);
       else return { name: undefined, text: statement.text }; // unnamed: parsed each time, never clashes
     }
     return statement;
   };
+  const run = async (sql: string, params: readonly SqlValue[]) => {
+    const { name, text } = statementOf(sql);
+    return pool.query({ ...(name === undefined ? {} : { name }), text, values: [...params], types: READER_TYPES });
+  };
   return {
     provider: "postgresql",
     async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-      const { name, text } = statementOf(sql);
-      const result = await pool.query({ ...(name === undefined ? {} : { name }), text, values: [...params] });
-      return result.rows as T[];
+      try {
+        return (await run(sql, params)).rows as T[];
+      } catch (error) {
+        if (!isStalePlan(error)) throw error;
+        names.delete(sql);
+        return (await run(sql, params)).rows as T[];
+      }
     },
     async close() {
       if (owned) await pool.end();

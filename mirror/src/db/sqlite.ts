@@ -11,7 +11,7 @@
 // setting it once is enough.
 import Libsql from "libsql";
 import { createClient, type Client, type Config, type InArgs, type InStatement, type IntMode, type Transaction, type TransactionMode } from "@libsql/client";
-import { Sqlite3Transaction } from "@libsql/client/sqlite3";
+import { LibsqlError, Sqlite3Transaction } from "@libsql/client/sqlite3";
 import { PrismaLibSQL } from "@prisma/adapter-libsql";
 import { sqliteFilePath } from "./migrate.ts";
 
@@ -67,20 +67,50 @@ export function createSqliteClient(config: Config): Client {
       const db = transactionConnection();
       db.exec(BEGIN[mode]);
       const tx = new Sqlite3Transaction(db, intMode);
-      // Back to the pool once the transaction is over, whichever way it ends.
-      const done = <T>(result: T): T => {
-        if (!db.inTransaction && db.open) idle ??= db;
-        return result;
+      // This handle's own end: once it is over, the connection may carry the next transaction, so
+      // the handle must never act on it again (a late close() would roll that one back).
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        if (!db.inTransaction && db.open) idle ??= db; // back to the pool, once
       };
+      const live = () => {
+        if (ended) throw new LibsqlError("The transaction is closed", "TRANSACTION_CLOSED");
+      };
+      // A failed statement may end the transaction (SQLite rolls back on some errors): notice it.
+      const settle = <T>(run: () => Promise<T>): Promise<T> =>
+        run().finally(() => {
+          if (!db.inTransaction) end();
+        });
       return {
-        execute: ((stmt: InStatement, args?: InArgs) => (typeof stmt === "string" ? tx.execute(stmt, args) : tx.execute(stmt))) as Transaction["execute"],
-        batch: (stmts) => tx.batch(stmts),
-        executeMultiple: (sql) => tx.executeMultiple(sql),
-        commit: () => tx.commit().finally(() => done(undefined)),
-        rollback: () => tx.rollback().finally(() => done(undefined)),
-        close: () => done(tx.close()),
+        execute: (async (stmt: InStatement, args?: InArgs) => {
+          live();
+          return settle(() => (typeof stmt === "string" ? tx.execute(stmt, args) : tx.execute(stmt)));
+        }) as Transaction["execute"],
+        batch: async (stmts) => {
+          live();
+          return settle(() => tx.batch(stmts));
+        },
+        executeMultiple: async (sql) => {
+          live();
+          return settle(() => tx.executeMultiple(sql));
+        },
+        commit: async () => {
+          live();
+          return tx.commit().finally(end);
+        },
+        rollback: async () => {
+          if (ended) return;
+          await tx.rollback().finally(end);
+        },
+        close: () => {
+          if (ended) return;
+          tx.close();
+          end();
+        },
         get closed() {
-          return tx.closed;
+          return ended || tx.closed;
         },
       };
     },
