@@ -21,6 +21,7 @@ import {
   getAddress,
   http,
   keccak256,
+  numberToHex,
   type Abi,
   type Account,
   type Address,
@@ -111,6 +112,33 @@ export interface ViewCall {
   readonly abi: Abi;
   readonly functionName: string;
   readonly args: readonly unknown[];
+  /** An upper bound of the ABI-encoded answer in bytes (default 1,024): how calls are grouped. */
+  readonly answerBytes?: number;
+}
+
+/** A bound on one eth_call's answers in `readTogether`, under EIP-170's 24,576-byte cap on a creation result. */
+export const READ_TOGETHER_ANSWER_BYTES = 20_000;
+
+/** What a call's answer is assumed to take (ABI-encoded, with its Result wrapper) when it does not say. */
+const DEFAULT_ANSWER_BYTES = 1_024;
+const RESULT_OVERHEAD_BYTES = 160;
+
+/** Consecutive calls in groups whose answers fit READ_TOGETHER_ANSWER_BYTES (a group holds one call at least). */
+function groupByAnswerSize(calls: readonly ViewCall[]): ViewCall[][] {
+  const groups: ViewCall[][] = [];
+  let size = 0;
+  for (const call of calls) {
+    const bytes = (call.answerBytes ?? DEFAULT_ANSWER_BYTES) + RESULT_OVERHEAD_BYTES;
+    const last = groups.at(-1);
+    if (last === undefined || size + bytes > READ_TOGETHER_ANSWER_BYTES) {
+      groups.push([call]);
+      size = bytes;
+    } else {
+      last.push(call);
+      size += bytes;
+    }
+  }
+  return groups;
 }
 
 /** The answer to one view call of `readTogether`. */
@@ -250,13 +278,24 @@ export async function createChainAccess(config: GatewayConfig, options: ChainAcc
     relayer: config.relayer,
     async readTogether(calls) {
       if (calls.length === 0) return [];
-      const encoded = calls.map((call) => ({
-        target: call.address,
-        callData: encodeFunctionData({ abi: call.abi, functionName: call.functionName, args: call.args }),
-      }));
-      const data = concatHex([READ_TOGETHER_BYTECODE, encodeAbiParameters(READ_TOGETHER_CALLS, [encoded])]);
-      const answer = (await publicClient.request({ method: "eth_call", params: [{ data }, "latest"] })) as Hex;
-      const [results] = decodeAbiParameters(READ_TOGETHER_RESULTS, answer);
+      // The answers come back as the reader's creation result, which EIP-170 caps at 24,576 bytes:
+      // calls go in groups whose answers stay under READ_TOGETHER_ANSWER_BYTES; several groups are
+      // all asked at one block number, read first (one state still).
+      const groups = groupByAnswerSize(calls);
+      const at: Hex | "latest" = groups.length === 1 ? "latest" : numberToHex(await publicClient.getBlockNumber({ cacheTime: 0 }));
+      const results = (
+        await Promise.all(
+          groups.map(async (group) => {
+            const encoded = group.map((call) => ({
+              target: call.address,
+              callData: encodeFunctionData({ abi: call.abi, functionName: call.functionName, args: call.args }),
+            }));
+            const data = concatHex([READ_TOGETHER_BYTECODE, encodeAbiParameters(READ_TOGETHER_CALLS, [encoded])]);
+            const answer = (await publicClient.request({ method: "eth_call", params: [{ data }, at] })) as Hex;
+            return decodeAbiParameters(READ_TOGETHER_RESULTS, answer)[0];
+          }),
+        )
+      ).flat();
       if (results.length !== calls.length) throw new BaseError("readTogether: results mismatch");
       return results.map((r, i): ViewAnswer => {
         const { abi, address, functionName, args } = calls[i]!;

@@ -181,6 +181,30 @@ describe("one chain call per read", () => {
     assert.deepEqual(out!.grantIds, [doctorWide, hospitalWide].sort());
   });
 
+  test("a read of a record too wide for one answer asks at one block number in several eth_calls", async () => {
+    // 300 fields x 2 grantees: ~39 KB of answers, over EIP-170's 24,576-byte cap on one creation result.
+    const names = Array.from({ length: 300 }, (_, i) => `member${i}`);
+    const wide = {
+      ...labRecord("together-widest", RESIDENT.address),
+      fields: Object.fromEntries(names.map((n) => [n, keccak256(toHex(`field:widest:${n}`))])),
+      record: Object.fromEntries(names.map((n) => [n, n])),
+    };
+    const his = (await gw.signInStaff("hospital-his")).token;
+    assert.equal((await gw.call("POST", "/v1/records/batch", { token: his, json: { records: [wide] } })).status, 201);
+    const doctorGrant = await grant(asGrantee(doctorAccountOf(INSTITUTIONS.hospital, "hospital-doctor")), 1, [wide.fields.member299!]);
+    let out: { fields: string[]; withheld: string[]; grantIds: string[] } | undefined;
+    const calls = await chainCallsOf(async () => {
+      const res = await gw.call("POST", pathOf(wide.recordId), { token: doctor.token, json: { purpose: "treatment" } });
+      assert.equal(res.status, 200, await res.clone().text());
+      out = await body(res);
+    });
+    assert.equal(calls[0], "eth_blockNumber");
+    assert.ok(calls.length >= 3 && calls.slice(1).every((m) => m === "eth_call"), calls.join(","));
+    assert.deepEqual(out!.fields, ["member299"]);
+    assert.equal(out!.withheld.length, 299);
+    assert.deepEqual(out!.grantIds, [doctorGrant]);
+  });
+
   test("the reader's bytecode is its Solidity source compiled", () => {
     // The source is kept in the comment above READ_TOGETHER_BYTECODE.
     const source = / \* {5}\/\/ SPDX[\s\S]*?\n \*\n/.exec(readFileSync(new URL("../src/chain.ts", import.meta.url), "utf8"))?.[0];

@@ -24,6 +24,10 @@ describe("SQL reader helpers", () => {
     assert.throws(() => asDate(true), TypeError);
   });
 
+  it("refuses an in-memory SQLite database, which its own connection could not see", () => {
+    assert.throws(() => openSqlReader("file::memory:"), { code: "INVALID_INPUT" });
+  });
+
   it("reads SQLite's 0/1 and PostgreSQL's booleans alike", () => {
     assert.deepEqual([1, 0, true, false].map(asBool), [true, false, true, false]);
     assert.equal(asBoolOrNull(null), null);

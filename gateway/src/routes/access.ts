@@ -209,7 +209,8 @@ export function accessRoutes(deps: GatewayDeps) {
       const category = original.category as Hex;
       // One eth_call at the latest block: the record's voided flag (singly anchored records) and one
       // checkAccessFields per grantee, every requested field in one contract frame — one state, so a
-      // revocation mined before this request counts for all. The institution's answer is used only
+      // revocation mined before this request counts for all (a record of more than ~150 fields
+      // needs several eth_calls for the size of their answers: all at one block number). The institution's answer is used only
       // for the fields the doctor's grants leave open (grantsForFields); asking it always costs the
       // chain one frame, little next to a check per field.
       const fieldIds = [...new Set(requested.map((f) => f.id))];
@@ -223,13 +224,15 @@ export function accessRoutes(deps: GatewayDeps) {
         fieldIds.slice(i * FIELDS_PER_CHECK, (i + 1) * FIELDS_PER_CHECK),
       );
       const answers = await deps.chain.readTogether([
-        ...(single ? [{ address: dataIndex.address, abi: dataIndex.abi, functionName: "getRecord", args: [institution, recordId] }] : []),
+        ...(single ? [{ address: dataIndex.address, abi: dataIndex.abi, functionName: "getRecord", args: [institution, recordId], answerBytes: 512 }] : []),
         ...grantees.flatMap((grantee) =>
           slices.map((slice) => ({
             address: consentRegistry.address,
             abi: consentRegistry.abi,
             functionName: "checkAccessFields",
             args: [resident, grantee, recordId, category, slice, purpose, at],
+            // (bool[], bytes32[]): two offsets, two lengths, 32 bytes per field in each.
+            answerBytes: 128 + 64 * slice.length,
           })),
         ),
       ]);

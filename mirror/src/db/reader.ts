@@ -17,6 +17,7 @@
 // named, so each connection prepares them once.
 import Libsql from "libsql";
 import pg from "pg";
+import { platformError } from "../../../sdk/src/index.ts";
 import { sqliteFilePath } from "./migrate.ts";
 import { providerOf, type DatabaseProvider } from "./url.ts";
 
@@ -69,6 +70,14 @@ export function asBoolOrNull(value: unknown): boolean | null {
 const MAX_STATEMENTS = 2_000;
 
 function sqliteReader(url: string): SqlReader {
+  if (sqliteFilePath(url) === ":memory:") {
+    // Each connection to ":memory:" is a database of its own: the reader would read an empty one.
+    throw platformError("INVALID_INPUT", {
+      message: "An in-memory SQLite database cannot be shared by the platform's connections; use a file: URL with a path.",
+      messageZh: "内存 SQLite 数据库无法在平台的多个连接间共享；请使用带文件路径的 file: 地址。",
+      details: { what: "database url", url },
+    });
+  }
   // Opened at the first query (the file may not be migrated yet when the reader is made). Not
   // read-only: a read-only connection cannot set up WAL's shared memory when it is the first one.
   let db: InstanceType<typeof Libsql> | undefined;
