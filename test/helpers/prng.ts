@@ -1,12 +1,4 @@
 // A small seeded PRNG (mulberry32): the same seed gives the same sequence, uniform in [0, 1).
-// Shared by chain-node's tests and the benchmarks' load schedules.
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// chain-node's tests and the benchmarks' load schedules use the synthetic data generator's
+// (services/his), so there is one implementation.
+export { mulberry32 as prng } from "../../services/his/src/synthetic/random.ts";

@@ -1,0 +1,2 @@
+// The public surface of services/his.
+export * from "./synthetic/index.ts";
