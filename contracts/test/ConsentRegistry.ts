@@ -493,6 +493,7 @@ describe("ConsentRegistry", function () {
       expect(await f.consent.MAX_SCOPE_ITEMS()).to.equal(BigInt(MAX_SCOPE_ITEMS));
       expect(await f.consent.MAX_GRANTS_PER_GRANTEE()).to.equal(BigInt(MAX_GRANTS_PER_GRANTEE));
       expect(await f.consent.MAX_REQUEST_TTL()).to.equal(BigInt(MAX_REQUEST_TTL));
+      expect(await f.consent.MAX_FIELDS_PER_CHECK()).to.equal(BigInt(LIMITS.maxFieldsPerCheck));
       expect(await f.consent.requestCount()).to.equal(0n);
     });
 

@@ -240,6 +240,8 @@ export const LIMITS = {
   maxScopeItems: 32,
   /** Most live grants between one resident and one grantee (`ConsentRegistry.MAX_GRANTS_PER_GRANTEE`). */
   maxGrantsPerGrantee: 16,
+  /** Most fields `checkAccessFields` answers in one call (`ConsentRegistry.MAX_FIELDS_PER_CHECK`). */
+  maxFieldsPerCheck: 64,
   /** Longest an access request stays answerable, in seconds (`ConsentRegistry.MAX_REQUEST_TTL`). */
   maxRequestTtl: 30 * 24 * 3600,
   /** How far ahead of block time a source time may be, in seconds (`DataIndex`/`AuditTrail.MAX_CLOCK_SKEW`). */

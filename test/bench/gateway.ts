@@ -351,6 +351,12 @@ interface Run {
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/** An index answer with at least one item. */
+const hasItems = (body: unknown): string | undefined => {
+  const items = (body as { items?: unknown[] }).items;
+  return Array.isArray(items) && items.length > 0 ? undefined : "no items";
+};
+
 function buildRuns(sessions: Sessions): Run[] {
   const granting = [...sessions.residents.keys()];
   const runs: Run[] = [];
@@ -374,10 +380,7 @@ function buildRuns(sessions: Sessions): Run[] {
     group: "index",
     target: "query",
     requests: granting.map((r) => ({ method: "GET", path: "/v1/records?limit=50", headers: bearer(sessions.residents.get(r)!) })),
-    check: (body) => {
-      const items = (body as { items?: unknown[] }).items;
-      return Array.isArray(items) && items.length > 0 ? undefined : "no items";
-    },
+    check: hasItems,
   });
   runs.push({
     name: "index: a resident's index by residentRef (doctor)",
@@ -388,10 +391,7 @@ function buildRuns(sessions: Sessions): Run[] {
       path: `/v1/records?residentRef=${residentRefOf(HOSPITAL, r)}&limit=50`,
       headers: bearer(sessions.doctor.token),
     })),
-    check: (body) => {
-      const items = (body as { items?: unknown[] }).items;
-      return Array.isArray(items) && items.length > 0 ? undefined : "no items";
-    },
+    check: hasItems,
   });
   runs.push({
     name: "index: an index entry with its proof (doctor)",

@@ -15,7 +15,7 @@
 // CONSENT_REQUIRED. The evidence batcher (evidence/batcher.ts) anchors the lines in AuditTrail.
 import { randomUUID } from "node:crypto";
 import { createRoute, z } from "@hono/zod-openapi";
-import { PURPOSES, platformError, type PurposeName } from "@health-chain/sdk";
+import { LIMITS, PURPOSES, platformError, type PurposeName } from "@health-chain/sdk";
 import { getAddress, type Address, type Hex } from "viem";
 import type { GatewayDeps } from "../context.ts";
 import { errorResponses } from "../errors.ts";
@@ -219,7 +219,7 @@ export function accessRoutes(deps: GatewayDeps) {
       const checkBase = single ? 1 : 0;
       // A call answers at most ConsentRegistry.MAX_FIELDS_PER_CHECK fields (as many as a read may
       // name): a read of every field of a wider record asks in slices.
-      const FIELDS_PER_CHECK = 64;
+      const FIELDS_PER_CHECK = LIMITS.maxFieldsPerCheck;
       const slices = Array.from({ length: Math.ceil(fieldIds.length / FIELDS_PER_CHECK) }, (_, i) =>
         fieldIds.slice(i * FIELDS_PER_CHECK, (i + 1) * FIELDS_PER_CHECK),
       );
