@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const PACKAGES = ["mirror", "gateway"];
+const PACKAGES = ["mirror", "gateway", "services/his"];
 const PROVIDERS = ["sqlite", "postgresql"] as const;
 type Provider = (typeof PROVIDERS)[number];
 const CONFIG = join(ROOT, "mirror", "prisma.config.ts");
@@ -64,7 +64,7 @@ function generate(packages: string[]): void {
         continue;
       }
       for (const provider of PROVIDERS) {
-        const file = join(work, `${pkg}-${provider}.prisma`);
+        const file = join(work, `${pkg.replaceAll("/", "-")}-${provider}.prisma`);
         writeFileSync(file, deriveSchema(schema, provider, join(ROOT, pkg, "src", "generated", provider)));
         prisma(pkg, ["generate", "--schema", file]);
         console.log(`prisma.ts: generated ${pkg}/src/generated/${provider}`);

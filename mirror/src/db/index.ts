@@ -4,3 +4,4 @@ export { migrateDatabase, readMigrations, sqliteFilePath, type Migration } from 
 export { asBool, asBoolOrNull, asDate, asDateOrNull, numberedPlaceholders, openSqlReader, placeholders, type SqlReader, type SqlValue } from "./reader.ts";
 export { createSqliteClient, enableWal, SqliteAdapter } from "./sqlite.ts";
 export { providerOf, redactUrl, type DatabaseProvider } from "./url.ts";
+export { serialiseSqliteWrites } from "./serialise.ts";
