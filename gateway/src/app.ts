@@ -17,6 +17,7 @@ import { accessRoutes } from "./routes/access.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { certificatesRoutes } from "./routes/certificates.ts";
+import { collectionRoutes } from "./routes/collection.ts";
 import { consentsRoutes } from "./routes/consent.ts";
 import { consortiumRoutes } from "./routes/consortium.ts";
 import { notificationsRoutes } from "./routes/notifications.ts";
@@ -111,7 +112,7 @@ export function createGateway(deps: GatewayDeps, options: CreateGatewayOptions =
       title: "Health-chain gateway / 健康数据联盟链网关",
       version: API_VERSION,
       description:
-        "REST API of the consortium health-data chain: sign-in (SM2, SIWE), records, consent, consent-checked reads, provenance, certificates, audit, consortium and notifications. Every error is `{ code, message, messageZh, details?, hint?, requestId }`.",
+        "REST API of the consortium health-data chain: sign-in (SM2, SIWE), records, consent, consent-checked reads, provenance, certificates, audit, consortium, notifications and data collection. Every error is `{ code, message, messageZh, details?, hint?, requestId }`.",
     },
     tags: [
       { name: "auth", description: "Sign-in and sessions / 登录与会话" },
@@ -123,6 +124,7 @@ export function createGateway(deps: GatewayDeps, options: CreateGatewayOptions =
       { name: "audit", description: "Business audit log / 业务审计" },
       { name: "consortium", description: "Members, alliances, proposals / 联盟管理" },
       { name: "notifications", description: "Residents' messages / 居民消息" },
+      { name: "collection", description: "Collection tasks, runs, quality, quarantine, anchoring / 采集任务管理" },
     ],
   });
   mountDocs(app, "/openapi.json");
@@ -136,7 +138,8 @@ export function createGateway(deps: GatewayDeps, options: CreateGatewayOptions =
     .route("/v1/certificates", certificatesRoutes(deps))
     .route("/v1/audit", auditRoutes(deps))
     .route("/v1/consortium", consortiumRoutes(deps))
-    .route("/v1/notifications", notificationsRoutes(deps));
+    .route("/v1/notifications", notificationsRoutes(deps))
+    .route("/v1/collection", collectionRoutes(deps));
 
   checkPermissionsDefined(deps.rbac);
   return routes;

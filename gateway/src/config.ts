@@ -49,6 +49,11 @@ const fileSchema = z
     databaseUrl: z.string().min(1),
     /** The mirror's database (read only). */
     mirrorDatabaseUrl: z.string().min(1),
+    /**
+     * The collection service's database (services/his), for the admin screens of /v1/collection;
+     * absent: those routes answer "collection service not configured".
+     */
+    his: z.object({ databaseUrl: z.string().min(1) }).strict().optional(),
     chain: z
       .object({
         rpcUrl: z.string().url(),
@@ -154,8 +159,8 @@ function invalid(problems: string[], source: string): Error {
 
 /**
  * Checks a parsed configuration object. `env` overrides: GATEWAY_HOST, GATEWAY_PORT,
- * GATEWAY_DATABASE_URL, GATEWAY_MIRROR_DATABASE_URL, GATEWAY_RPC_URL, GATEWAY_DEPLOYMENTS_DIR,
- * GATEWAY_TOKEN_SECRET, AUDIT_BATCH_INTERVAL_MS.
+ * GATEWAY_DATABASE_URL, GATEWAY_MIRROR_DATABASE_URL, GATEWAY_HIS_DATABASE_URL, GATEWAY_RPC_URL,
+ * GATEWAY_DEPLOYMENTS_DIR, GATEWAY_TOKEN_SECRET, AUDIT_BATCH_INTERVAL_MS.
  */
 export function parseConfig(value: unknown, options: { baseDir: string; env?: NodeJS.ProcessEnv; source?: string }): GatewayConfig {
   const env = options.env ?? {};
@@ -174,6 +179,7 @@ export function parseConfig(value: unknown, options: { baseDir: string; env?: No
     if (env.GATEWAY_PORT) set(["listen", "port"], Number(env.GATEWAY_PORT));
     if (env.GATEWAY_DATABASE_URL) set(["databaseUrl"], env.GATEWAY_DATABASE_URL);
     if (env.GATEWAY_MIRROR_DATABASE_URL) set(["mirrorDatabaseUrl"], env.GATEWAY_MIRROR_DATABASE_URL);
+    if (env.GATEWAY_HIS_DATABASE_URL) set(["his", "databaseUrl"], env.GATEWAY_HIS_DATABASE_URL);
     if (env.GATEWAY_RPC_URL) set(["chain", "rpcUrl"], env.GATEWAY_RPC_URL);
     if (env.GATEWAY_DEPLOYMENTS_DIR) set(["chain", "deploymentsDir"], env.GATEWAY_DEPLOYMENTS_DIR);
     if (env.GATEWAY_TOKEN_SECRET) set(["auth", "tokenSecret"], env.GATEWAY_TOKEN_SECRET);
@@ -234,6 +240,7 @@ export function parseConfig(value: unknown, options: { baseDir: string; env?: No
     ...c,
     databaseUrl: fileUrl(c.databaseUrl),
     mirrorDatabaseUrl: fileUrl(c.mirrorDatabaseUrl),
+    ...(c.his ? { his: { databaseUrl: fileUrl(c.his.databaseUrl) } } : {}),
     chain: { ...c.chain, deploymentsDir: path(c.chain.deploymentsDir) },
     institutions: c.institutions.map((i) =>
       "file" in i.key ? { ...i, key: { file: path(i.key.file) } } : i,

@@ -11,6 +11,7 @@ import type { Rbac } from "./middleware/rbac.ts";
 import type { IdempotencyClaim } from "./middleware/idempotency.ts";
 import type { MirrorQueries, InstitutionStore } from "./external.ts";
 import type { AuditState } from "./audit-log.ts";
+import type { HisDb } from "../../services/his/src/db.ts";
 
 /** The gateway's roles (configured in gateway/config/rbac.json, never hard-coded in routes). */
 export const ROLES = ["resident", "doctor", "institution-system", "researcher", "reviewer", "admin", "auditor"] as const;
@@ -53,6 +54,11 @@ export interface GatewayDeps {
   /** Each institution's store of encrypted originals, by checksummed institution address. */
   readonly stores: ReadonlyMap<Address, InstitutionStore>;
   readonly rbac: Rbac;
+  /**
+   * The collection service's database (services/his), when configured (`his.databaseUrl`): the
+   * gateway reads its tasks, runs and quarantine and writes only operators' requests into it.
+   */
+  readonly his?: HisDb | undefined;
   readonly clock: Clock;
   readonly log: Logger;
   readonly metrics: GatewayMetrics;

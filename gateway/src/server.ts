@@ -12,6 +12,7 @@ import { createFsStore, createInstitutionStore, createKuboStore, createDevKeyrin
 import { platformError } from "@health-chain/sdk";
 import { openMirrorDatabase } from "../../mirror/src/database.ts";
 import { createMirrorQueries } from "../../mirror/src/queries.ts";
+import { migrateHisDatabase, openHisDatabase } from "../../services/his/src/db.ts";
 import { createGateway } from "./app.ts";
 import { createChainAccess, type ChainAccess } from "./chain.ts";
 import { startEvidenceBatcher } from "./evidence/index.ts";
@@ -115,6 +116,15 @@ export async function createDeps(config: GatewayConfig, options: CreateDepsOptio
     const mirrorDb = await openMirrorDatabase(config.mirrorDatabaseUrl, { migrate: config.mode === "dev" });
     closers.push(() => mirrorDb.close());
     const mirror = createMirrorQueries(mirrorDb, { chainHead: () => chain.publicClient.getBlockNumber() });
+    // Likewise the collection service owns its database; in dev mode the gateway migrates it so that
+    // the admin screens work before the service first ran.
+    let his: GatewayDeps["his"];
+    if (config.his) {
+      if (config.mode === "dev") await migrateHisDatabase(config.his.databaseUrl);
+      const hisDb = openHisDatabase(config.his.databaseUrl);
+      closers.push(() => hisDb.close());
+      his = hisDb.prisma;
+    }
     const stores = await openStores(config);
     const deps: GatewayDeps = {
       config,
@@ -124,6 +134,7 @@ export async function createDeps(config: GatewayConfig, options: CreateDepsOptio
       chain,
       stores,
       rbac,
+      ...(his ? { his } : {}),
       clock: options.clock ?? systemClock,
       log,
       metrics,

@@ -1,0 +1,298 @@
+// The anchoring worker: sends collected records and change records to the chain through the
+// gateway, as the anchoring policy says — apart from collection, so that a hospital's collection
+// never waits on the chain. Each send is written down before it leaves (an AnchorBatch in state
+// "sending" owning its rows) and settled after; a batch found "sending" after a crash is settled by
+// asking the gateway which of its records it knows, so nothing is anchored twice and nothing is lost.
+import { platformError } from "@health-chain/sdk";
+import type { Address, Hex } from "viem";
+import type { HisDb } from "../db.ts";
+import { categoryIdOf, fieldIdOf } from "../collection/ids.ts";
+import type { ResidentDirectory } from "../collection/ports.ts";
+import { startOfDay, type AnchoringPolicy, type ModelAnchoring } from "./policy.ts";
+
+export type AnchorMode = ModelAnchoring["mode"];
+
+/** A record as the gateway's POST /v1/records(/batch) takes it. */
+export interface AnchorRecordInput {
+  recordId: Hex;
+  residentRef: Hex;
+  resident: Address;
+  category: Hex;
+  schemaVersion: number;
+  sourceTime: number;
+  fields: Record<string, Hex>;
+  record: Record<string, unknown>;
+}
+
+/** A change as the gateway's POST /v1/records/changes/batch takes it. */
+export interface AnchorChangeInput {
+  recordId: Hex;
+  reason: string;
+  changedAt: number;
+  record: Record<string, unknown>;
+  fields: Record<string, Hex>;
+  newResidentRef?: Hex;
+}
+
+export interface AnchorReceipt {
+  /** The DataIndex batch id, or null for a singly anchored record. */
+  readonly batchId: string | null;
+  readonly root: Hex | null;
+  readonly txHash: Hex;
+  readonly blockNumber: number;
+}
+
+/** How the worker reaches the chain (the gateway in production and in the end-to-end tests). */
+export interface Anchorer {
+  anchorRecords(records: readonly AnchorRecordInput[], mode: AnchorMode): Promise<AnchorReceipt>;
+  anchorRecord(record: AnchorRecordInput, mode: AnchorMode): Promise<AnchorReceipt>;
+  anchorChanges(changes: readonly AnchorChangeInput[], mode: AnchorMode): Promise<AnchorReceipt>;
+  /** Which of these records (or, with versions, changes) the gateway has anchored: recordId → its version there, absent when unknown. */
+  anchoredVersions(recordIds: readonly Hex[]): Promise<ReadonlyMap<Hex, number>>;
+}
+
+export interface AnchoringContext {
+  readonly db: HisDb;
+  readonly anchorer: Anchorer;
+  readonly policy: { readonly value: AnchoringPolicy; readonly version: number; readonly hash: string };
+  readonly directory: ResidentDirectory;
+  readonly now?: () => Date;
+  readonly log?: { warn(details: object, message: string): void };
+}
+
+export interface AnchoringSummary {
+  batches: number;
+  records: number;
+  changes: number;
+  failedBatches: number;
+  /** Rows set aside because their model is not anchored by the policy. */
+  offChain: number;
+  /** Batches found "sending" after a crash and settled. */
+  recovered: number;
+}
+
+const emptySummary = (): AnchoringSummary => ({ batches: 0, records: 0, changes: 0, failedBatches: 0, offChain: 0, recovered: 0 });
+
+/** A refusal by the gateway that sending again will not change (bad input), as opposed to a failure to reach it. */
+function isPermanent(error: unknown): boolean {
+  const status = (error as { status?: unknown }).status;
+  return typeof status === "number" && status >= 400 && status < 500 && status !== 408 && status !== 409 && status !== 429;
+}
+
+function errorJson(error: unknown): string {
+  const e = error as { code?: unknown; message?: unknown; status?: unknown; details?: unknown };
+  return JSON.stringify({ code: e.code ?? "ANCHOR_FAILED", status: e.status ?? null, message: typeof e.message === "string" ? e.message : String(error), details: e.details ?? null });
+}
+
+type RecordRow = Awaited<ReturnType<HisDb["collectedRecord"]["findMany"]>>[number];
+
+function recordInputOf(row: RecordRow, directory: ResidentDirectory): AnchorRecordInput {
+  const fieldNames = JSON.parse(row.fieldsJson) as Record<string, string>;
+  return {
+    recordId: row.recordId as Hex,
+    residentRef: row.residentRef as Hex,
+    resident: directory.walletOf(row.personId),
+    category: categoryIdOf(row.category),
+    schemaVersion: row.modelVersion,
+    sourceTime: Math.max(1, Math.floor(row.sourceTime.getTime() / 1000)),
+    fields: Object.fromEntries(Object.entries(fieldNames).map(([member, field]) => [member, fieldIdOf(field)])),
+    record: JSON.parse(row.contentJson) as Record<string, unknown>,
+  };
+}
+
+const policyJson = (ctx: AnchoringContext, extra: object) => JSON.stringify({ name: "anchoring", version: ctx.policy.version, hash: ctx.policy.hash, ...extra });
+
+/** Sends one batch of records (or a single record) and settles it. */
+async function sendRecords(ctx: AnchoringContext, rows: readonly RecordRow[], mode: AnchorMode, single: boolean, summary: AnchoringSummary): Promise<void> {
+  const ids = rows.map((r) => r.recordId);
+  const batch = await ctx.db.$transaction(async (tx) => {
+    const created = await tx.anchorBatch.create({ data: { kind: single ? "record" : "records", state: "sending", count: rows.length, policyJson: policyJson(ctx, { mode, model: rows[0]?.model }) } });
+    const owned = await tx.collectedRecord.updateMany({ where: { recordId: { in: ids }, anchorState: "pending", anchorBatchId: null }, data: { anchorBatchId: created.id } });
+    if (owned.count !== ids.length) throw platformError("CONFLICT", { message: "Records changed hands while a batch was formed.", messageZh: "组批时记录已被其他批次占用。", details: { batchId: created.id } });
+    return created;
+  });
+  const inputs = rows.map((r) => recordInputOf(r, ctx.directory));
+  try {
+    const receipt = single ? await ctx.anchorer.anchorRecord(inputs[0]!, mode) : await ctx.anchorer.anchorRecords(inputs, mode);
+    await ctx.db.$transaction(async (tx) => {
+      await tx.anchorBatch.update({ where: { id: batch.id }, data: { state: "anchored", root: receipt.root, chainBatch: receipt.batchId, txHash: receipt.txHash, blockNumber: receipt.blockNumber, finishedAt: ctx.now?.() ?? new Date() } });
+      await tx.collectedRecord.updateMany({ where: { anchorBatchId: batch.id }, data: { anchorState: "anchored" } });
+    });
+    summary.batches++;
+    summary.records += rows.length;
+  } catch (error) {
+    summary.failedBatches++;
+    await settleFailedRecords(ctx, batch.id, ids, error);
+  }
+}
+
+/** After a failed send: what the gateway did anchor is marked so; the rest is pending again (or rejected when the gateway refused it). */
+async function settleFailedRecords(ctx: AnchoringContext, batchId: number, ids: readonly string[], error: unknown): Promise<void> {
+  let known: ReadonlyMap<Hex, number> = new Map();
+  try {
+    known = await ctx.anchorer.anchoredVersions(ids as Hex[]);
+  } catch (lookup) {
+    // The gateway is unreachable: leave the batch "sending"; the next pass recovers it.
+    ctx.log?.warn({ err: lookup, batchId }, "anchoring failed and the gateway cannot be asked what it anchored; the batch stays in flight");
+    return;
+  }
+  const permanent = isPermanent(error);
+  await ctx.db.$transaction(async (tx) => {
+    await tx.anchorBatch.update({ where: { id: batchId }, data: { state: "failed", errorJson: errorJson(error), finishedAt: ctx.now?.() ?? new Date() } });
+    const anchored = ids.filter((id) => known.has(id as Hex));
+    if (anchored.length > 0) await tx.collectedRecord.updateMany({ where: { recordId: { in: anchored } }, data: { anchorState: "anchored" } });
+    const rest = ids.filter((id) => !known.has(id as Hex));
+    if (rest.length > 0) await tx.collectedRecord.updateMany({ where: { recordId: { in: rest } }, data: { anchorBatchId: permanent ? batchId : null, anchorState: permanent ? "rejected" : "pending" } });
+  });
+}
+
+type ChangeRow = Awaited<ReturnType<HisDb["recordChange"]["findMany"]>>[number];
+
+/** Sends one batch of change records (one per record) and settles it. */
+async function sendChanges(ctx: AnchoringContext, rows: readonly ChangeRow[], mode: AnchorMode, summary: AnchoringSummary): Promise<void> {
+  const records = await ctx.db.collectedRecord.findMany({ where: { recordId: { in: rows.map((r) => r.recordId) } } });
+  const byId = new Map(records.map((r) => [r.recordId, r]));
+  const batch = await ctx.db.$transaction(async (tx) => {
+    const created = await tx.anchorBatch.create({ data: { kind: "changes", state: "sending", count: rows.length, policyJson: policyJson(ctx, { mode }) } });
+    await tx.recordChange.updateMany({ where: { id: { in: rows.map((r) => r.id) } }, data: { anchorBatchId: created.id } });
+    return created;
+  });
+  const inputs: AnchorChangeInput[] = rows.map((row) => {
+    const record = byId.get(row.recordId)!;
+    const fieldNames = JSON.parse(record.fieldsJson) as Record<string, string>;
+    return {
+      recordId: row.recordId as Hex,
+      reason: row.reason,
+      changedAt: Math.max(1, Math.floor(row.changedAt.getTime() / 1000)),
+      record: JSON.parse(row.contentJson) as Record<string, unknown>,
+      fields: Object.fromEntries(Object.entries(fieldNames).map(([member, field]) => [member, fieldIdOf(field)])),
+    };
+  });
+  try {
+    const receipt = await ctx.anchorer.anchorChanges(inputs, mode);
+    await ctx.db.$transaction(async (tx) => {
+      await tx.anchorBatch.update({ where: { id: batch.id }, data: { state: "anchored", root: receipt.root, chainBatch: receipt.batchId, txHash: receipt.txHash, blockNumber: receipt.blockNumber, finishedAt: ctx.now?.() ?? new Date() } });
+      await tx.recordChange.updateMany({ where: { anchorBatchId: batch.id }, data: { anchorState: "anchored" } });
+    });
+    summary.batches++;
+    summary.changes += rows.length;
+  } catch (error) {
+    summary.failedBatches++;
+    await settleFailedChanges(ctx, batch.id, rows, error);
+  }
+}
+
+async function settleFailedChanges(ctx: AnchoringContext, batchId: number, rows: readonly ChangeRow[], error: unknown): Promise<void> {
+  let known: ReadonlyMap<Hex, number>;
+  try {
+    known = await ctx.anchorer.anchoredVersions(rows.map((r) => r.recordId as Hex));
+  } catch (lookup) {
+    ctx.log?.warn({ err: lookup, batchId }, "anchoring changes failed and the gateway cannot be asked what it anchored; the batch stays in flight");
+    return;
+  }
+  const permanent = isPermanent(error);
+  await ctx.db.$transaction(async (tx) => {
+    await tx.anchorBatch.update({ where: { id: batchId }, data: { state: "failed", errorJson: errorJson(error), finishedAt: ctx.now?.() ?? new Date() } });
+    for (const row of rows) {
+      const there = known.get(row.recordId as Hex) ?? 0;
+      const anchored = there >= row.version;
+      await tx.recordChange.update({
+        where: { id: row.id },
+        data: anchored ? { anchorState: "anchored" } : { anchorBatchId: permanent ? batchId : null, anchorState: permanent ? "rejected" : "pending" },
+      });
+    }
+  });
+}
+
+/** Batches left "sending" by a process that stopped: settled by asking the gateway. */
+async function recoverInFlight(ctx: AnchoringContext, summary: AnchoringSummary): Promise<void> {
+  const stuck = await ctx.db.anchorBatch.findMany({ where: { state: "sending" } });
+  for (const batch of stuck) {
+    const interrupted = Object.assign(new Error("The process stopped while this batch was being sent."), { code: "INTERRUPTED" });
+    if (batch.kind === "changes") {
+      const rows = await ctx.db.recordChange.findMany({ where: { anchorBatchId: batch.id, anchorState: "pending" } });
+      await settleFailedChanges(ctx, batch.id, rows, interrupted);
+    } else {
+      const rows = await ctx.db.collectedRecord.findMany({ where: { anchorBatchId: batch.id, anchorState: "pending" }, select: { recordId: true } });
+      await settleFailedRecords(ctx, batch.id, rows.map((r) => r.recordId), interrupted);
+    }
+    summary.recovered++;
+  }
+}
+
+/**
+ * One pass of the worker: settles batches a stopped process left in flight, sets aside the records
+ * of models the policy does not anchor, then sends what is due. `nightly` is the T+1 run: it
+ * anchors everything collected before the current day (and the change records of before it).
+ */
+export async function anchorDue(ctx: AnchoringContext, options: { nightly?: boolean; inFlight?: "recover" | "leave" } = {}): Promise<AnchoringSummary> {
+  const summary = emptySummary();
+  const policy = ctx.policy.value;
+  const now = ctx.now?.() ?? new Date();
+  if ((options.inFlight ?? "recover") === "recover") await recoverInFlight(ctx, summary);
+
+  const anchoredModels = Object.entries(policy.models).filter(([, p]) => p.anchor).map(([model]) => model);
+  const offChain = await ctx.db.collectedRecord.updateMany({ where: { anchorState: "pending", model: { notIn: anchoredModels } }, data: { anchorState: "off-chain" } });
+  summary.offChain += offChain.count;
+  const dayStart = startOfDay(now, policy.timezone);
+
+  for (const [model, p] of Object.entries(policy.models)) {
+    if (!p.anchor) continue;
+    const cadence = p.cadence;
+    const size = cadence.kind === "batch" ? cadence.size : cadence.kind === "per-record" ? 1 : policy.nightlyBatchSize;
+    for (;;) {
+      const where = { model, anchorState: "pending", anchorBatchId: null } as const;
+      let rows: RecordRow[];
+      if (cadence.kind === "t+1" || (options.nightly && cadence.kind !== "per-record")) {
+        if (!options.nightly) break;
+        rows = await ctx.db.collectedRecord.findMany({ where: { ...where, createdAt: { lt: dayStart } }, orderBy: { createdAt: "asc" }, take: size });
+      } else {
+        rows = await ctx.db.collectedRecord.findMany({ where, orderBy: { createdAt: "asc" }, take: size });
+        if (cadence.kind === "batch" && rows.length < size) {
+          const oldest = rows[0]?.createdAt.getTime();
+          if (oldest === undefined || now.getTime() - oldest < cadence.maxWaitSeconds * 1000) break;
+        }
+      }
+      if (rows.length === 0) break;
+      const failedBefore = summary.failedBatches;
+      await sendRecords(ctx, rows, p.mode, cadence.kind === "per-record", summary);
+      // A failed batch is retried on the next pass, not in a loop against a gateway that refuses.
+      if (rows.length < size || summary.failedBatches > failedBefore) break;
+    }
+  }
+
+  // Change records: of anchored records only (a pending record took its new content in place).
+  const changeCadence = policy.changes.cadence;
+  if (changeCadence.kind === "t+1" ? options.nightly : true) {
+    const size = changeCadence.kind === "batch" ? changeCadence.size : policy.nightlyBatchSize;
+    for (;;) {
+      const pending = await ctx.db.recordChange.findMany({
+        where: { anchorState: "pending", anchorBatchId: null, ...(changeCadence.kind === "t+1" ? { changedAt: { lt: dayStart } } : {}) },
+        orderBy: [{ recordId: "asc" }, { version: "asc" }],
+        take: 5_000,
+      });
+      // One change per record per batch, the earliest version first: each builds on the previous.
+      const first = new Map<string, ChangeRow>();
+      for (const row of pending) if (!first.has(row.recordId)) first.set(row.recordId, row);
+      const due = [...first.values()].slice(0, size);
+      if (due.length === 0) break;
+      if (changeCadence.kind === "batch" && due.length < size && !options.nightly) {
+        const oldest = Math.min(...due.map((r) => r.createdAt.getTime()));
+        if (now.getTime() - oldest < changeCadence.maxWaitSeconds * 1000) break;
+      }
+      const records = await ctx.db.collectedRecord.findMany({ where: { recordId: { in: due.map((r) => r.recordId) } }, select: { recordId: true, model: true, anchorState: true } });
+      const state = new Map(records.map((r) => [r.recordId, r]));
+      const offChainIds = due.filter((r) => state.get(r.recordId)?.anchorState === "off-chain").map((r) => r.id);
+      if (offChainIds.length > 0) {
+        await ctx.db.recordChange.updateMany({ where: { id: { in: offChainIds } }, data: { anchorState: "off-chain" } });
+        summary.offChain += offChainIds.length;
+      }
+      const sendable = due.filter((r) => state.get(r.recordId)?.anchorState === "anchored");
+      if (sendable.length === 0) break;
+      const mode = policy.models[state.get(sendable[0]!.recordId)!.model]?.mode ?? "clear-hash";
+      await sendChanges(ctx, sendable, mode, summary);
+      if (summary.failedBatches > 0) break;
+    }
+  }
+  return summary;
+}

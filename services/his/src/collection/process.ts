@@ -1,0 +1,329 @@
+// Takes one page of source items in: map to the standard model, link to the resident, fingerprint,
+// and record the outcome of every item — in ONE transaction with the source cursor, so that a run
+// that stops anywhere resumes at a page boundary and an item is never processed twice.
+//
+// Per item, in order:
+//   already received (same task, same item key)      skipped: a resumed page or a resent message
+//   the adapter could not read it                    quarantined (stage "parse")
+//   mapping or validation problems                   quarantined (stage "map" / "validate" / "code")
+//   its patient was never registered                 quarantined (stage "link"), re-playable later
+//   new record                                       a pending CollectedRecord
+//   same content as the record's current version     a duplicate (counted, nothing else)
+//   new content, record not yet anchored             the pending content is replaced
+//   new content, record anchored                     a RecordChange (变更记录), anchored in the change run
+import { fingerprint } from "@health-chain/sdk";
+import type { Hex } from "viem";
+import type { RejectedItem, SourceItem, SourceValue } from "../adapters/types.ts";
+import type { HisDb, HisTx } from "../db.ts";
+import { recordIdOf } from "./ids.ts";
+import type { MapItem, MapResult, Problem, QualityTally, Registration, ResidentLinker, StandardRecord } from "./ports.ts";
+
+export interface PipelineContext {
+  readonly db: HisDb;
+  readonly mapItem: MapItem;
+  readonly linker: ResidentLinker;
+  readonly residentRefOf: (personId: string) => Hex;
+}
+
+export interface PageCounts {
+  read: number;
+  accepted: number;
+  duplicates: number;
+  changes: number;
+  quarantined: number;
+  /** Items already received before (a resumed page, a resent message): not processed again. */
+  skipped: number;
+}
+
+export const emptyCounts = (): PageCounts => ({ read: 0, accepted: 0, duplicates: 0, changes: 0, quarantined: 0, skipped: 0 });
+
+export function addCounts(into: PageCounts, more: PageCounts): void {
+  for (const key of Object.keys(into) as (keyof PageCounts)[]) into[key] += more[key];
+}
+
+export interface PageInput {
+  readonly taskId: string;
+  readonly runId: number;
+  readonly items: readonly SourceItem[];
+  readonly rejected: readonly RejectedItem[];
+  /** Replaying quarantined items: their earlier "quarantined" outcome does not make them skipped. */
+  readonly replay?: boolean;
+  /** Written in the same transaction (the cursor, the run's counters). */
+  readonly alsoWrite?: (tx: HisTx, counts: PageCounts) => Promise<void>;
+  readonly tally?: QualityTally;
+}
+
+/** The outcome of one item, in page order (replays and tests read it). */
+export interface ItemOutcome {
+  readonly itemKey: string;
+  readonly outcome: "new" | "duplicate" | "change" | "quarantined" | "skipped";
+  readonly recordId?: Hex;
+  readonly problems?: readonly Problem[];
+}
+
+const CHUNK = 500;
+
+async function inChunks<T>(keys: readonly string[], find: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < keys.length; i += CHUNK) out.push(...(await find(keys.slice(i, i + CHUNK))));
+  return out;
+}
+
+const text = (value: SourceValue | undefined): string | null => (typeof value === "string" && value.trim() !== "" ? value.trim() : null);
+
+function registrationOf(item: SourceItem): Registration {
+  const f = item.fields;
+  return {
+    institution: item.institutionCode,
+    patientId: item.patientId,
+    name: text(f.name) ?? "",
+    sex: text(f.sex) ?? "",
+    birthDate: text(f.birthDate) ?? "",
+    idNumber: text(f.idNumber),
+    phone: text(f.phone),
+    address: text(f.address),
+  };
+}
+
+interface Quarantine {
+  itemKey: string;
+  format: string;
+  stage: string;
+  reason: string;
+  message: string;
+  messageZh: string;
+  details: unknown;
+  raw: string;
+  item: SourceItem | null;
+}
+
+function quarantineOfProblems(item: SourceItem, problems: readonly Problem[]): Quarantine {
+  const first = problems[0]!;
+  return {
+    itemKey: item.itemKey,
+    format: item.format,
+    stage: first.stage,
+    reason: first.reason,
+    message: problems.map((p) => p.message).join(" "),
+    messageZh: problems.map((p) => p.messageZh).join(""),
+    details: { problems },
+    raw: item.raw,
+    item,
+  };
+}
+
+function quarantineOfRejected(r: RejectedItem): Quarantine {
+  return { itemKey: r.itemKey, format: r.format, stage: "parse", reason: r.reason, message: r.message, messageZh: r.messageZh, details: r.details ?? null, raw: r.raw, item: null };
+}
+
+async function writeQuarantine(tx: HisTx, taskId: string, runId: number, q: Quarantine): Promise<void> {
+  const data = {
+    runId,
+    format: q.format,
+    stage: q.stage,
+    reason: q.reason,
+    message: q.message,
+    messageZh: q.messageZh,
+    detailsJson: q.details === null ? null : JSON.stringify(q.details),
+    raw: q.raw,
+    itemJson: q.item === null ? null : JSON.stringify(q.item),
+    status: "open",
+  };
+  await tx.quarantineItem.upsert({
+    where: { taskId_itemKey: { taskId, itemKey: q.itemKey } },
+    create: { taskId, itemKey: q.itemKey, ...data },
+    update: { ...data, attempts: { increment: 1 }, resolvedBy: null, resolvedAt: null },
+  });
+}
+
+const unknownPatient = (item: SourceItem): Problem => ({
+  stage: "link",
+  reason: "unknown-patient",
+  member: "patientId",
+  message: `Patient ${item.patientId} of ${item.institutionCode} has no registration yet; replay this item once it arrives.`,
+  messageZh: `${item.institutionCode} 的患者 ${item.patientId} 尚无登记信息；登记到达后可重放本条。`,
+});
+
+/** Seconds since the epoch of an ISO 8601 time (the source's changedAt). */
+function dateOf(iso: string): Date {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? new Date(0) : date;
+}
+
+interface Accepted {
+  item: SourceItem;
+  record: StandardRecord;
+  recordId: Hex;
+  contentHash: Hex;
+  contentJson: string;
+}
+
+/** Processes one page; returns its counts and each item's outcome. */
+export async function processPage(ctx: PipelineContext, page: PageInput): Promise<{ counts: PageCounts; outcomes: ItemOutcome[] }> {
+  // Mapping and fingerprints need no database: done before the transaction takes the write turn.
+  const mapped: { item: SourceItem; result: MapResult; hash?: Hex; json?: string }[] = page.items.map((item) => {
+    const result = ctx.mapItem(item);
+    if (!result.ok) return { item, result };
+    return { item, result, hash: fingerprint(result.record.content as never), json: JSON.stringify(result.record.content) };
+  });
+
+  return ctx.db.$transaction(async (tx) => {
+    const counts = emptyCounts();
+    const outcomes: ItemOutcome[] = [];
+    const keys = [...page.items.map((i) => i.itemKey), ...page.rejected.map((r) => r.itemKey)];
+    const known = await inChunks(keys, (chunk) => tx.receivedItem.findMany({ where: { taskId: page.taskId, itemKey: { in: chunk } }, select: { itemKey: true, outcome: true } }));
+    const before = new Map(known.map((k) => [k.itemKey, k.outcome]));
+    const seen = new Map(before);
+    const isSkipped = (key: string) => seen.has(key) && !(page.replay === true && seen.get(key) === "quarantined");
+    const received: { itemKey: string; outcome: string; recordId: string | null }[] = [];
+    const receive = (itemKey: string, outcome: ItemOutcome["outcome"], recordId: Hex | null, problems?: readonly Problem[]) => {
+      if (outcome !== "skipped") {
+        received.push({ itemKey, outcome, recordId });
+        seen.set(itemKey, outcome);
+      }
+      outcomes.push({ itemKey, outcome, ...(recordId ? { recordId } : {}), ...(problems ? { problems } : {}) });
+    };
+
+    for (const rejected of page.rejected) {
+      if (isSkipped(rejected.itemKey)) {
+        counts.skipped++;
+        receive(rejected.itemKey, "skipped", null);
+        continue;
+      }
+      counts.read++;
+      counts.quarantined++;
+      await writeQuarantine(tx, page.taskId, page.runId, quarantineOfRejected(rejected));
+      receive(rejected.itemKey, "quarantined", null);
+    }
+
+    // Which items are taken in this page (first occurrence of an item key only).
+    const fresh: typeof mapped = [];
+    const inPage = new Set<string>();
+    for (const m of mapped) {
+      if (isSkipped(m.item.itemKey) || inPage.has(m.item.itemKey)) {
+        counts.skipped++;
+        outcomes.push({ itemKey: m.item.itemKey, outcome: "skipped" });
+        continue;
+      }
+      inPage.add(m.item.itemKey);
+      fresh.push(m);
+    }
+
+    // Link patients first (in page order), then find the person of every other record.
+    const patients = fresh.filter((m) => m.result.ok && m.item.kind === "patient");
+    const linked = patients.length > 0 ? await ctx.linker.linkMany(tx, patients.map((m) => registrationOf(m.item)), `collector:${page.taskId}`) : [];
+    const personOfItem = new Map<SourceItem, string | null>();
+    patients.forEach((m, i) => personOfItem.set(m.item, linked[i] ?? null));
+    const others = fresh.filter((m) => m.result.ok && m.item.kind !== "patient");
+    const persons = others.length > 0 ? await ctx.linker.personsOf(tx, others.map((m) => ({ institution: m.item.institutionCode, patientId: m.item.patientId }))) : [];
+    others.forEach((m, i) => personOfItem.set(m.item, persons[i] ?? null));
+
+    const accepted: Accepted[] = [];
+    for (const m of fresh) {
+      counts.read++;
+      page.tally?.add(m.result, m.item);
+      if (!m.result.ok) {
+        counts.quarantined++;
+        await writeQuarantine(tx, page.taskId, page.runId, quarantineOfProblems(m.item, m.result.problems));
+        receive(m.item.itemKey, "quarantined", null, m.result.problems);
+        continue;
+      }
+      const personId = personOfItem.get(m.item) ?? null;
+      if (personId === null) {
+        counts.quarantined++;
+        const problems = [unknownPatient(m.item)];
+        await writeQuarantine(tx, page.taskId, page.runId, quarantineOfProblems(m.item, problems));
+        receive(m.item.itemKey, "quarantined", null, problems);
+        continue;
+      }
+      const record = m.result.record;
+      accepted.push({ item: m.item, record, recordId: recordIdOf(m.item.institutionCode, record.model, m.item.sourceKey), contentHash: m.hash!, contentJson: m.json! });
+      personOfItem.set(m.item, personId);
+    }
+
+    // New record, duplicate or change, against the stored records and the page itself.
+    const ids = [...new Set(accepted.map((a) => a.recordId))];
+    const stored = await inChunks(ids, (chunk) =>
+      tx.collectedRecord.findMany({ where: { recordId: { in: chunk } }, select: { recordId: true, contentHash: true, anchorState: true, version: true } }),
+    );
+    const current = new Map(stored.map((s) => [s.recordId, { ...s, created: false }]));
+    const creates = new Map<string, Parameters<HisTx["collectedRecord"]["create"]>[0]["data"]>();
+    for (const a of accepted) {
+      const personId = personOfItem.get(a.item)!;
+      const now = current.get(a.recordId);
+      if (now === undefined) {
+        creates.set(a.recordId, {
+          recordId: a.recordId,
+          institution: a.item.institutionCode,
+          model: a.record.model,
+          modelVersion: a.record.modelVersion,
+          sourceKey: a.item.sourceKey,
+          personId,
+          residentRef: ctx.residentRefOf(personId),
+          category: a.record.category,
+          contentHash: a.contentHash,
+          contentJson: a.contentJson,
+          fieldsJson: JSON.stringify(a.record.fields),
+          sourceTime: dateOf(a.item.changedAt),
+        });
+        current.set(a.recordId, { recordId: a.recordId, contentHash: a.contentHash, anchorState: "pending", version: 1, created: true });
+        counts.accepted++;
+        receive(a.item.itemKey, "new", a.recordId);
+        continue;
+      }
+      if (now.contentHash === a.contentHash) {
+        counts.duplicates++;
+        page.tally?.duplicate(a.item);
+        receive(a.item.itemKey, "duplicate", a.recordId);
+        continue;
+      }
+      counts.changes++;
+      receive(a.item.itemKey, "change", a.recordId);
+      if (now.anchorState !== "anchored") {
+        // The chain never saw the earlier content: the pending record simply takes the new one.
+        const pending = creates.get(a.recordId);
+        if (pending) {
+          Object.assign(pending, { contentHash: a.contentHash, contentJson: a.contentJson, modelVersion: a.record.modelVersion });
+        } else {
+          await tx.collectedRecord.update({ where: { recordId: a.recordId }, data: { contentHash: a.contentHash, contentJson: a.contentJson, modelVersion: a.record.modelVersion } });
+        }
+        now.contentHash = a.contentHash;
+        continue;
+      }
+      const version = now.version + 1;
+      await tx.recordChange.create({
+        data: {
+          recordId: a.recordId,
+          version,
+          previousContentHash: now.contentHash,
+          newContentHash: a.contentHash,
+          reason: a.item.status === "corrected" ? "correction" : "amendment",
+          contentJson: a.contentJson,
+          changedAt: dateOf(a.item.changedAt),
+        },
+      });
+      await tx.collectedRecord.update({ where: { recordId: a.recordId }, data: { contentHash: a.contentHash, contentJson: a.contentJson, version, modelVersion: a.record.modelVersion } });
+      now.contentHash = a.contentHash;
+      now.version = version;
+    }
+    if (creates.size > 0) await tx.collectedRecord.createMany({ data: [...creates.values()] });
+
+    // Received items: new keys inserted, replayed keys updated.
+    const fresher = received.filter((r) => !before.has(r.itemKey));
+    if (fresher.length > 0) await tx.receivedItem.createMany({ data: fresher.map((r) => ({ taskId: page.taskId, runId: page.runId, ...r })) });
+    for (const r of received) {
+      if (!before.has(r.itemKey)) continue;
+      await tx.receivedItem.update({ where: { taskId_itemKey: { taskId: page.taskId, itemKey: r.itemKey } }, data: { runId: page.runId, outcome: r.outcome, recordId: r.recordId } });
+    }
+    // A replayed item that is now taken in leaves the quarantine.
+    const released = received.filter((r) => r.outcome !== "quarantined" && before.get(r.itemKey) === "quarantined").map((r) => r.itemKey);
+    if (released.length > 0) {
+      await tx.quarantineItem.updateMany({
+        where: { taskId: page.taskId, itemKey: { in: released } },
+        data: { status: "replayed", replayRunId: page.runId, resolvedAt: new Date() },
+      });
+    }
+    await page.alsoWrite?.(tx, counts);
+    return { counts, outcomes };
+  }, { timeout: 60_000, maxWait: 60_000 });
+}
