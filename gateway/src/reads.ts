@@ -1,6 +1,7 @@
 // The gateway's hot lookups as prepared SQL (mirror/src/db/reader.ts explains why): the rows the
 // index, provenance and read routes ask for on every request, in the types Prisma would give
 // (DateTime columns as Date). Everything else, and every write, stays with Prisma.
+import { platformError } from "@health-chain/sdk";
 import { asDate, asDateOrNull, type SqlReader } from "../../mirror/src/db/index.ts";
 import type { AccessLogLine, IndexEntry, Original, Session } from "./generated/sqlite/client.ts";
 
@@ -11,10 +12,29 @@ function withCreatedAt<T extends { createdAt: Date }>(row: Record<string, unknow
   return row as T;
 }
 
-/** The original of a record at its institution (`db.original.findUnique` by institution + recordId). */
-export async function originalOf(deps: Reads, institution: string, recordId: string): Promise<Original | null> {
+/** The Original row of a record at its institution, voided or not (`db.original.findUnique` by institution + recordId). */
+export async function originalRowOf(deps: Reads, institution: string, recordId: string): Promise<Original | null> {
   const [row] = await deps.sql.all(`SELECT * FROM "Original" WHERE "institution" = ? AND "recordId" = ? LIMIT 1`, [institution, recordId]);
-  return row === undefined ? null : withCreatedAt<Original>(row);
+  if (row === undefined) return null;
+  row.voidedAt = asDateOrNull(row.voidedAt);
+  return withCreatedAt<Original>(row);
+}
+
+/**
+ * The current original of a record to read: its Original row, null when unknown. A record a Void
+ * change ended has none: NOT_FOUND with `details.reason = "voided"`, as a read of a voided singly
+ * anchored record answers (records.ts keeps the ended record's rows; originalRowOf reads them).
+ */
+export async function originalOf(deps: Reads, institution: string, recordId: string): Promise<Original | null> {
+  const row = await originalRowOf(deps, institution, recordId);
+  if (row?.voidedAt != null) {
+    throw platformError("NOT_FOUND", {
+      message: "The record was voided.",
+      messageZh: "该记录已作废。",
+      details: { what: "record", reason: "voided", institution, recordId, voidedAt: row.voidedAt.toISOString(), version: row.version },
+    });
+  }
+  return row;
 }
 
 /** The index entry the gateway keeps for a record (`db.indexEntry.findUnique` by institution + recordId). */

@@ -102,6 +102,12 @@ export {
   type RecordChange,
   entryItem,
   changeItem,
+  type DataIndexBatch,
+  type AnchoredDataIndexBatch,
+  buildEntryBatch,
+  buildChangeBatch,
+  verifyEntryInBatch,
+  verifyChangeInBatch,
 } from "./merkle.ts";
 
 // EIP-712 consent messages of ConsentRegistry.

@@ -10,7 +10,8 @@
 import { keccakP } from "@noble/hashes/sha3.js";
 import { encodeAbiParameters, getAbiItem, keccak256, type ContractFunctionArgs, type Hex } from "viem";
 import type { BytesLike } from "./bytes.ts";
-import { platformError } from "./errors.ts";
+import { BATCH_KINDS } from "./codes.ts";
+import { isPlatformError, platformError } from "./errors.ts";
 import { dataIndexAbi } from "./generated/abis.ts";
 
 /** Longest proof accepted: a batch holds at most 2^32 elements (`MerkleBatch.MAX_DEPTH`). */
@@ -170,6 +171,73 @@ export function entryItem(entry: IndexEntry): Hex {
 /** The item of a change in a changes batch: keccak256(abi.encode(change)), as `DataIndex.changeItem`. */
 export function changeItem(change: RecordChange): Hex {
   return keccak256(encodeAbiParameters(CHANGE_PARAMETERS, [change]));
+}
+
+/** A DataIndex batch built off chain: what `anchorBatch(kind, root, leafCount)` takes, and each item's proof. */
+export interface DataIndexBatch {
+  /** A `DataIndex.BatchKind` code: 0 records (`entryItem`), 1 changes (`changeItem`). */
+  readonly kind: number;
+  readonly root: Hex;
+  readonly leafCount: number;
+  /** The inclusion proof of item i, in batch order. */
+  readonly proofs: readonly Hex[][];
+}
+
+/** A DataIndex batch as anchored (`DataIndex.getBatch`): read it from the chain, never take it from the prover. */
+export interface AnchoredDataIndexBatch {
+  readonly root: BytesLike;
+  readonly leafCount: number | bigint;
+  readonly kind: number | bigint;
+  readonly institution: string;
+}
+
+/** The records batch (kind 0) over index entries, in order, with each entry's proof. */
+export function buildEntryBatch(entries: readonly IndexEntry[]): DataIndexBatch {
+  return dataIndexBatch(BATCH_KINDS.records.code, entries.map(entryItem));
+}
+
+/** The changes batch (kind 1) over record changes, in order, with each change's proof. */
+export function buildChangeBatch(changes: readonly RecordChange[]): DataIndexBatch {
+  return dataIndexBatch(BATCH_KINDS.changes.code, changes.map(changeItem));
+}
+
+/**
+ * `DataIndex.verifyEntry(batchId, entry, index, proof)` answered off chain against the batch as
+ * anchored: false when the batch is unknown (undefined), holds changes, belongs to another
+ * institution, or the proof fails — the contract's checks and Merkle algorithm.
+ */
+export function verifyEntryInBatch(batch: AnchoredDataIndexBatch | undefined, entry: IndexEntry, index: number | bigint, proof: readonly BytesLike[]): boolean {
+  return verifyItemInBatch(batch, BATCH_KINDS.records.code, entry.institution, () => entryItem(entry), index, proof);
+}
+
+/** `DataIndex.verifyChange(batchId, change, index, proof)` answered off chain, as `verifyEntryInBatch` for entries. */
+export function verifyChangeInBatch(batch: AnchoredDataIndexBatch | undefined, change: RecordChange, index: number | bigint, proof: readonly BytesLike[]): boolean {
+  return verifyItemInBatch(batch, BATCH_KINDS.changes.code, change.institution, () => changeItem(change), index, proof);
+}
+
+// Entries and changes differ only in their item and kind: one batch builder and one check for both.
+function dataIndexBatch(kind: number, items: readonly Hex[]): DataIndexBatch {
+  const batch = buildBatch(items);
+  return { kind, root: batch.root, leafCount: batch.leafCount, proofs: items.map((_, i) => batch.proof(i)) };
+}
+
+function verifyItemInBatch(
+  batch: AnchoredDataIndexBatch | undefined,
+  kind: number,
+  institution: string,
+  item: () => Hex,
+  index: number | bigint,
+  proof: readonly BytesLike[],
+): boolean {
+  if (batch === undefined || Number(batch.kind) !== kind || batch.institution.toLowerCase() !== institution.toLowerCase()) return false;
+  const digest = item();
+  try {
+    return verifyMerkleProof(batch.root, batch.leafCount, digest, index, proof);
+  } catch (error) {
+    // Not a proof at all (a sibling that is not 32 bytes, a negative index): the contract answers false.
+    if (isPlatformError(error, "INVALID_PROOF")) return false;
+    throw error;
+  }
 }
 
 // ---------------------------------------------------------------- bytes and errors

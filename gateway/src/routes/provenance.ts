@@ -2,11 +2,13 @@
 // access requests that cover it, every read (granted or refused) — each step with its transaction
 // and proof, ordered in time; and an access-log line with its proof, for auditors.
 //
-// Chain-derived steps come from the mirror (never from scanning the chain); anchorings of batches
-// and access-log lines come from the gateway's own rows, with the proofs that only they hold.
+// Chain-derived steps come from the mirror (never from scanning the chain); anchorings of batches,
+// changes made through the gateway (RecordVersion rows: a changes batch's proof, or the
+// recordChange transaction) and access-log lines come from the gateway's own rows, with the proofs
+// that only they hold.
 // Each proof is checked against the chain when the trace is built (`verified`).
 import { createRoute, z } from "@hono/zod-openapi";
-import { CONSENT_SCOPE_ALL, platformError, verifyMerkleProof } from "@health-chain/sdk";
+import { CONSENT_SCOPE_ALL, platformError, verifyEntryInBatch, verifyMerkleProof } from "@health-chain/sdk";
 import { getAddress, type Address, type Hex } from "viem";
 import type { GatewayDeps, Principal } from "../context.ts";
 import { errorResponses } from "../errors.ts";
@@ -15,8 +17,8 @@ import { canSee, requirePermission } from "../middleware/rbac.ts";
 import { BEARER, createRouter } from "../router.ts";
 import { plain } from "./consent.ts";
 import { Lru } from "../lru.ts";
-import { accessLinesOfRecord, indexEntryRowOf, originalOf, residentRefsOfWallet } from "../reads.ts";
-import { anchoredBatch, entryJson, entryOfRow, entryWithProof, verifyEntryLocally } from "./records.ts";
+import { accessLinesOfRecord, indexEntryRowOf, originalRowOf, residentRefsOfWallet } from "../reads.ts";
+import { anchoredBatch, changeView, entryJson, entryOfRow, entryWithProof, versionRowsOf } from "./records.ts";
 
 type AccessLogRow = Awaited<ReturnType<GatewayDeps["db"]["accessLogLine"]["findMany"]>>[number];
 
@@ -136,14 +138,20 @@ function covers(scope: { categories: readonly string[]; recordIds: readonly stri
 
 /**
  * The life of one record, ordered in time: from the mirror and the gateway's rows only (queries
- * never touch the chain), unless `verify` asks to check the anchoring proof and every access-log
- * line's proof: `true`/"local" against the anchored batches (read from the chain once per batch, the
- * contract's algorithm), "chain" by asking the contracts now.
+ * never touch the chain), unless `verify` asks to check the anchoring proof, each change's and every
+ * access-log line's proof: `true`/"local" against the anchored batches (read from the chain once per
+ * batch, the contract's algorithm), "chain" by asking the contracts now (a singly anchored change:
+ * its transaction's RecordChanged event, either way).
  */
 export async function recordProvenance(deps: GatewayDeps, principal: Principal, institution: Address, recordId: Hex, options: { verify?: Verify | boolean } = {}) {
   const verify: Verify = options.verify === true ? "local" : (options.verify ?? false);
   // The independent reads at once: the record's rows, then (the resident known) the mirror's pages.
-  const [original, row] = await Promise.all([originalOf(deps, institution, recordId), indexEntryRowOf(deps, institution, recordId)]);
+  // A voided record is traced like any other: its Original row is read whatever its state.
+  const [original, row, versions] = await Promise.all([
+    originalRowOf(deps, institution, recordId),
+    indexEntryRowOf(deps, institution, recordId),
+    versionRowsOf(deps, institution, recordId),
+  ]);
   const resident = original?.residentAddress;
   if (!canSee(principal, { ...(resident ? { resident } : {}), institution })) {
     throw platformError("FORBIDDEN", {
@@ -172,7 +180,7 @@ export async function recordProvenance(deps: GatewayDeps, principal: Principal, 
       verify === "chain"
         ? deps.chain.contracts.dataIndex.read.verifyEntry([BigInt(row.batchId), typed, BigInt(row.leafIndex), proof])
         : verify
-          ? anchoredBatch(deps, row.batchId).then((b) => verifyEntryLocally(b, typed, row.leafIndex!, proof))
+          ? anchoredBatch(deps, row.batchId).then((b) => verifyEntryInBatch(b, typed, row.leafIndex!, proof))
           : undefined,
     ]);
     steps.push({
@@ -223,10 +231,26 @@ export async function recordProvenance(deps: GatewayDeps, principal: Principal, 
           ? { verified: await deps.chain.contracts.dataIndex.read.isAnchored([{ ...entry, sourceTime: BigInt(entry.sourceTime) }]) }
           : {}),
       });
+      // Changes made elsewhere than through the gateway (those made through it come below, with their checks).
+      const viaGateway = new Set(versions.map((v) => v.txHash.toLowerCase()));
       for (const change of history.changes) {
+        if (viaGateway.has(change.txHash.toLowerCase())) continue;
         steps.push({ kind: "changed", ...plain(change), at: change.at, txHash: change.txHash, blockNumber: change.blockNumber });
       }
     }
+  }
+  // The changes made through the gateway: for a batch-anchored record the only record of them with
+  // their proofs (the chain holds the changes batches' roots), checked like the anchoring.
+  for (const view of await Promise.all(versions.map((v) => changeView(deps, v, verify)))) {
+    const batch = view.batch === undefined ? undefined : await mirroredBatch(deps, view.batch.batchId);
+    steps.push({
+      kind: "changed",
+      ...view,
+      ...(view.batch === undefined ? {} : { batch: { ...view.batch, leafCount: view.batch.leafCount ?? batch?.leafCount ?? null } }),
+      at: batch?.at ?? view.recordedAt,
+      txHash: view.txHash,
+      blockNumber: view.blockNumber,
+    });
   }
   const category = entry.category;
   steps.push({
@@ -302,7 +326,9 @@ export async function recordProvenance(deps: GatewayDeps, principal: Principal, 
   const time = (s: ProvenanceStep) => (s.at === null ? Number.MAX_SAFE_INTEGER : Date.parse(s.at));
   const order = (s: ProvenanceStep) => (s.kind === "origin" ? 0 : 1);
   steps.sort((a, b) => order(a) - order(b) || time(a) - time(b) || (a.blockNumber ?? 0) - (b.blockNumber ?? 0));
-  return { institution, recordId, residentRef: entry.residentRef, anchoring, steps };
+  // A batch-anchored record's resident after an identity merge is the gateway's to know (its entry keeps the anchored one).
+  const residentRef = anchoring === "batch" && original !== null ? (original.residentRef as Hex) : entry.residentRef;
+  return { institution, recordId, residentRef, anchoring, steps };
 }
 
 /** Every item of a paged mirror query, at most 20 pages. */
