@@ -83,16 +83,12 @@ export function createGatewayAnchorer(options: GatewayAnchorerOptions): Anchorer
       const found = new Map<Hex, number>();
       for (const recordId of recordIds) {
         try {
-          await call("GET", `/v1/records/${institution}/${recordId}`);
+          const answer = await call<{ version: number }>("GET", `/v1/records/${institution}/${recordId}/changes`);
+          found.set(recordId, answer.version);
         } catch (error) {
           if (error instanceof GatewayError && error.status === 404) continue;
           throw error;
         }
-        const changes = await call<{ changes?: unknown[] }>("GET", `/v1/records/${institution}/${recordId}/changes`).catch((error: unknown) => {
-          if (error instanceof GatewayError && error.status === 404) return { changes: [] };
-          throw error;
-        });
-        found.set(recordId, 1 + (changes.changes ?? []).length);
       }
       return found;
     },

@@ -2,31 +2,11 @@
 // standard-model mapping (../model), the master patient index (../empi), the residents' wallets, and
 // the quality tally. The service wires the real ones (service.ts); tests can wire the same ones.
 import type { Address } from "viem";
-import type { SourceItem, SourceValue } from "../adapters/types.ts";
+import type { SourceItem } from "../adapters/types.ts";
+import type { MapResult } from "../model/index.ts";
 import type { HisTx } from "../db.ts";
 
-/** A record in the standard model (what ../model's mapToStandard makes). */
-export interface StandardRecord {
-  readonly model: string;
-  readonly modelVersion: number;
-  /** The category name; the on-chain category id is keccak256("category:" + category). */
-  readonly category: string;
-  readonly content: { readonly [member: string]: SourceValue };
-  /** Member → consent field name; the field id is keccak256("field:" + name). */
-  readonly fields: { readonly [member: string]: string };
-}
-
-/** Why an item could not be taken in. */
-export interface Problem {
-  readonly stage: string;
-  readonly reason: string;
-  readonly member?: string;
-  readonly message: string;
-  readonly messageZh: string;
-  readonly [more: string]: unknown;
-}
-
-export type MapResult = { readonly ok: true; readonly record: StandardRecord } | { readonly ok: false; readonly problems: readonly Problem[] };
+export type { MapResult, QualityTally, StandardRecord } from "../model/index.ts";
 
 /** Maps a source item to the standard model. */
 export type MapItem = (item: SourceItem) => MapResult;
@@ -54,11 +34,4 @@ export interface ResidentLinker {
 /** Where a resident's wallet is found (the account-opening service in production). */
 export interface ResidentDirectory {
   walletOf(personId: string): Address;
-}
-
-/** Counts a run's quality figures (../model's tally). */
-export interface QualityTally {
-  add(result: MapResult, item: SourceItem): void;
-  duplicate(item: SourceItem): void;
-  report(): unknown;
 }

@@ -15,8 +15,19 @@ import { fingerprint } from "@health-chain/sdk";
 import type { Hex } from "viem";
 import type { RejectedItem, SourceItem, SourceValue } from "../adapters/types.ts";
 import type { HisDb, HisTx } from "../db.ts";
+import { queueCodeReview } from "./code-reviews.ts";
 import { recordIdOf } from "./ids.ts";
-import type { MapItem, MapResult, Problem, QualityTally, Registration, ResidentLinker, StandardRecord } from "./ports.ts";
+import type { MapItem, MapResult, QualityTally, Registration, ResidentLinker, StandardRecord } from "./ports.ts";
+
+/** Why an item is held: a problem of the model (map, validate, code) or of linking it to its resident. */
+export interface Problem {
+  readonly stage: string;
+  readonly reason: string;
+  readonly member?: string;
+  readonly message: string;
+  readonly messageZh: string;
+  readonly details?: unknown;
+}
 
 export interface PipelineContext {
   readonly db: HisDb;
@@ -71,8 +82,9 @@ async function inChunks<T>(keys: readonly string[], find: (chunk: string[]) => P
 
 const text = (value: SourceValue | undefined): string | null => (typeof value === "string" && value.trim() !== "" ? value.trim() : null);
 
-function registrationOf(item: SourceItem): Registration {
-  const f = item.fields;
+/** The registration the EMPI links: the standard record's members (codes and dates normalised by the model). */
+function registrationOf(item: SourceItem, record: StandardRecord): Registration {
+  const f = { ...item.fields, ...record.content };
   return {
     institution: item.institutionCode,
     patientId: item.patientId,
@@ -211,7 +223,7 @@ export async function processPage(ctx: PipelineContext, page: PageInput): Promis
 
     // Link patients first (in page order), then find the person of every other record.
     const patients = fresh.filter((m) => m.result.ok && m.item.kind === "patient");
-    const linked = patients.length > 0 ? await ctx.linker.linkMany(tx, patients.map((m) => registrationOf(m.item)), `collector:${page.taskId}`) : [];
+    const linked = patients.length > 0 ? await ctx.linker.linkMany(tx, patients.map((m) => registrationOf(m.item, (m.result as { record: StandardRecord }).record)), `collector:${page.taskId}`) : [];
     const personOfItem = new Map<SourceItem, string | null>();
     patients.forEach((m, i) => personOfItem.set(m.item, linked[i] ?? null));
     const others = fresh.filter((m) => m.result.ok && m.item.kind !== "patient");
@@ -225,6 +237,9 @@ export async function processPage(ctx: PipelineContext, page: PageInput): Promis
       if (!m.result.ok) {
         counts.quarantined++;
         await writeQuarantine(tx, page.taskId, page.runId, quarantineOfProblems(m.item, m.result.problems));
+        for (const problem of m.result.problems) {
+          if (problem.stage === "code" && typeof problem.details === "object" && problem.details !== null) await queueCodeReview(tx, m.item.institutionCode, problem.details);
+        }
         receive(m.item.itemKey, "quarantined", null, m.result.problems);
         continue;
       }

@@ -9,7 +9,7 @@ import { closeRun, openRun, takeItems, type RunnerContext } from "./runner.ts";
 import { taskOf } from "./tasks.ts";
 
 /** Re-reads what an adapter could not read (after its parser or configuration was fixed). */
-export type Reparse = (format: SourceFormat, raw: string) => ParseResult;
+export type Reparse = (format: SourceFormat, raw: string) => ParseResult | null;
 
 export interface ReplaySummary {
   readonly runId: number;
@@ -51,6 +51,7 @@ export async function replayQuarantine(ctx: RunnerContext & { reparse?: Reparse 
         items.push(JSON.parse(row.itemJson) as SourceItem);
       } else if (ctx.reparse) {
         const result = ctx.reparse(row.format as SourceFormat, row.raw);
+        if (result === null) continue; // this format cannot be re-read here: the item stays open
         reparsed.push({ row, result });
         items.push(...result.items);
         rejected.push(...result.rejected);

@@ -6,9 +6,7 @@ import { Cron } from "croner";
 import { z } from "zod";
 import type { SourceItem } from "../adapters/types.ts";
 import type { HisDb } from "../db.ts";
-import type { RecordKind } from "../synthetic/records.ts";
-
-export const RECORD_KINDS: readonly RecordKind[] = ["patient", "encounter", "diagnosis", "lab-result", "prescription", "physical-exam", "discharge-summary"];
+import { RECORD_KINDS } from "../model/schema.ts";
 
 const SourceSchema = z.discriminatedUnion("format", [
   z.object({
@@ -25,7 +23,7 @@ export const ScopeSchema = z
   .object({
     /** Institution codes to take; absent: all. */
     institutions: z.array(z.string().min(1)).optional(),
-    kinds: z.array(z.enum(RECORD_KINDS as [RecordKind, ...RecordKind[]])).optional(),
+    kinds: z.array(z.enum(RECORD_KINDS)).optional(),
     /** Items changed before `from` or at/after `to` (ISO 8601) are out of scope. */
     from: z.iso.datetime({ offset: true }).optional(),
     to: z.iso.datetime({ offset: true }).optional(),
