@@ -254,10 +254,11 @@ export async function anchorDue(ctx: AnchoringContext, options: { nightly?: bool
         }
       }
       if (rows.length === 0) break;
-      const failedBefore = summary.failedBatches;
       await sendRecords(ctx, rows, p.mode, cadence.kind === "per-record", summary);
-      // A failed batch is retried on the next pass, not in a loop against a gateway that refuses.
-      if (rows.length < size || summary.failedBatches > failedBefore) break;
+      // After a failure the pass ends: the next pass retries (or settles) it, rather than a loop
+      // sending batch after batch to a gateway that is down or refusing.
+      if (summary.failedBatches > 0) return summary;
+      if (rows.length < size) break;
     }
   }
 

@@ -2,7 +2,7 @@
 export type { MapItem, Registration, ResidentLinker, ResidentDirectory } from "./ports.ts";
 export * from "./ids.ts";
 export * from "./tasks.ts";
-export { processPage, emptyCounts, addCounts, type PipelineContext, type PageCounts, type PageInput, type ItemOutcome, type Problem as HeldProblem } from "./process.ts";
+export { processPage, consentFieldsOf, emptyCounts, addCounts, type PipelineContext, type PageCounts, type PageInput, type ItemOutcome, type Problem as HeldProblem } from "./process.ts";
 export * from "./runner.ts";
 export * from "./quarantine.ts";
 export * from "./push.ts";

@@ -74,6 +74,15 @@ export interface ItemOutcome {
 
 const CHUNK = 500;
 
+/**
+ * Each member's consent field name: "<the model's consent field>:<member>". The gateway reads and
+ * proves field by field, one field id per member; the part before ":" is the group the record
+ * model puts the member in (identity.name, lab.result.value …), which the apps present together.
+ */
+export function consentFieldsOf(fields: { readonly [member: string]: string }): Record<string, string> {
+  return Object.fromEntries(Object.entries(fields).map(([member, field]) => [member, `${field}:${member}`]));
+}
+
 async function inChunks<T>(keys: readonly string[], find: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
   const out: T[] = [];
   for (let i = 0; i < keys.length; i += CHUNK) out.push(...(await find(keys.slice(i, i + CHUNK))));
@@ -278,7 +287,7 @@ export async function processPage(ctx: PipelineContext, page: PageInput): Promis
           category: a.record.category,
           contentHash: a.contentHash,
           contentJson: a.contentJson,
-          fieldsJson: JSON.stringify(a.record.fields),
+          fieldsJson: JSON.stringify(consentFieldsOf(a.record.fields)),
           sourceTime: dateOf(a.item.changedAt),
         });
         current.set(a.recordId, { recordId: a.recordId, contentHash: a.contentHash, anchorState: "pending", version: 1, created: true });

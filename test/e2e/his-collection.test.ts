@@ -1,0 +1,232 @@
+// End to end, issue 6: a synthetic regional-platform database (SQL intermediate tables) → the
+// collection service (map, link, fingerprint) → the gateway (encrypted originals in the
+// institution's store, anchors relayed to the chain) → every record and every change record
+// verified on chain by its inclusion proof (DataIndex.verifyEntry / verifyChange), called here
+// directly on the chain node, and each on-chain fingerprint recomputed from the collected content.
+// Also: an anchoring pass that dies after the gateway accepted its batch is settled without
+// anchoring anything twice.
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { dataIndexAbi, fingerprint, generateSm2KeyPair, toHex, type Sm2KeyPair } from "@health-chain/sdk";
+import { pino } from "pino";
+import type { Address, Hex } from "viem";
+import { parseConfig } from "../../gateway/src/config.ts";
+import { startGateway, type RunningGateway } from "../../gateway/src/server.ts";
+import { openMirrorDatabase, type MirrorDatabase } from "../../mirror/src/database.ts";
+import { createIndexer, type Indexer } from "../../mirror/src/indexer.ts";
+import { writeIntermediateTables } from "../../services/his/src/adapters/sql/index.ts";
+import { createGatewayAnchorer, type Anchorer } from "../../services/his/src/anchoring/index.ts";
+import { decideCodeReview, derivedDirectory } from "../../services/his/src/collection/index.ts";
+import { openHisService, type HisService } from "../../services/his/src/service.ts";
+import { syntheticRecords, type SyntheticRecord } from "../../services/his/src/synthetic/index.ts";
+import { DEV, devAccount, startTestChain, type TestChain } from "../helpers/chain.ts";
+
+const HOSPITAL = devAccount(DEV.hospital).address;
+const PLATFORM = devAccount(DEV.platform).address;
+const TOMORROW = () => new Date(Date.now() + 86_400_000);
+
+describe("T+1 collection from a regional-platform database to verified on-chain inclusion proofs", () => {
+  let chain: TestChain;
+  let dir: string;
+  let mirrorDb: MirrorDatabase;
+  let indexer: Indexer;
+  let indexing: Promise<void>;
+  let gateway: RunningGateway;
+  let his: HisService;
+  let anchorer: Anchorer;
+  let sourceUrl: string;
+  let records: SyntheticRecord[];
+  const hisKey: Sm2KeyPair = generateSm2KeyPair();
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "e2e-his-"));
+    chain = await startTestChain();
+    const mirrorUrl = `file:${join(dir, "mirror.db")}`;
+    mirrorDb = await openMirrorDatabase(mirrorUrl);
+    indexer = createIndexer({ prisma: mirrorDb.prisma, client: chain.publicClient, deployments: chain.deployments, pollIntervalMs: 50 });
+    indexing = indexer.run();
+    const config = parseConfig(
+      {
+        mode: "dev",
+        listen: { host: "127.0.0.1", port: 0 },
+        databaseUrl: `file:${join(dir, "gateway.db")}`,
+        mirrorDatabaseUrl: mirrorUrl,
+        chain: { rpcUrl: chain.rpcUrl, deploymentsDir: chain.deploymentsDir },
+        auth: { tokenSecret: "end-to-end secret of at least 32 bytes", domain: "gateway.test", uri: "https://gateway.test" },
+        audit: { batchIntervalMs: 500 },
+        institutions: [
+          { address: HOSPITAL, name: "District People's Hospital", key: { devIndex: DEV.hospital } },
+          { address: PLATFORM, name: "Regional Platform", key: { devIndex: DEV.platform } },
+        ],
+        relayer: PLATFORM,
+        staff: [{ id: "hospital-his", name: "HIS 前置机", institution: HOSPITAL, roles: ["institution-system"], sm2PublicKey: toHex(hisKey.publicKey) }],
+        stores: { [HOSPITAL]: { kind: "fs", dir: join(dir, "store-hospital") } },
+        rbacFile: resolve(import.meta.dirname, "../../gateway/config/rbac.json"),
+        logLevel: "silent",
+      },
+      { baseDir: dir, source: "e2e-his" },
+    );
+    gateway = await startGateway(config, { log: pino({ level: "silent" }) });
+    anchorer = createGatewayAnchorer({ baseUrl: gateway.url, staffId: "hospital-his", privateKey: toHex(hisKey.privateKey) });
+    his = await openHisService({
+      databaseUrl: `file:${join(dir, "his.db")}`,
+      residentSalt: "e2e resident salt, at least 16 bytes",
+      directory: derivedDirectory("e2e wallet secret, at least 16 bytes"),
+      anchorer,
+      // Collected today, anchored by the T+1 run "tomorrow" at 02:00.
+      now: TOMORROW,
+    });
+    records = [...syntheticRecords({ seed: 2026, residents: 40, from: "2026-09-01", days: 30 })];
+    sourceUrl = `file:${join(dir, "platform.db")}`;
+  });
+
+  after(async () => {
+    await his?.close();
+    await gateway?.close(1000);
+    await indexer?.stop();
+    await indexing?.catch(() => undefined);
+    await mirrorDb?.close();
+    await chain?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Decides every open code review as the lab's reviewer would (the generator knows the true LOINC) and replays. */
+  async function reviewCodesAndReplay(taskId: string, sent: readonly SyntheticRecord[] = records): Promise<void> {
+    const truth = new Map(sent.filter((r) => r.kind === "lab-result").map((r) => [`${r.institutionCode}|${(r.payload as { localCode: string }).localCode}`, r.truth.loinc!]));
+    for (const review of await his.db.prisma.codeMappingReview.findMany({ where: { status: "open" } })) {
+      await decideCodeReview(his.db.prisma, review.id, { code: truth.get(`${review.institution}|${review.localCode}`)!, reviewer: "检验科 对码员" }, (code) => his.codeMapper.entry(code) !== undefined);
+    }
+    const ids = (await his.db.prisma.quarantineItem.findMany({ where: { taskId, status: "open", replayRequestedAt: { not: null } }, select: { id: true } })).map((q) => q.id);
+    if (ids.length > 0) await his.replay(taskId, { ids, actor: "operator" });
+  }
+
+  async function verifyEntryOnChain(recordId: string): Promise<void> {
+    const res = await fetch(`${gateway.url}/v1/records/${HOSPITAL}/${recordId}`, { headers: { authorization: `Bearer ${await tokenOf()}` } });
+    assert.equal(res.status, 200, await res.clone().text());
+    const body = (await res.json()) as { entry: { institution: Address; recordId: Hex; residentRef: Hex; category: Hex; contentHash: Hex; schemaVersion: number; pointerHash: Hex; sourceTime: number }; batch: { batchId: string; leafIndex: number; proof: Hex[] } };
+    const entry = { ...body.entry, sourceTime: BigInt(body.entry.sourceTime) };
+    const ok = await chain.publicClient.readContract({
+      address: chain.deployments.contracts.DataIndex.address,
+      abi: dataIndexAbi,
+      functionName: "verifyEntry",
+      args: [BigInt(body.batch.batchId), entry, BigInt(body.batch.leafIndex), body.batch.proof],
+    });
+    assert.equal(ok, true, `record ${recordId} is in its batch on chain`);
+    const row = await his.db.prisma.collectedRecord.findUniqueOrThrow({ where: { recordId } });
+    if (row.version === 1) assert.equal(body.entry.contentHash, fingerprint(JSON.parse(row.contentJson)), "the chain holds the fingerprint of the collected content");
+    assert.equal(body.entry.residentRef, row.residentRef);
+  }
+
+  let token: string | undefined;
+  async function tokenOf(): Promise<string> {
+    if (token) return token;
+    const { signInWithSm2 } = await import("../../gateway/src/client.ts");
+    token = (await signInWithSm2({ baseUrl: gateway.url, staffId: "hospital-his", privateKey: toHex(hisKey.privateKey) })).token;
+    return token;
+  }
+
+  test("day 1: every collected record is anchored in a T+1 batch and proven on chain", async () => {
+    const cut = Math.floor(records.length * 0.7);
+    await writeIntermediateTables(sourceUrl, records.slice(0, cut));
+    await his.saveTask({ id: "regional-t1", name: "区域平台 T+1", source: { format: "sql", url: sourceUrl }, schedule: "0 1 * * *", pageSize: 200 }, "e2e");
+    const run = await his.runTask("regional-t1");
+    assert.equal(run.status, "succeeded", JSON.stringify(run.error));
+    await reviewCodesAndReplay("regional-t1");
+    const pending = await his.db.prisma.collectedRecord.count({ where: { anchorState: "pending" } });
+    assert.ok(pending > 100);
+
+    const nightly = await his.anchor({ nightly: true });
+    assert.equal(nightly.failedBatches, 0, JSON.stringify(await his.db.prisma.anchorBatch.findMany({ where: { state: { not: "anchored" } } })));
+    assert.equal(nightly.records, pending);
+    assert.equal(await his.db.prisma.collectedRecord.count({ where: { anchorState: { not: "anchored" } } }), 0);
+    for (const { recordId } of await his.db.prisma.collectedRecord.findMany({ select: { recordId: true } })) await verifyEntryOnChain(recordId);
+  });
+
+  test("day 2: the increment's corrections of anchored records become change records, anchored and proven on chain", async () => {
+    const cut = Math.floor(records.length * 0.7);
+    const later = records.slice(cut);
+    // The platform also re-sends corrected lab values of day-1 records (迟发更正).
+    const day1Labs = records.slice(0, cut).filter((r) => r.kind === "lab-result" && r.truth.duplicateOf === null).slice(0, 25);
+    const corrections = day1Labs.map((r, i) => ({
+      ...r,
+      recordId: `${r.recordId}-c`,
+      status: "corrected" as const,
+      corrects: r.recordId,
+      changedAt: "2026-10-02T09:00:00+08:00",
+      payload: { ...(r.payload as object), value: Math.round(((r.payload as { value: number }).value + 0.1 + i / 100) * 100) / 100 },
+    })) as SyntheticRecord[];
+    await writeIntermediateTables(sourceUrl, [...later, ...corrections]);
+    const run = await his.runTask("regional-t1");
+    assert.equal(run.status, "succeeded", JSON.stringify(run.error));
+    await reviewCodesAndReplay("regional-t1");
+    const changes = await his.db.prisma.recordChange.findMany({ where: { anchorState: "pending" } });
+    const anchoredIds = new Set((await his.db.prisma.collectedRecord.findMany({ where: { anchorState: "anchored" }, select: { recordId: true } })).map((r) => r.recordId));
+    assert.ok(changes.length >= 25, `${changes.length} change records`);
+    assert.ok(changes.every((c) => anchoredIds.has(c.recordId)), "change records are made for anchored records only");
+
+    const nightly = await his.anchor({ nightly: true });
+    assert.equal(nightly.failedBatches, 0);
+    assert.ok(nightly.changes >= changes.length);
+    assert.equal(await his.db.prisma.recordChange.count({ where: { anchorState: { not: "anchored" } } }), 0);
+    assert.equal(await his.db.prisma.collectedRecord.count({ where: { anchorState: { not: "anchored" } } }), 0);
+
+    const headers = { authorization: `Bearer ${await tokenOf()}` };
+    for (const change of changes) {
+      const res = await fetch(`${gateway.url}/v1/records/${HOSPITAL}/${change.recordId}/changes`, { headers });
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as { version: number; changes: { version: number; change: { recordId: Hex; institution: Address; previousContentHash: Hex; newContentHash: Hex; newPointerHash: Hex; newResidentRef: Hex; reason: number; changedAt: number }; batch: { batchId: string; leafIndex: number; proof: Hex[] } }[] };
+      const anchored = body.changes.find((c) => c.version === change.version)!;
+      assert.ok(anchored, `version ${change.version} of ${change.recordId}`);
+      assert.equal(anchored.change.previousContentHash, change.previousContentHash);
+      assert.equal(anchored.change.newContentHash, fingerprint(JSON.parse(change.contentJson)));
+      const ok = await chain.publicClient.readContract({
+        address: chain.deployments.contracts.DataIndex.address,
+        abi: dataIndexAbi,
+        functionName: "verifyChange",
+        args: [BigInt(anchored.batch.batchId), { ...anchored.change, changedAt: BigInt(anchored.change.changedAt) }, BigInt(anchored.batch.leafIndex), anchored.batch.proof],
+      });
+      assert.equal(ok, true, `change ${change.recordId} v${change.version} is in its batch on chain`);
+    }
+    // Every record of day 2 is proven as well.
+    for (const { recordId } of await his.db.prisma.collectedRecord.findMany({ where: { version: 1 }, select: { recordId: true } })) await verifyEntryOnChain(recordId);
+  });
+
+  test("an anchoring pass that dies after the gateway accepted its batch is settled without anchoring twice", async () => {
+    const extra = [...syntheticRecords({ seed: 2027, residents: 3, from: "2026-10-10", days: 5 })];
+    await writeIntermediateTables(sourceUrl, extra);
+    assert.equal((await his.runTask("regional-t1")).status, "succeeded");
+    await reviewCodesAndReplay("regional-t1", extra);
+    const pending = await his.db.prisma.collectedRecord.count({ where: { anchorState: "pending" } });
+    assert.ok(pending > 0);
+    const batchesBefore = await chain.publicClient.readContract({ address: chain.deployments.contracts.DataIndex.address, abi: dataIndexAbi, functionName: "batchCount" });
+
+    // The process dies between the gateway's answer and settling the batch.
+    const dying: Anchorer = {
+      ...anchorer,
+      anchorRecords: async (records, mode) => {
+        await anchorer.anchorRecords(records, mode);
+        throw Object.assign(new Error("the service was killed after sending"), { code: "KILLED" });
+      },
+      anchoredVersions: () => Promise.reject(new Error("the service is down")),
+    };
+    const { anchorDue } = await import("../../services/his/src/anchoring/anchor.ts");
+    const policy = await his.db.prisma.configVersion.findFirstOrThrow({ where: { kind: "anchoring", active: true } });
+    const context = { db: his.db.prisma, anchorer: dying, policy: { value: JSON.parse(policy.json), version: policy.version, hash: policy.hash }, directory: derivedDirectory("e2e wallet secret, at least 16 bytes"), now: TOMORROW };
+    await anchorDue(context, { nightly: true });
+    assert.equal(await his.db.prisma.anchorBatch.count({ where: { state: "sending" } }), 1, "the batch stays in flight");
+
+    // The restarted service asks the gateway, marks what it anchored, and does not send it again.
+    const inFlight = await his.db.prisma.collectedRecord.count({ where: { anchorState: "pending", anchorBatchId: { not: null } } });
+    assert.ok(inFlight > 0);
+    const recovered = await his.anchor({ nightly: true });
+    assert.equal(recovered.recovered, 1);
+    assert.equal(recovered.failedBatches, 0);
+    assert.equal(recovered.records, pending - inFlight, "the in-flight records are not sent again; the rest are");
+    assert.equal(await his.db.prisma.collectedRecord.count({ where: { anchorState: { not: "anchored" } } }), 0);
+    const batchesAfter = await chain.publicClient.readContract({ address: chain.deployments.contracts.DataIndex.address, abi: dataIndexAbi, functionName: "batchCount" });
+    assert.equal(batchesAfter, batchesBefore + 1n + BigInt(recovered.batches), "one anchoring transaction for the in-flight records, not two");
+  });
+});
