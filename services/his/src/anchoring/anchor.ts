@@ -71,12 +71,41 @@ export interface AnchoringSummary {
   recovered: number;
 }
 
+/** SQLite takes at most 999 bound parameters per statement: id lists go a few hundred at a time. */
+const CHUNK = 400;
+
+function chunksOf<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+/** Runs `update` per chunk of `ids` and adds the counts. */
+async function eachChunk<T>(ids: readonly T[], update: (chunk: T[]) => Promise<{ count: number }>): Promise<number> {
+  let count = 0;
+  for (const chunk of chunksOf(ids)) count += (await update(chunk)).count;
+  return count;
+}
+
+/** findMany per chunk of `ids`. */
+async function findChunked<T, R>(ids: readonly T[], find: (chunk: T[]) => Promise<R[]>): Promise<R[]> {
+  const out: R[] = [];
+  for (const chunk of chunksOf(ids)) out.push(...(await find(chunk)));
+  return out;
+}
+
 const emptySummary = (): AnchoringSummary => ({ batches: 0, records: 0, changes: 0, failedBatches: 0, offChain: 0, recovered: 0 });
 
 /** A refusal by the gateway that sending again will not change (bad input), as opposed to a failure to reach it. */
 function isPermanent(error: unknown): boolean {
   const status = (error as { status?: unknown }).status;
   return typeof status === "number" && status >= 400 && status < 500 && status !== 408 && status !== 409 && status !== 429;
+}
+
+/** The position of the record a refusal names (`details.index`), if any. */
+function blamedIndex(error: unknown): number | null {
+  const index = (error as { details?: { index?: unknown } }).details?.index;
+  return typeof index === "number" && Number.isInteger(index) ? index : null;
 }
 
 function errorJson(error: unknown): string {
@@ -107,8 +136,8 @@ async function sendRecords(ctx: AnchoringContext, rows: readonly RecordRow[], mo
   const ids = rows.map((r) => r.recordId);
   const batch = await ctx.db.$transaction(async (tx) => {
     const created = await tx.anchorBatch.create({ data: { kind: single ? "record" : "records", state: "sending", count: rows.length, policyJson: policyJson(ctx, { mode, model: rows[0]?.model }) } });
-    const owned = await tx.collectedRecord.updateMany({ where: { recordId: { in: ids }, anchorState: "pending", anchorBatchId: null }, data: { anchorBatchId: created.id } });
-    if (owned.count !== ids.length) throw platformError("CONFLICT", { message: "Records changed hands while a batch was formed.", messageZh: "组批时记录已被其他批次占用。", details: { batchId: created.id } });
+    const owned = await eachChunk(ids, (chunk) => tx.collectedRecord.updateMany({ where: { recordId: { in: chunk }, anchorState: "pending", anchorBatchId: null }, data: { anchorBatchId: created.id } }));
+    if (owned !== ids.length) throw platformError("CONFLICT", { message: "Records changed hands while a batch was formed.", messageZh: "组批时记录已被其他批次占用。", details: { batchId: created.id } });
     return created;
   });
   const inputs = rows.map((r) => recordInputOf(r, ctx.directory));
@@ -137,12 +166,17 @@ async function settleFailedRecords(ctx: AnchoringContext, batchId: number, ids: 
     return;
   }
   const permanent = isPermanent(error);
+  // The gateway refuses a whole batch for one bad record and names it: only that one is set aside.
+  const blamed = permanent ? blamedIndex(error) : null;
   await ctx.db.$transaction(async (tx) => {
     await tx.anchorBatch.update({ where: { id: batchId }, data: { state: "failed", errorJson: errorJson(error), finishedAt: ctx.now?.() ?? new Date() } });
     const anchored = ids.filter((id) => known.has(id as Hex));
-    if (anchored.length > 0) await tx.collectedRecord.updateMany({ where: { recordId: { in: anchored } }, data: { anchorState: "anchored" } });
+    await eachChunk(anchored, (chunk) => tx.collectedRecord.updateMany({ where: { recordId: { in: chunk } }, data: { anchorState: "anchored" } }));
     const rest = ids.filter((id) => !known.has(id as Hex));
-    if (rest.length > 0) await tx.collectedRecord.updateMany({ where: { recordId: { in: rest } }, data: { anchorBatchId: permanent ? batchId : null, anchorState: permanent ? "rejected" : "pending" } });
+    const rejected = !permanent ? [] : blamed !== null && ids[blamed] !== undefined ? [ids[blamed]] : rest;
+    const retry = rest.filter((id) => !rejected.includes(id));
+    await eachChunk(rejected, (chunk) => tx.collectedRecord.updateMany({ where: { recordId: { in: chunk } }, data: { anchorBatchId: batchId, anchorState: "rejected" } }));
+    await eachChunk(retry, (chunk) => tx.collectedRecord.updateMany({ where: { recordId: { in: chunk } }, data: { anchorBatchId: null, anchorState: "pending" } }));
   });
 }
 
@@ -150,11 +184,11 @@ type ChangeRow = Awaited<ReturnType<HisDb["recordChange"]["findMany"]>>[number];
 
 /** Sends one batch of change records (one per record) and settles it. */
 async function sendChanges(ctx: AnchoringContext, rows: readonly ChangeRow[], mode: AnchorMode, summary: AnchoringSummary): Promise<void> {
-  const records = await ctx.db.collectedRecord.findMany({ where: { recordId: { in: rows.map((r) => r.recordId) } } });
+  const records = await findChunked(rows.map((r) => r.recordId), (chunk) => ctx.db.collectedRecord.findMany({ where: { recordId: { in: chunk } } }));
   const byId = new Map(records.map((r) => [r.recordId, r]));
   const batch = await ctx.db.$transaction(async (tx) => {
     const created = await tx.anchorBatch.create({ data: { kind: "changes", state: "sending", count: rows.length, policyJson: policyJson(ctx, { mode }) } });
-    await tx.recordChange.updateMany({ where: { id: { in: rows.map((r) => r.id) } }, data: { anchorBatchId: created.id } });
+    await eachChunk(rows.map((r) => r.id), (chunk) => tx.recordChange.updateMany({ where: { id: { in: chunk } }, data: { anchorBatchId: created.id } }));
     return created;
   });
   const inputs: AnchorChangeInput[] = rows.map((row) => {
@@ -191,14 +225,16 @@ async function settleFailedChanges(ctx: AnchoringContext, batchId: number, rows:
     return;
   }
   const permanent = isPermanent(error);
+  const blamed = permanent ? blamedIndex(error) : null;
   await ctx.db.$transaction(async (tx) => {
     await tx.anchorBatch.update({ where: { id: batchId }, data: { state: "failed", errorJson: errorJson(error), finishedAt: ctx.now?.() ?? new Date() } });
-    for (const row of rows) {
+    for (const [i, row] of rows.entries()) {
       const there = known.get(row.recordId as Hex) ?? 0;
       const anchored = there >= row.version;
+      const rejected = permanent && (blamed === null || blamed === i);
       await tx.recordChange.update({
         where: { id: row.id },
-        data: anchored ? { anchorState: "anchored" } : { anchorBatchId: permanent ? batchId : null, anchorState: permanent ? "rejected" : "pending" },
+        data: anchored ? { anchorState: "anchored" } : { anchorBatchId: rejected ? batchId : null, anchorState: rejected ? "rejected" : "pending" },
       });
     }
   });
@@ -281,11 +317,11 @@ export async function anchorDue(ctx: AnchoringContext, options: { nightly?: bool
         const oldest = Math.min(...due.map((r) => r.createdAt.getTime()));
         if (now.getTime() - oldest < changeCadence.maxWaitSeconds * 1000) break;
       }
-      const records = await ctx.db.collectedRecord.findMany({ where: { recordId: { in: due.map((r) => r.recordId) } }, select: { recordId: true, model: true, anchorState: true } });
+      const records = await findChunked(due.map((r) => r.recordId), (chunk) => ctx.db.collectedRecord.findMany({ where: { recordId: { in: chunk } }, select: { recordId: true, model: true, anchorState: true } }));
       const state = new Map(records.map((r) => [r.recordId, r]));
       const offChainIds = due.filter((r) => state.get(r.recordId)?.anchorState === "off-chain").map((r) => r.id);
       if (offChainIds.length > 0) {
-        await ctx.db.recordChange.updateMany({ where: { id: { in: offChainIds } }, data: { anchorState: "off-chain" } });
+        await eachChunk(offChainIds, (chunk) => ctx.db.recordChange.updateMany({ where: { id: { in: chunk } }, data: { anchorState: "off-chain" } }));
         summary.offChain += offChainIds.length;
       }
       const sendable = due.filter((r) => state.get(r.recordId)?.anchorState === "anchored");

@@ -30,6 +30,7 @@ export interface Problem {
 }
 
 export interface PipelineContext {
+  readonly now?: () => Date;
   readonly db: HisDb;
   readonly mapItem: MapItem;
   readonly linker: ResidentLinker;
@@ -157,6 +158,17 @@ async function writeQuarantine(tx: HisTx, taskId: string, runId: number, q: Quar
   });
 }
 
+/** How far a source's clock may run ahead (DataIndex.MAX_CLOCK_SKEW): a later time is the source's error. */
+export const MAX_SOURCE_CLOCK_SKEW_MS = 15 * 60_000;
+
+const inTheFuture = (item: SourceItem, now: Date): Problem => ({
+  stage: "validate",
+  reason: "in-the-future",
+  member: "changedAt",
+  message: `The record's time ${item.changedAt} is later than now (${now.toISOString()}): the source's clock or data is wrong.`,
+  messageZh: `记录时间 ${item.changedAt} 晚于当前时间（${now.toISOString()}）：数据源的时钟或数据有误。`,
+});
+
 const unknownPatient = (item: SourceItem): Problem => ({
   stage: "link",
   reason: "unknown-patient",
@@ -250,6 +262,14 @@ export async function processPage(ctx: PipelineContext, page: PageInput): Promis
           if (problem.stage === "code" && typeof problem.details === "object" && problem.details !== null) await queueCodeReview(tx, m.item.institutionCode, problem.details);
         }
         receive(m.item.itemKey, "quarantined", null, m.result.problems);
+        continue;
+      }
+      const now = ctx.now?.() ?? new Date();
+      if (Date.parse(m.item.changedAt) > now.getTime() + MAX_SOURCE_CLOCK_SKEW_MS) {
+        counts.quarantined++;
+        const problems = [inTheFuture(m.item, now)];
+        await writeQuarantine(tx, page.taskId, page.runId, quarantineOfProblems(m.item, problems));
+        receive(m.item.itemKey, "quarantined", null, problems);
         continue;
       }
       const personId = personOfItem.get(m.item) ?? null;
