@@ -13,9 +13,23 @@ import type { ResidentDirectory } from "./ports.ts";
 export const recordIdOf = (institution: string, model: string, sourceKey: string): Hex =>
   keccak256(stringToBytes(`record:${institution}:${model}:${sourceKey}`));
 
-export const categoryIdOf = (category: string): Hex => keccak256(stringToBytes(`category:${category}`));
+/** Memoised: a platform has a few dozen categories and a few hundred fields, each hashed once. */
+function memoised(prefix: string): (name: string) => Hex {
+  const ids = new Map<string, Hex>();
+  return (name) => {
+    let id = ids.get(name);
+    if (id === undefined) {
+      id = keccak256(stringToBytes(`${prefix}:${name}`));
+      if (ids.size > 10_000) ids.clear();
+      ids.set(name, id);
+    }
+    return id;
+  };
+}
 
-export const fieldIdOf = (field: string): Hex => keccak256(stringToBytes(`field:${field}`));
+export const categoryIdOf: (category: string) => Hex = memoised("category");
+
+export const fieldIdOf: (field: string) => Hex = memoised("field");
 
 /** A salt of at least 16 bytes, as hex or text. */
 export function checkSalt(salt: string, what: string): Uint8Array {

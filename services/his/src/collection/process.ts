@@ -15,6 +15,7 @@ import { fingerprint } from "@health-chain/sdk";
 import type { Hex } from "viem";
 import type { RejectedItem, SourceItem, SourceValue } from "../adapters/types.ts";
 import type { HisDb, HisTx } from "../db.ts";
+import type { Prisma } from "../generated/sqlite/client.ts";
 import { queueCodeReview } from "./code-reviews.ts";
 import { recordIdOf } from "./ids.ts";
 import type { MapItem, MapResult, QualityTally, Registration, ResidentLinker, StandardRecord } from "./ports.ts";
@@ -191,6 +192,25 @@ interface Accepted {
   contentJson: string;
 }
 
+interface RecordUpdate {
+  contentHash?: string;
+  contentJson?: string;
+  version?: number;
+  modelVersion?: number;
+}
+
+/**
+ * Writes the new content of stored records: a page of corrections is a few statements (the rows
+ * read, deleted and created again in the transaction) rather than one update per record.
+ */
+async function rewriteRecords(tx: HisTx, updates: ReadonlyMap<string, RecordUpdate>): Promise<void> {
+  if (updates.size === 0) return;
+  const ids = [...updates.keys()];
+  const rows = await inChunks(ids, (chunk) => tx.collectedRecord.findMany({ where: { recordId: { in: chunk } } }));
+  for (let i = 0; i < ids.length; i += CHUNK) await tx.collectedRecord.deleteMany({ where: { recordId: { in: ids.slice(i, i + CHUNK) } } });
+  await tx.collectedRecord.createMany({ data: rows.map((row) => ({ ...row, ...updates.get(row.recordId), updatedAt: new Date() })) });
+}
+
 /** Processes one page; returns its counts and each item's outcome. */
 export async function processPage(ctx: PipelineContext, page: PageInput): Promise<{ counts: PageCounts; outcomes: ItemOutcome[] }> {
   // Mapping and fingerprints need no database: done before the transaction takes the write turn.
@@ -292,6 +312,8 @@ export async function processPage(ctx: PipelineContext, page: PageInput): Promis
     );
     const current = new Map(stored.map((s) => [s.recordId, { ...s, created: false }]));
     const creates = new Map<string, Parameters<HisTx["collectedRecord"]["create"]>[0]["data"]>();
+    const updates = new Map<string, RecordUpdate>();
+    const changeRows: Prisma.RecordChangeCreateManyInput[] = [];
     for (const a of accepted) {
       const personId = personOfItem.get(a.item)!;
       const now = current.get(a.recordId);
@@ -329,28 +351,28 @@ export async function processPage(ctx: PipelineContext, page: PageInput): Promis
         if (pending) {
           Object.assign(pending, { contentHash: a.contentHash, contentJson: a.contentJson, modelVersion: a.record.modelVersion });
         } else {
-          await tx.collectedRecord.update({ where: { recordId: a.recordId }, data: { contentHash: a.contentHash, contentJson: a.contentJson, modelVersion: a.record.modelVersion } });
+          updates.set(a.recordId, { ...updates.get(a.recordId), contentHash: a.contentHash, contentJson: a.contentJson, modelVersion: a.record.modelVersion });
         }
         now.contentHash = a.contentHash;
         continue;
       }
       const version = now.version + 1;
-      await tx.recordChange.create({
-        data: {
-          recordId: a.recordId,
-          version,
-          previousContentHash: now.contentHash,
-          newContentHash: a.contentHash,
-          reason: a.item.status === "corrected" ? "correction" : "amendment",
-          contentJson: a.contentJson,
-          changedAt: dateOf(a.item.changedAt),
-        },
+      changeRows.push({
+        recordId: a.recordId,
+        version,
+        previousContentHash: now.contentHash,
+        newContentHash: a.contentHash,
+        reason: a.item.status === "corrected" ? "correction" : "amendment",
+        contentJson: a.contentJson,
+        changedAt: dateOf(a.item.changedAt),
       });
-      await tx.collectedRecord.update({ where: { recordId: a.recordId }, data: { contentHash: a.contentHash, contentJson: a.contentJson, version, modelVersion: a.record.modelVersion } });
+      updates.set(a.recordId, { contentHash: a.contentHash, contentJson: a.contentJson, version, modelVersion: a.record.modelVersion });
       now.contentHash = a.contentHash;
       now.version = version;
     }
     if (creates.size > 0) await tx.collectedRecord.createMany({ data: [...creates.values()] });
+    if (changeRows.length > 0) await tx.recordChange.createMany({ data: changeRows });
+    await rewriteRecords(tx, updates);
 
     // Received items: new keys inserted, replayed keys updated.
     const fresher = received.filter((r) => !before.has(r.itemKey));

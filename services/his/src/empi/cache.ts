@@ -100,9 +100,12 @@ export function createMoveWatch(lagMs: number, now: () => number = Date.now): Mo
       }
       const at = now();
       marks.push({ at, latest });
-      let settled = horizon ?? 0;
+      // The first check settles everything up to the latest id and clears the cache. Looking back
+      // for moves still uncommitted below that id (PostgreSQL) would mean scanning the whole history
+      // once: such a move, committed within a transaction timeout of the first check, goes unseen.
+      let settled = horizon ?? latest;
       while (marks.length > 0 && marks[0]!.at <= at - lagMs) settled = Math.max(settled, marks.shift()!.latest);
-      horizon = first && lagMs > 0 ? Math.min(settled, latest) : settled;
+      horizon = settled;
       for (const id of known) if (id <= horizon) known.delete(id);
       return foreign;
     },

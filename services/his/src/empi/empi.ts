@@ -1,9 +1,10 @@
 // The master patient index (居民主索引) as one object over the service's database: linking
 // registrations, finding a patient's person, merging and unmerging, the review queue, history and
 // the three-level view. Every operation runs in one transaction — the caller's (`tx`) where it
-// accepts one, else its own.
+// accepts one, else its own. Several processes may hold an Empi on one database (the collection
+// service, the gateway's admin screens): `refresh` keeps each one's person cache true to the others' moves.
 import type { HisDb, HisTx } from "../db.ts";
-import { createPersonCache } from "./cache.ts";
+import { createMoveWatch, createPersonCache, IDENTITY_MOVING_EVENTS } from "./cache.ts";
 import { identityKey } from "./identity.ts";
 import { linkBatch, type LinkResult } from "./link.ts";
 import { mergePersons, moveIdentityTo, movedKeys, requireText, unmergePerson, type MergeResult, type MoveResult, type UnmergeResult } from "./merge.ts";
@@ -40,6 +41,13 @@ export interface Empi {
   history(personId: string): Promise<EmpiHistoryEvent[]>;
   personView(personId: string): Promise<PersonView>;
   /**
+   * Forgets the cached persons when another process (or another Empi object) merged, unmerged or
+   * moved identities since the last call: the latest event id, then the events written since (a range
+   * of the primary key). Call it before
+   * relying on `personOf` after a pause (the service calls it at each scheduler poll and before each run).
+   */
+  refresh(): Promise<void>;
+  /**
    * The shape the collection pipeline takes (collection/ports.ts ResidentLinker): person ids only,
    * in the pipeline's transaction.
    */
@@ -56,6 +64,10 @@ export function createEmpi(db: HisDb, input: EmpiOptions = {}): Empi {
   const cache = createPersonCache(options.cacheSize);
   // Prisma's own field: the two generated clients differ only there (the raw bulk inserts need it).
   const postgres = (db as unknown as { _activeProvider?: string })._activeProvider === "postgresql";
+  // A PostgreSQL sequence hands out ids before commit: a writer's transaction may commit a lower id
+  // up to its timeout later. SQLite's writers take turns, so its ids become visible in order.
+  const watch = createMoveWatch(postgres ? options.transactionTimeoutMs : 0);
+  let refreshing: Promise<void> | null = null;
   const inTransaction = <T>(fn: (tx: HisTx) => Promise<T>): Promise<T> =>
     db.$transaction(fn, { timeout: options.transactionTimeoutMs, maxWait: options.transactionTimeoutMs });
 
@@ -98,11 +110,26 @@ export function createEmpi(db: HisDb, input: EmpiOptions = {}): Empi {
     return out;
   }
 
-  /** Runs a change in its own transaction and forgets the moved keys once it is committed. */
-  async function change<T extends { moved: readonly { institution: string; patientId: string }[] }>(fn: (tx: HisTx) => Promise<T>): Promise<T> {
+  /**
+   * Runs a change in its own transaction, forgets the moved keys once it is committed, and notes its
+   * event as this instance's own so that `refresh` does not clear the cache for it.
+   */
+  async function change<T extends { eventId: number; moved: readonly { institution: string; patientId: string }[] }>(fn: (tx: HisTx) => Promise<T>): Promise<T> {
     const result = await inTransaction(fn);
     cache.invalidate(movedKeys(result as never));
+    watch.own(result.eventId);
     return result;
+  }
+
+  async function checkForeignMoves(): Promise<void> {
+    const foreign = await watch.check(async (after) => {
+      const latest = (await db.empiEvent.aggregate({ _max: { id: true } }))._max.id ?? 0;
+      if (after === null || latest <= after) return { latest, moving: [] };
+      // A range of the primary key: the events written since the horizon, not the whole history.
+      const rows = await db.empiEvent.findMany({ where: { id: { gt: after, lte: latest }, kind: { in: [...IDENTITY_MOVING_EVENTS] } }, select: { id: true } });
+      return { latest, moving: rows.map((row) => row.id) };
+    });
+    if (foreign) cache.clear();
   }
 
   const empi: Empi = {
@@ -139,11 +166,21 @@ export function createEmpi(db: HisDb, input: EmpiOptions = {}): Empi {
     async decideReview(reviewId, decision, actor) {
       const by = requireText(actor, "actor", "操作人");
       const result = await inTransaction((tx) => decideReviewItem(tx, reviewId, decision, by, options.now()));
-      if (result.merge) cache.invalidate(movedKeys(result.merge));
+      if (result.merge) {
+        cache.invalidate(movedKeys(result.merge));
+        watch.own(result.merge.eventId);
+      }
       return result;
     },
     history: async (personId) => personHistory(db, requireText(personId, "personId", "居民编号")),
     personView: async (personId) => personViewOf(db, requireText(personId, "personId", "居民编号")),
+    refresh() {
+      // One check at a time: concurrent callers share it (the watch's state is not reentrant).
+      refreshing ??= checkForeignMoves().finally(() => {
+        refreshing = null;
+      });
+      return refreshing;
+    },
     residentLinker: () => ({
       linkMany: async (tx, registrations, actor) => (await linkMany(registrations, actor, tx)).map((r) => r.personId),
       personsOf: (tx, keys) => personsOf(keys, tx),
