@@ -18,6 +18,8 @@ import { auditRoutes } from "./routes/audit.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { certificatesRoutes } from "./routes/certificates.ts";
 import { collectionRoutes } from "./routes/collection.ts";
+import { codeMappingRoutes } from "./routes/code-mapping.ts";
+import { empiRoutes } from "./routes/empi.ts";
 import { consentsRoutes } from "./routes/consent.ts";
 import { consortiumRoutes } from "./routes/consortium.ts";
 import { notificationsRoutes } from "./routes/notifications.ts";
@@ -139,7 +141,9 @@ export function createGateway(deps: GatewayDeps, options: CreateGatewayOptions =
     .route("/v1/audit", auditRoutes(deps))
     .route("/v1/consortium", consortiumRoutes(deps))
     .route("/v1/notifications", notificationsRoutes(deps))
-    .route("/v1/collection", collectionRoutes(deps));
+    .route("/v1/collection", collectionRoutes(deps))
+    .route("/v1/empi", empiRoutes(deps))
+    .route("/v1/code-mapping", codeMappingRoutes(deps));
 
   checkPermissionsDefined(deps.rbac);
   return routes;

@@ -123,7 +123,8 @@ export function createEmpi(db: HisDb, input: EmpiOptions = {}): Empi {
 
   async function checkForeignMoves(): Promise<void> {
     const foreign = await watch.check(async (after) => {
-      const latest = (await db.empiEvent.aggregate({ _max: { id: true } }))._max.id ?? 0;
+      // Not aggregate(_max): Prisma wraps it in a subquery that reads every row.
+      const latest = (await db.empiEvent.findFirst({ orderBy: { id: "desc" }, select: { id: true } }))?.id ?? 0;
       if (after === null || latest <= after) return { latest, moving: [] };
       // A range of the primary key: the events written since the horizon, not the whole history.
       const rows = await db.empiEvent.findMany({ where: { id: { gt: after, lte: latest }, kind: { in: [...IDENTITY_MOVING_EVENTS] } }, select: { id: true } });
