@@ -53,7 +53,7 @@ async function main(): Promise<void> {
 
   // ---- the two days of the district: the base day's records carry the lab results the changes correct
   const labsPerRecord = 0.46;
-  const baseRecords = Math.ceil((CHANGES / labsPerRecord) * 1.15);
+  const baseRecords = Math.ceil((CHANGES / labsPerRecord) * 1.2);
   const residents = Math.ceil(((baseRecords + RECORDS) / 26) * 1.1);
   const all: SyntheticRecord[] = [];
   for (const r of syntheticRecords({ seed: SEED, residents, from: DAY0, days: 1 })) {
@@ -62,16 +62,19 @@ async function main(): Promise<void> {
   }
   const day0 = all.slice(0, baseRecords);
   const day1 = all.slice(baseRecords, baseRecords + RECORDS).map((r) => ({ ...r, changedAt: r.changedAt.replace(DAY0, DAY1) }));
-  const correctable = day0.filter((r): r is LabResultRecord => r.kind === "lab-result" && r.status === "final" && r.truth.duplicateOf === null);
-  if (correctable.length < CHANGES) throw new Error(`only ${correctable.length} base lab results to correct`);
-  const corrections: SyntheticRecord[] = correctable.slice(0, CHANGES).map((r, i) => ({
-    ...r,
-    recordId: `${r.recordId}-corr`,
-    status: "corrected",
-    corrects: r.recordId,
-    changedAt: `${DAY1}T${String(8 + (i % 10)).padStart(2, "0")}:30:00+08:00`,
-    payload: { ...r.payload, value: Math.round((r.payload.value * 1.05 + 0.01) * 100) / 100 },
-  }));
+  /** Corrected lab values of base-day records (迟发更正), chosen once the base day is anchored. */
+  const correctionsOf = (anchored: ReadonlySet<string>): SyntheticRecord[] => {
+    const correctable = day0.filter((r): r is LabResultRecord => r.kind === "lab-result" && r.status === "final" && r.truth.duplicateOf === null && anchored.has(`${r.institutionCode}|${r.sourceKey}`));
+    if (correctable.length < CHANGES) throw new Error(`only ${correctable.length} anchored base lab results to correct`);
+    return correctable.slice(0, CHANGES).map((r, i) => ({
+      ...r,
+      recordId: `${r.recordId}-corr`,
+      status: "corrected",
+      corrects: r.recordId,
+      changedAt: `${DAY1}T${String(8 + (i % 10)).padStart(2, "0")}:30:00+08:00`,
+      payload: { ...r.payload, value: Math.round((r.payload.value * 1.05 + 0.01) * 100) / 100 },
+    }));
+  };
 
   // ---- chain, mirror and gateway, each in its own process
   const chain = await startTestChain({ separateProcess: true });
@@ -135,6 +138,8 @@ async function main(): Promise<void> {
     console.log(`base day: ${day0.length.toLocaleString("en-US")} items → ${base.accepted.toLocaleString("en-US")} records (${base.quarantined} quarantined), ${baseAnchor.batches} batches anchored in ${seconds(performance.now() - t)} s`);
 
     // ---- the day's increment arrives in the intermediate database (the platform's ETL; untimed)
+    const anchoredLabs = await his.db.prisma.collectedRecord.findMany({ where: { model: "lab-result", anchorState: "anchored" }, select: { institution: true, sourceKey: true } });
+    const corrections = correctionsOf(new Set(anchoredLabs.map((r) => `${r.institution}|${r.sourceKey}`)));
     t = performance.now();
     const written = await writeIntermediateTables(sourceUrl, [...day1, ...corrections]);
     console.log(`increment written to the intermediate database: ${written.written.toLocaleString("en-US")} rows in ${seconds(performance.now() - t)} s`);

@@ -194,6 +194,41 @@ describe("T+1 collection from a regional-platform database to verified on-chain 
     for (const { recordId } of await his.db.prisma.collectedRecord.findMany({ where: { version: 1 }, select: { recordId: true } })) await verifyEntryOnChain(recordId);
   });
 
+  test("merging two residents moves their anchored records with identity-merge change records proven on chain; unmerging moves them back", async () => {
+    const persons = await his.db.prisma.collectedRecord.groupBy({ by: ["personId"], where: { anchorState: "anchored" }, _count: true, orderBy: { personId: "asc" }, take: 2 });
+    const [survivor, merged] = persons.map((p) => p.personId) as [string, string];
+    const movedIds = (await his.db.prisma.collectedRecord.findMany({ where: { personId: merged }, select: { recordId: true } })).map((r) => r.recordId);
+    const survivorRef = (await his.db.prisma.collectedRecord.findFirstOrThrow({ where: { personId: survivor } })).residentRef;
+    const mergedRef = (await his.db.prisma.collectedRecord.findFirstOrThrow({ where: { personId: merged } })).residentRef;
+    await his.empi.merge(survivor, merged, "主索引管理员", "same resident registered twice");
+    const reconciled = await his.reconcileIdentities();
+    assert.equal(reconciled.changes, movedIds.length);
+    // An operator anchors the moves now rather than in tonight's T+1 run.
+    const anchored = await his.anchor({ nightly: true, upTo: new Date(Date.now() + 2 * 86_400_000) });
+    assert.equal(anchored.failedBatches, 0, JSON.stringify(await his.db.prisma.anchorBatch.findMany({ where: { state: "failed" } })));
+    assert.equal(anchored.changes, movedIds.length);
+
+    const headers = { authorization: `Bearer ${await tokenOf()}` };
+    const proveMove = async (recordId: string, toRef: string) => {
+      const res = await fetch(`${gateway.url}/v1/records/${HOSPITAL}/${recordId}/changes?verify=chain`, { headers });
+      const body = (await res.json()) as { current: { residentRef: Hex }; changes: { reason: string; verified?: boolean; change: { newResidentRef: Hex } }[] };
+      const last = body.changes.at(-1)!;
+      assert.equal(last.reason, "identity-merge");
+      assert.equal(last.change.newResidentRef, toRef);
+      assert.equal(last.verified, true, "DataIndex.verifyChange holds for the move");
+      assert.equal(body.current.residentRef, toRef);
+    };
+    for (const recordId of movedIds) await proveMove(recordId, survivorRef);
+
+    await his.empi.unmerge(merged, "主索引管理员", "two residents after all");
+    const back = await his.reconcileIdentities();
+    assert.equal(back.changes, movedIds.length);
+    assert.equal((await his.anchor({ nightly: true, upTo: new Date(Date.now() + 2 * 86_400_000) })).changes, movedIds.length);
+    for (const recordId of movedIds) await proveMove(recordId, mergedRef);
+    const rows = await his.db.prisma.collectedRecord.findMany({ where: { recordId: { in: movedIds } } });
+    assert.ok(rows.every((r) => r.personId === merged && r.residentRef === mergedRef));
+  });
+
   test("an anchoring pass that dies after the gateway accepted its batch is settled without anchoring twice", async () => {
     const extra = [...syntheticRecords({ seed: 2027, residents: 3, from: "2026-10-10", days: 5 })];
     await writeIntermediateTables(sourceUrl, extra);

@@ -11,6 +11,7 @@ import { createSqlAdapter } from "./adapters/sql/index.ts";
 import { anchorDue, type Anchorer, type AnchoringSummary } from "./anchoring/anchor.ts";
 import { DEFAULT_ANCHORING_POLICY, parseAnchoringPolicy, type AnchoringPolicy } from "./anchoring/policy.ts";
 import { loadCodeDecisions } from "./collection/code-reviews.ts";
+import { createIdentityReconciler } from "./collection/identities.ts";
 import { residentRefs } from "./collection/ids.ts";
 import type { MapItem, ResidentDirectory } from "./collection/ports.ts";
 import { takePushed, type PushResult } from "./collection/push.ts";
@@ -50,9 +51,12 @@ export interface HisService {
   push(taskId: string, format: "fhir-r4" | "hl7v2", message: string | object): Promise<PushResult & { ack?: string }>;
   replay(taskId: string, options: { ids?: readonly number[]; actor: string }): Promise<ReplaySummary>;
   discard(id: number, actor: string, reason: string): Promise<void>;
-  anchor(options?: { nightly?: boolean }): Promise<AnchoringSummary>;
+  /** One anchoring pass; `nightly` is the T+1 run, `upTo` anchors on demand what was collected before it. */
+  anchor(options?: { nightly?: boolean; upTo?: Date }): Promise<AnchoringSummary>;
   /** Loads reviewers' code decisions written since the last call (the gateway writes them). */
   refreshCodeDecisions(): Promise<void>;
+  /** Follows the EMPI's merges, unmerges and moves (made here or through the gateway): records take their current resident; anchored ones get identity-merge change records. */
+  reconcileIdentities(): Promise<{ moved: number; changes: number }>;
   /** Starts the scheduler (cron tasks, requested runs and replays, anchoring ticks, the T+1 run). */
   startScheduler(options?: { pollMs?: number }): Scheduler;
   close(): Promise<void>;
@@ -114,6 +118,7 @@ export async function openHisService(options: HisServiceOptions): Promise<HisSer
     const policy = { value: parseAnchoringPolicy(policyRow.value), version: policyRow.version, hash: policyRow.hash };
 
     const empi = createEmpi(db.prisma);
+    const residentRefOf = residentRefs(options.residentSalt) as (personId: string) => Hex;
     const mapItem: MapItem = (item: SourceItem) => {
       const rules = compiled.get(item.format)!;
       return mapToStandard(item, { standard, rules, codeMapper });
@@ -122,7 +127,7 @@ export async function openHisService(options: HisServiceOptions): Promise<HisSer
       db: db.prisma,
       mapItem,
       linker: empi.residentLinker(),
-      residentRefOf: residentRefs(options.residentSalt) as (personId: string) => Hex,
+      residentRefOf,
       adapterOf: adapterOfTask,
       tallyOf: () => createQualityTally({ standard }),
       reparse,
@@ -138,6 +143,11 @@ export async function openHisService(options: HisServiceOptions): Promise<HisSer
     };
     const refreshCodeDecisions = async () => {
       lastDecision = await loadCodeDecisions(db.prisma, codeMapper, lastDecision);
+    };
+    const reconciler = createIdentityReconciler({ db: db.prisma, personOf: (institution, patientId) => empi.personOf(institution, patientId), residentRefOf });
+    const reconcileIdentities = async () => {
+      await empi.refresh();
+      return reconciler.reconcile();
     };
 
     const service: HisService = {
@@ -161,12 +171,17 @@ export async function openHisService(options: HisServiceOptions): Promise<HisSer
       discard: (id, actor, reason) => discardQuarantined(context, id, actor, reason),
       anchor: (anchorOptions = {}) => anchorDue(anchoring, anchorOptions),
       refreshCodeDecisions,
+      reconcileIdentities,
       startScheduler(schedulerOptions = {}) {
         return startScheduler({
           db: db.prisma,
-          runTask: (taskId, trigger) => runTask(context, taskId, trigger),
+          runTask: async (taskId, trigger) => {
+            await empi.refresh();
+            return runTask(context, taskId, trigger);
+          },
           anchor: async ({ nightly }) => {
             await refreshCodeDecisions();
+            await reconcileIdentities();
             return anchorDue(anchoring, { nightly });
           },
           replay: (taskId, ids, actor) => service.replay(taskId, { ids, actor }),

@@ -29,9 +29,12 @@ export interface AnchorChangeInput {
   recordId: Hex;
   reason: string;
   changedAt: number;
-  record: Record<string, unknown>;
-  fields: Record<string, Hex>;
+  /** The new content (not for identity-merge, whose content stays). */
+  record?: Record<string, unknown>;
+  fields?: Record<string, Hex>;
+  /** identity-merge: the surviving resident's reference and wallet. */
   newResidentRef?: Hex;
+  resident?: Address;
 }
 
 export interface AnchorReceipt {
@@ -193,6 +196,16 @@ async function sendChanges(ctx: AnchoringContext, rows: readonly ChangeRow[], mo
   });
   const inputs: AnchorChangeInput[] = rows.map((row) => {
     const record = byId.get(row.recordId)!;
+    if (row.reason === "identity-merge") {
+      // The content stays; the record moves to the surviving resident (and their wallet, off chain).
+      return {
+        recordId: row.recordId as Hex,
+        reason: row.reason,
+        changedAt: Math.max(1, Math.floor(row.changedAt.getTime() / 1000)),
+        newResidentRef: row.newResidentRef as Hex,
+        resident: ctx.directory.walletOf(record.personId),
+      };
+    }
     const fieldNames = JSON.parse(record.fieldsJson) as Record<string, string>;
     return {
       recordId: row.recordId as Hex,
@@ -259,9 +272,10 @@ async function recoverInFlight(ctx: AnchoringContext, summary: AnchoringSummary)
 /**
  * One pass of the worker: settles batches a stopped process left in flight, sets aside the records
  * of models the policy does not anchor, then sends what is due. `nightly` is the T+1 run: it
- * anchors everything collected before the current day (and the change records of before it).
+ * anchors everything collected before the current day (and the change records of before it), or
+ * before `upTo` when an operator anchors on demand.
  */
-export async function anchorDue(ctx: AnchoringContext, options: { nightly?: boolean; inFlight?: "recover" | "leave" } = {}): Promise<AnchoringSummary> {
+export async function anchorDue(ctx: AnchoringContext, options: { nightly?: boolean; upTo?: Date; inFlight?: "recover" | "leave" } = {}): Promise<AnchoringSummary> {
   const summary = emptySummary();
   const policy = ctx.policy.value;
   const now = ctx.now?.() ?? new Date();
@@ -270,7 +284,8 @@ export async function anchorDue(ctx: AnchoringContext, options: { nightly?: bool
   const anchoredModels = Object.entries(policy.models).filter(([, p]) => p.anchor).map(([model]) => model);
   const offChain = await ctx.db.collectedRecord.updateMany({ where: { anchorState: "pending", model: { notIn: anchoredModels } }, data: { anchorState: "off-chain" } });
   summary.offChain += offChain.count;
-  const dayStart = startOfDay(now, policy.timezone);
+  // The T+1 run anchors what was collected before the day began; an operator's "anchor now" (upTo) moves the cut.
+  const dayStart = options.upTo ?? startOfDay(now, policy.timezone);
 
   for (const [model, p] of Object.entries(policy.models)) {
     if (!p.anchor) continue;

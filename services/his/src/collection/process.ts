@@ -324,6 +324,7 @@ export async function processPage(ctx: PipelineContext, page: PageInput): Promis
           model: a.record.model,
           modelVersion: a.record.modelVersion,
           sourceKey: a.item.sourceKey,
+          patientId: a.item.patientId,
           personId,
           residentRef: ctx.residentRefOf(personId),
           category: a.record.category,

@@ -24,6 +24,8 @@ CREATE TABLE "CollectionTask" (
     "scopeJson" TEXT NOT NULL DEFAULT '{}',
     "pageSize" INTEGER NOT NULL DEFAULT 1000,
     "enabled" BOOLEAN NOT NULL DEFAULT true,
+    "runRequestedAt" DATETIME,
+    "runRequestedBy" TEXT,
     "createdBy" TEXT NOT NULL,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" DATETIME NOT NULL
@@ -50,6 +52,8 @@ CREATE TABLE "CollectionRun" (
     "duplicates" INTEGER NOT NULL DEFAULT 0,
     "changes" INTEGER NOT NULL DEFAULT 0,
     "quarantined" INTEGER NOT NULL DEFAULT 0,
+    "filtered" INTEGER NOT NULL DEFAULT 0,
+    "skipped" INTEGER NOT NULL DEFAULT 0,
     "pages" INTEGER NOT NULL DEFAULT 0,
     "errorJson" TEXT,
     "startedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -87,6 +91,9 @@ CREATE TABLE "QuarantineItem" (
     "attempts" INTEGER NOT NULL DEFAULT 1,
     "resolvedBy" TEXT,
     "resolvedAt" DATETIME,
+    "resolutionNote" TEXT,
+    "replayRequestedAt" DATETIME,
+    "replayRequestedBy" TEXT,
     "replayRunId" INTEGER,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" DATETIME NOT NULL
@@ -107,12 +114,14 @@ CREATE TABLE "CollectedRecord" (
     "model" TEXT NOT NULL,
     "modelVersion" INTEGER NOT NULL,
     "sourceKey" TEXT NOT NULL,
+    "patientId" TEXT NOT NULL DEFAULT '',
     "personId" TEXT NOT NULL,
     "residentRef" TEXT NOT NULL,
     "category" TEXT NOT NULL,
     "contentHash" TEXT NOT NULL,
     "version" INTEGER NOT NULL DEFAULT 1,
     "contentJson" TEXT NOT NULL,
+    "fieldsJson" TEXT NOT NULL,
     "sourceTime" DATETIME NOT NULL,
     "anchorState" TEXT NOT NULL DEFAULT 'pending',
     "anchorBatchId" INTEGER,
@@ -128,6 +137,7 @@ CREATE TABLE "RecordChange" (
     "previousContentHash" TEXT NOT NULL,
     "newContentHash" TEXT NOT NULL,
     "reason" TEXT NOT NULL,
+    "newResidentRef" TEXT,
     "contentJson" TEXT NOT NULL,
     "changedAt" DATETIME NOT NULL,
     "anchorState" TEXT NOT NULL DEFAULT 'pending',
@@ -171,13 +181,10 @@ CREATE TABLE "CodeMappingDecision" (
     "dictionary" TEXT NOT NULL,
     "institution" TEXT NOT NULL,
     "localCode" TEXT NOT NULL,
-    "localName" TEXT NOT NULL,
-    "localUnit" TEXT NOT NULL,
-    "standardCode" TEXT,
-    "decision" TEXT NOT NULL,
-    "decidedBy" TEXT NOT NULL,
-    "note" TEXT,
     "version" INTEGER NOT NULL,
+    "standardCode" TEXT,
+    "decidedBy" TEXT NOT NULL,
+    "decisionJson" TEXT NOT NULL,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
@@ -220,7 +227,7 @@ CREATE TABLE "EmpiIdentity" (
     "birthKey" TEXT NOT NULL,
     "phoneKey" TEXT,
     "linkMethod" TEXT NOT NULL,
-    "linkScore" REAL NOT NULL,
+    "linkScore" REAL,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" DATETIME NOT NULL,
     CONSTRAINT "EmpiIdentity_personId_fkey" FOREIGN KEY ("personId") REFERENCES "EmpiPerson" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
@@ -331,7 +338,13 @@ CREATE INDEX "EmpiReview_status_idx" ON "EmpiReview"("status");
 CREATE INDEX "EmpiReview_identityId_idx" ON "EmpiReview"("identityId");
 
 -- CreateIndex
+CREATE INDEX "EmpiReview_candidatePersonId_idx" ON "EmpiReview"("candidatePersonId");
+
+-- CreateIndex
 CREATE INDEX "EmpiEvent_personId_idx" ON "EmpiEvent"("personId");
+
+-- CreateIndex
+CREATE INDEX "EmpiEvent_otherPersonId_idx" ON "EmpiEvent"("otherPersonId");
 
 -- CreateIndex
 CREATE INDEX "EmpiEvent_identityId_idx" ON "EmpiEvent"("identityId");
