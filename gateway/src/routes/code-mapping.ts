@@ -11,6 +11,7 @@ import { audited, recordAudit } from "../audit-log.ts";
 import { errorResponses } from "../errors.ts";
 import { principalOf } from "../middleware/auth.ts";
 import { requirePermission } from "../middleware/rbac.ts";
+import { hisOf } from "./collection.ts";
 import { BEARER, createRouter } from "../router.ts";
 import type { HisDb } from "../../../services/his/src/db.ts";
 import { decideCodeReview } from "../../../services/his/src/collection/code-reviews.ts";
@@ -115,17 +116,6 @@ async function waitingCounts(db: HisDb): Promise<Map<string, number>> {
 const tags = ["code-mapping"];
 
 /** The collection service's database, or the same typed refusal as /v1/collection when none is configured. */
-function hisOf(deps: GatewayDeps): HisDb {
-  if (deps.his === undefined) {
-    throw platformError("NOT_FOUND", {
-      message: "The collection service is not configured on this gateway (his.databaseUrl).",
-      messageZh: "本网关未配置采集服务（his.databaseUrl）。",
-      details: { reason: "collection-not-configured" },
-    });
-  }
-  return deps.his;
-}
-
 export function codeMappingRoutes(deps: GatewayDeps) {
   // The dictionary the service maps to (service.ts): its codes validate a decision, its names and units
   // complete the candidates a proposal stored.

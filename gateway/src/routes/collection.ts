@@ -346,7 +346,8 @@ function anchoringCounts(rows: readonly { model: string | null; state: string; n
 const tags = ["collection"];
 
 /** The collection service's database, or a typed refusal when this gateway has none configured. */
-function hisOf(deps: GatewayDeps): HisDb {
+/** The collection service's database, or the typed "not configured" answer (shared by the collection, EMPI and code-mapping routes). */
+export function hisOf(deps: GatewayDeps): HisDb {
   if (deps.his === undefined) {
     throw platformError("NOT_FOUND", {
       message: "The collection service is not configured on this gateway (his.databaseUrl).",

