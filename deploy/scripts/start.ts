@@ -8,6 +8,9 @@
 //   GATEWAY_PORT       port of the gateway on 127.0.0.1 (default 8080)
 //   MIRROR_METRICS_PORT port of the mirror's /metrics on 127.0.0.1 (default 9464)
 //   DEPLOYMENTS_DIR    where the deployments file is written (default deploy/deployments)
+//   HIS_PORT           port of the collection service's push endpoints on 127.0.0.1 (default 8090)
+//   HIS_MLLP_PORT      port of its HL7 v2 MLLP listener on 127.0.0.1 (default 2575)
+//   SEED_RESIDENTS     residents of the synthetic district seeded through the collection service (default 300)
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -24,6 +27,8 @@ const CHAIN_NODE_CLI = join(ROOT, "chain-node", "src", "cli.ts");
 const MIRROR_CLI = join(ROOT, "mirror", "src", "cli.ts");
 const GATEWAY_CLI = join(ROOT, "gateway", "src", "cli.ts");
 const GATEWAY_DEV_CONFIG = join(ROOT, "gateway", "config", "dev.json");
+const HIS_CLI = join(ROOT, "services", "his", "src", "cli.ts");
+const HIS_DEV_CONFIG = join(ROOT, "services", "his", "config", "his.dev.json");
 
 const hardhatCli = (() => {
   const require = createRequire(import.meta.url);
@@ -159,7 +164,7 @@ async function startPlatform(chain: Chain, deploymentsDir: string): Promise<Serv
   await assertPortFree(metricsPort, "MIRROR_METRICS_PORT");
   const cache = join(ROOT, "cache");
   // The chain is new: rows and originals of an earlier chain would describe blocks that no longer exist.
-  for (const file of ["mirror.db", "mirror.db-wal", "mirror.db-shm", "gateway.db", "gateway.db-wal", "gateway.db-shm"]) rmSync(join(cache, file), { force: true });
+  for (const db of ["mirror.db", "gateway.db", "his.db", "platform.db"]) for (const suffix of ["", "-wal", "-shm"]) rmSync(join(cache, `${db}${suffix}`), { force: true });
   for (const dir of ["store-hospital", "store-authority"]) rmSync(join(cache, dir), { recursive: true, force: true });
 
   const mirrorEnv = {
@@ -185,10 +190,24 @@ async function startPlatform(chain: Chain, deploymentsDir: string): Promise<Serv
       GATEWAY_DEPLOYMENTS_DIR: deploymentsDir,
       GATEWAY_DATABASE_URL: `file:${join(cache, "gateway.db")}`,
       GATEWAY_MIRROR_DATABASE_URL: `file:${join(cache, "mirror.db")}`,
+      GATEWAY_HIS_DATABASE_URL: `file:${join(cache, "his.db")}`,
     },
     () => httpOk(`${gatewayUrl}/healthz`),
   );
-  return [mirror, gateway];
+
+  // The collection service: the synthetic district seeded through it (the regional platform's
+  // intermediate database, its tasks, one T+1 run collected and anchored), then its process.
+  const hisPort = portFromEnv("HIS_PORT", 8090);
+  const mllpPort = portFromEnv("HIS_MLLP_PORT", 2575);
+  await assertPortFree(hisPort, "HIS_PORT");
+  await assertPortFree(mllpPort, "HIS_MLLP_PORT");
+  const hisEnv = { HIS_DATABASE_URL: `file:${join(cache, "his.db")}`, HIS_PORT: String(hisPort), HIS_MLLP_PORT: String(mllpPort), HIS_GATEWAY_URL: gatewayUrl };
+  const residents = process.env.SEED_RESIDENTS ?? "300";
+  console.log(`seeding the synthetic district (${residents} residents) through the collection service ...`);
+  await runCli("seeding the synthetic district", HIS_CLI, ["seed", "--config", HIS_DEV_CONFIG, "--source-url", `file:${join(cache, "platform.db")}`, "--residents", residents], hisEnv);
+  const hisUrl = `http://${HOST}:${hisPort}`;
+  const his = await startService("his", hisUrl, HIS_CLI, ["serve", "--config", HIS_DEV_CONFIG], hisEnv, () => httpOk(`${hisUrl}/healthz`));
+  return [mirror, gateway, his];
 }
 
 /**
@@ -258,7 +277,9 @@ function printSummary(chain: Chain, deployments: Deployments, services: Service[
     ...services.flatMap((service) =>
       service.name === "gateway"
         ? [`  gateway           ${service.url}`, `  API docs          ${service.url}/docs`, `  gateway log       ${show(service.logFile)}`]
-        : [`  mirror metrics    ${service.url}`, `  mirror log        ${show(service.logFile)}`],
+        : service.name === "his"
+          ? [`  collection (his)  ${service.url}`, `  FHIR R4 push      ${service.url}/fhir/his-fhir`, `  HL7 v2 (MLLP)     ${HOST}:${process.env.HIS_MLLP_PORT ?? 2575} (task his-lis-oru)`, `  his log           ${show(service.logFile)}`]
+          : [`  mirror metrics    ${service.url}`, `  mirror log        ${show(service.logFile)}`],
     ),
     "",
     `  ${"contract".padEnd(20)}  ${"address".padEnd(42)}  block`,
@@ -294,7 +315,7 @@ async function shutdown(exitCode: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   if (children.size > 0) {
-    console.log("\nstopping the gateway, the mirror and the chain ...");
+    console.log("\nstopping the collection service, the gateway, the mirror and the chain ...");
     await Promise.all([...children].map(stopProcess));
     console.log("stopped");
   }

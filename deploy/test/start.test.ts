@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { Contract, JsonRpcProvider, id } from "ethers";
+import Database from "libsql";
 import { DEV_FOUNDERS } from "../ignition/modules/HealthChain.ts";
 import { CONTRACT_NAMES, type Deployments } from "../scripts/deployments.ts";
 
@@ -71,15 +72,20 @@ function groupAlive(pid: number): boolean {
   }
 }
 
-test("npm start runs a chain with the contract suite deployed, the mirror and the gateway, and stops cleanly on Ctrl-C", { timeout: READY_TIMEOUT_MS + 60_000 }, async (t) => {
+test("npm start runs a chain with the contract suite deployed, the mirror, the gateway and the collection service with the seeded district, and stops cleanly on Ctrl-C", { timeout: READY_TIMEOUT_MS + 60_000 }, async (t) => {
   const port = await freePort();
   const gatewayPort = await freePort();
   const metricsPort = await freePort();
+  const hisPort = await freePort();
+  const mllpPort = await freePort();
   const deploymentsDir = mkdtempSync(join(tmpdir(), "deployments-"));
   const started = startNpm({
     CHAIN_RPC_PORT: String(port),
     GATEWAY_PORT: String(gatewayPort),
     MIRROR_METRICS_PORT: String(metricsPort),
+    HIS_PORT: String(hisPort),
+    HIS_MLLP_PORT: String(mllpPort),
+    SEED_RESIDENTS: "30",
     DEPLOYMENTS_DIR: deploymentsDir,
   });
   t.after(async () => {
@@ -165,6 +171,21 @@ test("npm start runs a chain with the contract suite deployed, the mirror and th
     assert.match(metrics, /^mirror_/m);
   });
 
+  await t.test("seeds the synthetic district through the collection service, whose records are anchored, and serves its push endpoints", async () => {
+    assert.equal(field(output, "collection \\(his\\)"), `http://127.0.0.1:${hisPort}`);
+    const health = await fetch(`http://127.0.0.1:${hisPort}/healthz`);
+    assert.equal(health.status, 200);
+    const his = new Database(join(ROOT, "cache", "his.db"), { readonly: true });
+    try {
+      const anchored = his.prepare("SELECT COUNT(*) AS n FROM CollectedRecord WHERE anchorState = 'anchored'").get() as { n: number };
+      const runs = his.prepare("SELECT COUNT(*) AS n FROM CollectionRun WHERE status = 'succeeded'").get() as { n: number };
+      assert.ok(anchored.n > 100, `${anchored.n} anchored records`);
+      assert.ok(runs.n >= 1);
+    } finally {
+      his.close();
+    }
+  });
+
   await t.test("refuses to start a second chain on the same port, with a clear error", () => {
     const second = spawnSync(process.execPath, ["deploy/scripts/start.ts"], {
       cwd: ROOT,
@@ -182,7 +203,8 @@ test("npm start runs a chain with the contract suite deployed, the mirror and th
     const { code, signal } = await started.exited;
     clearTimeout(timer);
     assert.deepEqual({ code, signal }, { code: 0, signal: null }, started.output());
-    assert.match(started.output(), /stopping the gateway, the mirror and the chain \.\.\.\nstopped/);
+    assert.match(started.output(), /stopping the collection service, the gateway, the mirror and the chain \.\.\.\nstopped/);
+    await assert.rejects(fetch(`http://127.0.0.1:${hisPort}/healthz`, { signal: AbortSignal.timeout(2_000) }), "the collection service still answers");
     assert.equal(groupAlive(started.child.pid!), false, "a process of npm start is still running");
     await assert.rejects(
       fetch(rpcUrl, { method: "POST", body: "{}", signal: AbortSignal.timeout(2_000) }),

@@ -18,6 +18,7 @@ import type { ResidentDirectory } from "./collection/ports.ts";
 import { parseTaskInput } from "./collection/tasks.ts";
 import { migrateHisDatabase } from "./db.ts";
 import { DEFAULT_MAX_BODY_BYTES, preloadFhirDefinitions, startHisServer } from "./server.ts";
+import { seedDistrict } from "./seed.ts";
 import { openHisService, type HisService } from "./service.ts";
 
 const USAGE = `Usage: node services/his/src/cli.ts <command> --config <file>
@@ -28,10 +29,13 @@ Commands:
   run <taskId>            one run of a pulled task now; prints its summary (exit 1 if it failed)
   anchor [--nightly]      one anchoring pass now (--nightly: the T+1 run, change records included)
   task save <file.json>   create or replace a collection task (one definition or an array)
+  seed --source-url <url> [--residents <n>]
+                          the synthetic district: writes the regional platform's intermediate
+                          database, sets up its tasks, collects and anchors one T+1 run (npm start)
 
   --config, -c   the service configuration (JSON), e.g. services/his/config/his.dev.json; default $HIS_CONFIG
 
-Environment overrides: HIS_DATABASE_URL, HIS_HOST, HIS_PORT, HIS_MLLP_HOST, HIS_GATEWAY_URL, HIS_LOG_LEVEL.
+Environment overrides: HIS_DATABASE_URL, HIS_HOST, HIS_PORT, HIS_MLLP_HOST, HIS_MLLP_PORT, HIS_GATEWAY_URL, HIS_LOG_LEVEL.
 Secrets: the push token ($HIS_PUSH_TOKEN, or push.tokenEnv), the resident salt ($HIS_RESIDENT_SALT),
 the demo wallet secret ($HIS_WALLET_SECRET), the gateway SM2 key (gateway.keyFile / gateway.keyEnv).`;
 
@@ -101,7 +105,8 @@ function invalid(problems: string[], source: string): Error {
 
 /**
  * Checks a configuration object; relative paths are resolved against `baseDir`. `env` overrides:
- * HIS_DATABASE_URL, HIS_HOST, HIS_PORT, HIS_MLLP_HOST (every listener), HIS_GATEWAY_URL, HIS_LOG_LEVEL.
+ * HIS_DATABASE_URL, HIS_HOST, HIS_PORT, HIS_MLLP_HOST (every listener), HIS_MLLP_PORT (the only
+ * listener), HIS_GATEWAY_URL, HIS_LOG_LEVEL.
  */
 export function parseHisConfig(value: unknown, options: { baseDir: string; env?: NodeJS.ProcessEnv; source?: string }): HisConfig {
   const env = options.env ?? {};
@@ -115,6 +120,7 @@ export function parseHisConfig(value: unknown, options: { baseDir: string; env?:
   if (env.HIS_GATEWAY_URL) section("gateway").baseUrl = env.HIS_GATEWAY_URL;
   if (env.HIS_LOG_LEVEL) raw.logLevel = env.HIS_LOG_LEVEL;
   if (env.HIS_MLLP_HOST && Array.isArray(raw.mllp)) raw.mllp = raw.mllp.map((l: unknown) => ({ ...(l as object), host: env.HIS_MLLP_HOST }));
+  if (env.HIS_MLLP_PORT && Array.isArray(raw.mllp) && raw.mllp.length === 1) raw.mllp = [{ ...(raw.mllp[0] as object), port: Number(env.HIS_MLLP_PORT) }];
 
   const parsed = fileSchema.safeParse(raw);
   if (!parsed.success) throw invalid(parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`), source);
@@ -296,12 +302,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       port: { type: "string", short: "p" },
       nightly: { type: "boolean" },
       "max-pages": { type: "string" },
+      "source-url": { type: "string" },
+      residents: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
   const [command, ...args] = positionals;
   const file = values.config ?? env.HIS_CONFIG;
-  const known = ["migrate", "serve", "run", "anchor", "task"];
+  const known = ["migrate", "serve", "run", "anchor", "task", "seed"];
   if (values.help || command === undefined || !known.includes(command) || file === undefined) {
     console.log(USAGE);
     return values.help ? 0 : 2;
@@ -328,8 +336,18 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     console.log(USAGE);
     return 2;
   }
-  const service = await openService(config, env, log, command === "anchor");
+  if (command === "seed" && values["source-url"] === undefined) {
+    console.log(USAGE);
+    return 2;
+  }
+  const service = await openService(config, env, log, command === "anchor" || command === "seed");
   try {
+    if (command === "seed") {
+      const residents = values.residents === undefined ? undefined : Number(values.residents);
+      const summary = await seedDistrict(service, { sourceUrl: values["source-url"]!, ...(residents === undefined ? {} : { residents }), actor: actor() });
+      print(summary);
+      return summary.run.status === "succeeded" && summary.anchoring.failedBatches === 0 ? 0 : 1;
+    }
     if (command === "run") {
       const maxPages = values["max-pages"] === undefined ? undefined : Number(values["max-pages"]);
       const summary = await service.runTask(args[0]!, "manual", maxPages === undefined ? {} : { maxPages });
