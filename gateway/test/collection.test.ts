@@ -219,6 +219,26 @@ describe("collection task management through the gateway", () => {
     assert.deepEqual(await his.collectionTask.findUniqueOrThrow({ where: { id: "platform-sql" } }), before);
   });
 
+  it("publishes anchoring policy versions (admin), refuses a bad policy with its path and nothing written, and lets auditors read the history", async () => {
+    type Version = { version: number; active: boolean; hash: string; policy: { models: Record<string, { cadence: { kind: string } }> } };
+    const policy = { models: { "lab-result": { anchor: true, mode: "clear-hash", cadence: { kind: "batch", size: 500, maxWaitSeconds: 300 } }, patient: { anchor: true, cadence: { kind: "t+1" } } } };
+    const bad = await gw.call("PUT", "/v1/collection/anchoring/policy", { token: admin, json: { policy: { models: { "lab-result": { anchor: true, cadence: { kind: "batch", size: 5000, maxWaitSeconds: 300 } } } } } });
+    assert.equal(bad.status, 400);
+    assert.match((await body<{ messageZh: string }>(bad)).messageZh, /^上链策略无效：models\.lab-result\.cadence\.size/);
+    assert.equal(await his.configVersion.count({ where: { kind: "anchoring" } }), 0);
+    assert.equal((await gw.call("PUT", "/v1/collection/anchoring/policy", { token: auditor, json: { policy } })).status, 403);
+
+    const first = await body<Version>(await gw.call("PUT", "/v1/collection/anchoring/policy", { token: admin, json: { policy, note: "lab results every 500" } }));
+    assert.deepEqual([first.version, first.active], [1, true]);
+    const same = await body<Version>(await gw.call("PUT", "/v1/collection/anchoring/policy", { token: admin, json: { policy } }));
+    assert.equal(same.version, 1, "an equal policy is not a new version");
+    const next = { ...policy, models: { ...policy.models, patient: { anchor: true, cadence: { kind: "per-record" } } } };
+    assert.equal((await body<Version>(await gw.call("PUT", "/v1/collection/anchoring/policy", { token: admin, json: { policy: next } }))).version, 2);
+    const history = await body<{ items: Version[] }>(await gw.call("GET", "/v1/collection/anchoring/policy", { token: auditor }));
+    assert.deepEqual(history.items.map((v) => [v.version, v.active]), [[2, true], [1, false]]);
+    assert.equal(history.items[0]!.policy.models.patient!.cadence.kind, "per-record");
+  });
+
   it("asks the service for a run (202, flag written once) and refuses when one is requested or running, the task is disabled or only pushed", async () => {
     const requested = await gw.call("POST", "/v1/collection/tasks/platform-sql/run", { token: admin });
     assert.equal(requested.status, 202, await requested.clone().text());

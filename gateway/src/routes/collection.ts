@@ -18,6 +18,8 @@ import type { HisDb } from "../../../services/his/src/db.ts";
 import { discardQuarantined } from "../../../services/his/src/collection/quarantine.ts";
 import { RUN_STALE_MS } from "../../../services/his/src/collection/runner.ts";
 import { checkSchedule, saveTask, taskOf, taskOfRow, type Task, type TaskSource } from "../../../services/his/src/collection/tasks.ts";
+import { parseAnchoringPolicy } from "../../../services/his/src/anchoring/policy.ts";
+import { configHistory, publishConfig } from "../../../services/his/src/config/versions.ts";
 
 // ---------------------------------------------------------------- schemas
 
@@ -636,7 +638,48 @@ export function collectionRoutes(deps: GatewayDeps) {
     responses: { 200: { description: "The anchoring state", content: { "application/json": { schema: AnchoringSchema } } }, ...errorResponses(400, 401, 403, 404) },
   });
 
+  const PolicyVersion = z
+    .object({ version: z.number().int(), hash: z.string(), active: z.boolean(), createdBy: z.string(), note: z.string().nullable(), createdAt: z.string(), policy: z.unknown() })
+    .openapi("AnchoringPolicyVersion");
+  const getPolicyRoute = createRoute({
+    method: "get",
+    path: "/anchoring/policy",
+    tags,
+    summary: "The anchoring policy (可配置化数据上链): the active version and its history / 上链策略",
+    description: "Which record models are anchored, in which mode and how often (per record, per batch, T+1 nightly), and how change records are anchored. Versions are never edited; the service applies the active one at its next anchoring pass.",
+    security: BEARER,
+    middleware: [requirePermission("collection:read")] as const,
+    responses: { 200: { description: "Newest first", content: { "application/json": { schema: z.object({ items: z.array(PolicyVersion) }) } } }, ...errorResponses(401, 403, 404) },
+  });
+  const putPolicyRoute = createRoute({
+    method: "put",
+    path: "/anchoring/policy",
+    tags,
+    summary: "Publish a new version of the anchoring policy / 发布新版上链策略",
+    security: BEARER,
+    middleware: [requirePermission("collection:manage"), audited(deps, "collection.anchoring.policy", () => "anchoring:default")] as const,
+    request: { body: { required: true, content: { "application/json": { schema: z.object({ policy: z.record(z.string(), z.unknown()), note: z.string().max(500).optional() }) } } } },
+    responses: { 200: { description: "The active version (unchanged when equal to it)", content: { "application/json": { schema: PolicyVersion } } }, ...errorResponses(400, 401, 403, 404) },
+  });
+  const policyView = (v: Awaited<ReturnType<typeof configHistory>>[number]) => ({
+    version: v.version,
+    hash: v.hash,
+    active: v.active,
+    createdBy: v.createdBy,
+    note: v.note,
+    createdAt: v.createdAt.toISOString(),
+    policy: v.value,
+  });
+
   return createRouter()
+    .openapi(getPolicyRoute, async (c) => c.json({ items: (await configHistory(hisOf(deps), "anchoring", "default")).map(policyView) }, 200))
+    .openapi(putPolicyRoute, async (c) => {
+      const db = hisOf(deps);
+      const { policy, note } = c.req.valid("json");
+      const published = await publishConfig(db, { kind: "anchoring", name: "default", value: parseAnchoringPolicy(policy), actor: subject(c), ...(note ? { note } : {}) });
+      await recordAudit(deps.db, c, { target: "anchoring:default", purpose: "publish", details: { version: published.version, hash: published.hash } });
+      return c.json(policyView(published), 200);
+    })
     .openapi(listTasksRoute, async (c) => c.json({ items: await taskViews(hisOf(deps)) }, 200))
     .openapi(getTaskRoute, async (c) => c.json(await taskView(hisOf(deps), c.req.valid("param").taskId), 200))
     .openapi(putTaskRoute, async (c) => {

@@ -115,7 +115,13 @@ export async function openHisService(options: HisServiceOptions): Promise<HisSer
         note: "initial policy",
       });
     }
-    const policy = { value: parseAnchoringPolicy(policyRow.value), version: policyRow.version, hash: policyRow.hash };
+    let policy = { value: parseAnchoringPolicy(policyRow.value), version: policyRow.version, hash: policyRow.hash };
+    /** The active policy, re-read before each pass: a version published through the gateway applies at the next pass. */
+    const currentPolicy = async () => {
+      const active = await activeConfig<AnchoringPolicy>(db.prisma, "anchoring", "default");
+      if (active && active.version !== policy.version) policy = { value: parseAnchoringPolicy(active.value), version: active.version, hash: active.hash };
+      return policy;
+    };
 
     const empi = createEmpi(db.prisma);
     const residentRefOf = residentRefs(options.residentSalt) as (personId: string) => Hex;
@@ -133,14 +139,14 @@ export async function openHisService(options: HisServiceOptions): Promise<HisSer
       reparse,
       ...(options.now ? { now: options.now } : {}),
     };
-    const anchoring = {
+    const anchoringWith = (current: typeof policy) => ({
       db: db.prisma,
       anchorer: options.anchorer,
-      policy,
+      policy: current,
       directory: options.directory,
       ...(options.now ? { now: options.now } : {}),
       ...(options.log ? { log: options.log } : {}),
-    };
+    });
     const refreshCodeDecisions = async () => {
       lastDecision = await loadCodeDecisions(db.prisma, codeMapper, lastDecision);
     };
@@ -169,7 +175,7 @@ export async function openHisService(options: HisServiceOptions): Promise<HisSer
         return replayQuarantine(context, taskId, replayOptions);
       },
       discard: (id, actor, reason) => discardQuarantined(context, id, actor, reason),
-      anchor: (anchorOptions = {}) => anchorDue(anchoring, anchorOptions),
+      anchor: async (anchorOptions = {}) => anchorDue(anchoringWith(await currentPolicy()), anchorOptions),
       refreshCodeDecisions,
       reconcileIdentities,
       startScheduler(schedulerOptions = {}) {
@@ -182,7 +188,7 @@ export async function openHisService(options: HisServiceOptions): Promise<HisSer
           anchor: async ({ nightly }) => {
             await refreshCodeDecisions();
             await reconcileIdentities();
-            return anchorDue(anchoring, { nightly });
+            return anchorDue(anchoringWith(await currentPolicy()), { nightly });
           },
           replay: (taskId, ids, actor) => service.replay(taskId, { ids, actor }),
           nightly: { cron: policy.value.nightly, timezone: policy.value.timezone },
