@@ -18,7 +18,7 @@ import { BEARER, createRouter } from "../router.ts";
 import { plain } from "./consent.ts";
 import { Lru } from "../lru.ts";
 import { accessLinesOfRecord, indexEntryRowOf, originalRowOf, residentRefsOfWallet } from "../reads.ts";
-import { anchoredBatch, changeView, entryJson, entryOfRow, entryWithProof, versionRowsOf } from "./records.ts";
+import { ANCHOR_MODES, anchoredBatch, anchorModeOf, anchorModeOfEntry, changeView, entryJson, entryOfRow, entryWithProof, versionRowsOf, type AnchorMode } from "./records.ts";
 
 type AccessLogRow = Awaited<ReturnType<GatewayDeps["db"]["accessLogLine"]["findMany"]>>[number];
 
@@ -170,6 +170,8 @@ export async function recordProvenance(deps: GatewayDeps, principal: Principal, 
   const steps: ProvenanceStep[] = [];
   let entry: ReturnType<typeof entryJson>;
   let anchoring: "single" | "batch";
+  // What the anchored contentHash commits to: the gateway's row says; a record anchored elsewhere, its entry.
+  const modeOf = (e: typeof entry): AnchorMode => (original === null ? anchorModeOfEntry(e) : anchorModeOf(original));
   if (row !== null && row.batchId !== null && row.leafIndex !== null && row.proofJson !== null) {
     anchoring = "batch";
     const typed = entryOfRow(row);
@@ -186,6 +188,7 @@ export async function recordProvenance(deps: GatewayDeps, principal: Principal, 
     steps.push({
       kind: "anchored",
       anchoring,
+      anchorMode: anchorModeOf(row),
       at: batch?.at ?? row.createdAt.toISOString(),
       txHash: row.txHash as Hex | null,
       blockNumber: row.blockNumber,
@@ -205,7 +208,16 @@ export async function recordProvenance(deps: GatewayDeps, principal: Principal, 
       // Anchored a moment ago and not yet in the mirror: the chain has it.
       const index = await entryWithProof(deps, institution, recordId);
       entry = index.entry;
-      steps.push({ kind: "anchored", anchoring, at: original.createdAt.toISOString(), txHash: index.txHash, blockNumber: index.blockNumber, entry, ...(verify ? { verified: index.verified } : {}) });
+      steps.push({
+        kind: "anchored",
+        anchoring,
+        anchorMode: index.anchorMode,
+        at: original.createdAt.toISOString(),
+        txHash: index.txHash,
+        blockNumber: index.blockNumber,
+        entry,
+        ...(verify ? { verified: index.verified } : {}),
+      });
     } else {
       const r = history.record;
       entry = {
@@ -221,6 +233,7 @@ export async function recordProvenance(deps: GatewayDeps, principal: Principal, 
       steps.push({
         kind: "anchored",
         anchoring,
+        anchorMode: modeOf(entry),
         at: history.anchored.at,
         txHash: history.anchored.txHash,
         blockNumber: history.anchored.blockNumber,
@@ -328,7 +341,7 @@ export async function recordProvenance(deps: GatewayDeps, principal: Principal, 
   steps.sort((a, b) => order(a) - order(b) || time(a) - time(b) || (a.blockNumber ?? 0) - (b.blockNumber ?? 0));
   // A batch-anchored record's resident after an identity merge is the gateway's to know (its entry keeps the anchored one).
   const residentRef = anchoring === "batch" && original !== null ? (original.residentRef as Hex) : entry.residentRef;
-  return { institution, recordId, residentRef, anchoring, steps };
+  return { institution, recordId, residentRef, anchoring, anchorMode: modeOf(entry), steps };
 }
 
 /** Every item of a paged mirror query, at most 20 pages. */
@@ -349,7 +362,14 @@ const StepSchema = z
   .openapi("ProvenanceStep");
 
 const ProvenanceSchema = z
-  .object({ institution: z.string(), recordId: z.string(), residentRef: z.string(), anchoring: z.enum(["single", "batch"]), steps: z.array(StepSchema) })
+  .object({
+    institution: z.string(),
+    recordId: z.string(),
+    residentRef: z.string(),
+    anchoring: z.enum(["single", "batch"]),
+    anchorMode: z.enum(ANCHOR_MODES).openapi({ description: "What the anchored contentHash commits to: `clear-hash` the record's fingerprint, `encrypted-pointer` its pointerHash." }),
+    steps: z.array(StepSchema),
+  })
   .openapi("Provenance");
 
 const AccessLineSchema = z.record(z.string(), z.unknown()).openapi("AccessLogLine");

@@ -13,6 +13,15 @@
 // wallet), and what lists a resident's own records ("my records" = the residentRefs institutions
 // linked to my wallet). It never goes on chain.
 //
+// Anchor modes (可配置化数据上链: clear-hash or encrypted-pointer, issue 6). A record's `anchorMode`
+// says what the chain's contentHash commits to: "clear-hash" (the default) the SM3 fingerprint of the
+// canonical plaintext record; "encrypted-pointer" the stored object's pointerHash, SM3 of its CID,
+// which is content-addressed over the SM4-sealed bytes under a random data key — so the chain
+// commits to the encrypted original and never holds a fingerprint that could be confirmed by
+// guessing a low-entropy record. The fingerprint stays off chain either way: the store binds it
+// (AAD of the sealed record, and inside the wrapped data key) and the Original row keeps it for the
+// reads' check. The mode is the record's, fixed when first anchored; its changes anchor in it.
+//
 // No partial writes: everything is validated first; the originals are stored next (ciphertext, in
 // the institution's store) and removed again when the anchor fails; the gateway's rows, the audit
 // row and the idempotent answer are written in one transaction after the chain accepted the anchor.
@@ -64,6 +73,11 @@ const address = z
 /** Most records in one batch anchor request. */
 export const MAX_BATCH_RECORDS = 1000;
 
+/** What the chain's contentHash of a record commits to (see the top of this file). */
+export const ANCHOR_MODES = ["clear-hash", "encrypted-pointer"] as const;
+export type AnchorMode = (typeof ANCHOR_MODES)[number];
+const anchorModeSchema = z.enum(ANCHOR_MODES);
+
 export const RecordInputSchema = z
   .object({
     recordId: bytes32.openapi({ description: "The institution's record id (opaque, unique within the institution)." }),
@@ -78,6 +92,10 @@ export const RecordInputSchema = z
     record: z
       .record(z.string(), z.unknown())
       .openapi({ description: "The record in the standard model (JSON object); stored encrypted, never on chain." }),
+    anchorMode: anchorModeSchema.optional().openapi({
+      description:
+        "What the on-chain contentHash commits to, fixed for the record's life: `clear-hash` (default) the SM3 fingerprint of the canonical record; `encrypted-pointer` the stored object's pointerHash (SM3 of the CID of the sealed original), so that no plaintext fingerprint goes on chain.",
+    }),
   })
   .openapi("RecordInput");
 
@@ -104,7 +122,9 @@ export interface PreparedRecord {
   readonly residentRef: Hex;
   readonly resident: Address;
   readonly category: Hex;
+  /** The fingerprint of the canonical record: what the store binds; on chain in clear-hash mode only. */
   readonly contentHash: Hex;
+  readonly anchorMode: AnchorMode;
   /** Field name → field id (lower case). */
   readonly fields: Readonly<Record<string, Hex>>;
 }
@@ -132,6 +152,7 @@ export function prepareRecord(input: RecordInput, now: Date, index?: number): Pr
     resident: getAddress(input.resident),
     category: input.category.toLowerCase() as Hex,
     contentHash: fingerprint(input.record),
+    anchorMode: input.anchorMode ?? "clear-hash",
     fields,
   };
 }
@@ -159,6 +180,32 @@ function fieldMapOf(
   return fields;
 }
 
+/** The contentHash anchored for a version: its fingerprint (clear-hash) or its pointer hash (encrypted-pointer). */
+export function anchoredContentHash(mode: AnchorMode, fingerprint: Hex, pointerHash: Hex): Hex {
+  return mode === "encrypted-pointer" ? pointerHash : fingerprint;
+}
+
+/** The anchor mode of a gateway row (Original, IndexEntry, RecordVersion). */
+export function anchorModeOf(row: { readonly anchorMode: string }): AnchorMode {
+  const mode = ANCHOR_MODES.find((m) => m === row.anchorMode);
+  if (mode === undefined) throw platformError("INTERNAL", { details: { reason: "unknown-anchor-mode-in-row", anchorMode: row.anchorMode } });
+  return mode;
+}
+
+/**
+ * The anchor mode read off an entry the gateway has no row of (anchored elsewhere, or from the
+ * mirror): in encrypted-pointer mode its contentHash is its pointerHash, which a plaintext
+ * fingerprint never is (that would be an SM3 collision).
+ */
+export function anchorModeOfEntry(entry: { readonly contentHash: string; readonly pointerHash: string }): AnchorMode {
+  return entry.contentHash.toLowerCase() === entry.pointerHash.toLowerCase() ? "encrypted-pointer" : "clear-hash";
+}
+
+/** The contentHash the chain holds for a record's current version (its Original row). */
+export function anchoredContentHashOf(original: { readonly anchorMode: string; readonly contentHash: string; readonly cid: string }): Hex {
+  return anchoredContentHash(anchorModeOf(original), original.contentHash as Hex, pointerHashOf(original.cid));
+}
+
 /** The DataIndex entry of a prepared record stored under `pointerHash`. */
 export function indexEntryOf(record: PreparedRecord, institution: Address, pointerHash: Hex): IndexEntry {
   return {
@@ -166,7 +213,7 @@ export function indexEntryOf(record: PreparedRecord, institution: Address, point
     residentRef: record.residentRef,
     institution,
     category: record.category,
-    contentHash: record.contentHash,
+    contentHash: anchoredContentHash(record.anchorMode, record.contentHash, pointerHash),
     schemaVersion: record.input.schemaVersion,
     pointerHash,
     sourceTime: BigInt(record.input.sourceTime),
@@ -276,6 +323,7 @@ function originalRow(record: PreparedRecord, institution: Address, stored: Store
     wrappedDataKey: stored.wrappedDataKey,
     fieldsSchemaJson: JSON.stringify(record.fields),
     contentHash: record.contentHash,
+    anchorMode: record.anchorMode,
     residentRef: record.residentRef,
     residentAddress: record.resident,
     category: record.category,
@@ -300,8 +348,14 @@ const ProofEntrySchema = z
   })
   .openapi("IndexEntry");
 
+/** The anchor mode in answers: always given. */
+const anchorModeOut = anchorModeSchema.openapi({
+  description: "What the entry's contentHash commits to: `clear-hash` the record's SM3 fingerprint, `encrypted-pointer` its pointerHash (the sealed original).",
+});
+
 const IndexItemSchema = ProofEntrySchema.extend({
   anchoring: z.enum(["single", "batch"]),
+  anchorMode: anchorModeOut,
   txHash: bytes32.nullable(),
   blockNumber: z.number().int().nullable(),
   batchId: z.string().optional(),
@@ -313,13 +367,17 @@ const IndexItemSchema = ProofEntrySchema.extend({
   current: z
     .object({ contentHash: bytes32, pointerHash: bytes32, residentRef: bytes32 })
     .optional()
-    .openapi({ description: "Batch: the current version after changes through the gateway (the entry and its proof stay those anchored)." }),
+    .openapi({
+      description:
+        "Batch: the current version after changes through the gateway, its contentHash in the record's anchor mode (the entry and its proof stay those anchored).",
+    }),
 }).openapi("IndexItem");
 
 const EntryWithProofSchema = z
   .object({
     entry: ProofEntrySchema,
     anchoring: z.enum(["single", "batch"]),
+    anchorMode: anchorModeOut,
     txHash: bytes32.nullable(),
     blockNumber: z.number().int().nullable(),
     batch: z
@@ -334,8 +392,9 @@ const AnchoredOneSchema = z
   .object({
     institution: address,
     recordId: bytes32,
-    contentHash: bytes32,
+    contentHash: bytes32.openapi({ description: "As anchored: the fingerprint (clear-hash) or the pointerHash (encrypted-pointer)." }),
     pointerHash: bytes32,
+    anchorMode: anchorModeOut,
     anchoring: z.literal("single"),
     txHash: bytes32,
     blockNumber: z.number().int(),
@@ -350,7 +409,16 @@ const AnchoredBatchSchema = z
     leafCount: z.number().int(),
     txHash: bytes32,
     blockNumber: z.number().int(),
-    records: z.array(z.object({ recordId: bytes32, contentHash: bytes32, pointerHash: bytes32, leafIndex: z.number().int(), proof: z.array(bytes32) })),
+    records: z.array(
+      z.object({
+        recordId: bytes32,
+        contentHash: bytes32.openapi({ description: "As anchored: the fingerprint (clear-hash) or the pointerHash (encrypted-pointer)." }),
+        pointerHash: bytes32,
+        anchorMode: anchorModeOut,
+        leafIndex: z.number().int(),
+        proof: z.array(bytes32),
+      }),
+    ),
   })
   .openapi("RecordBatchAnchored");
 
@@ -606,6 +674,10 @@ const changeShape = {
   resident: address.optional().openapi({
     description: "identity-merge only, optional: the wallet the institution linked to the surviving resident (kept off chain); unchanged when absent.",
   }),
+  anchorMode: anchorModeSchema.optional().openapi({
+    description:
+      "The record's anchor mode, fixed when it was first anchored (absent: the record's). Another mode is refused (409, `anchor-mode-mismatch`). encrypted-pointer: previousContentHash and newContentHash are the versions' pointer hashes.",
+  }),
 };
 
 export const RecordChangeInputSchema = z
@@ -629,6 +701,8 @@ export interface PreparedChange {
   readonly newResidentRef: Hex;
   /** identity-merge: the wallet linked to the surviving resident, when given. */
   readonly resident?: Address;
+  /** The anchor mode the caller named; absent: the record's. */
+  readonly anchorMode?: AnchorMode;
 }
 
 /**
@@ -652,11 +726,12 @@ export function prepareChange(input: RecordChangeInput, now: Date, index?: numbe
     invalid("resident", `only an identity-merge links the record to another wallet, not a ${reason}`, `仅主索引合并可关联新的居民钱包（本条为${label}）`, { reason });
   }
   const recordId = input.recordId.toLowerCase() as Hex;
+  const mode = input.anchorMode === undefined ? {} : { anchorMode: input.anchorMode };
   if (KEEPS_CONTENT.has(reason)) {
     if (input.record !== undefined || input.fields !== undefined) {
       invalid(input.record !== undefined ? "record" : "fields", `a ${reason} keeps the content: send no record or fields`, `${label}保留原内容，不应提供 record 或 fields`, { reason });
     }
-    if (!merge) return { recordId, reason, changedAt: input.changedAt, newResidentRef: ZERO_BYTES32 };
+    if (!merge) return { recordId, reason, changedAt: input.changedAt, newResidentRef: ZERO_BYTES32, ...mode };
     if (input.newResidentRef === undefined) invalid("newResidentRef", "an identity-merge needs the surviving resident reference", "主索引合并须提供存续的居民标识");
     if (ZERO.test(input.newResidentRef)) invalid("newResidentRef", "must not be zero", "不能为全零");
     if (input.resident !== undefined && /^0x0{40}$/.test(input.resident)) invalid("resident", "must not be zero", "不能为零地址");
@@ -666,12 +741,20 @@ export function prepareChange(input: RecordChangeInput, now: Date, index?: numbe
       changedAt: input.changedAt,
       newResidentRef: input.newResidentRef.toLowerCase() as Hex,
       ...(input.resident === undefined ? {} : { resident: getAddress(input.resident) }),
+      ...mode,
     };
   }
   if (input.record === undefined) invalid("record", `a ${reason} needs the new content`, `${label}须提供变更后的记录内容`, { reason });
   if (input.fields === undefined) invalid("fields", "the new content needs its field map", "变更后的内容须提供字段映射", { reason });
   const fields = fieldMapOf(input.record, input.fields, invalid);
-  return { recordId, reason, changedAt: input.changedAt, content: { record: input.record, contentHash: fingerprint(input.record), fields }, newResidentRef: ZERO_BYTES32 };
+  return {
+    recordId,
+    reason,
+    changedAt: input.changedAt,
+    content: { record: input.record, contentHash: fingerprint(input.record), fields },
+    newResidentRef: ZERO_BYTES32,
+    ...mode,
+  };
 }
 
 type OriginalRow = Awaited<ReturnType<GatewayDeps["db"]["original"]["findMany"]>>[number];
@@ -682,11 +765,11 @@ export interface PlannedChange {
   readonly current: OriginalRow;
 }
 
-function refuse(code: "NOT_FOUND" | "CONFLICT", reason: string, recordIds: readonly string[], en: string, zh: string): never {
+function refuse(code: "NOT_FOUND" | "CONFLICT", reason: string, recordIds: readonly string[], en: string, zh: string, details: Record<string, unknown> = {}): never {
   throw platformError(code, {
     message: `${en}: ${recordIds.join(", ")}.`,
     messageZh: `${zh}：${recordIds.join("、")}。`,
-    details: { reason, recordIds: [...recordIds] },
+    details: { reason, recordIds: [...recordIds], ...details },
   });
 }
 
@@ -694,7 +777,8 @@ function refuse(code: "NOT_FOUND" | "CONFLICT", reason: string, recordIds: reado
  * The changes with their records' current versions, checked against them; each refusal names every
  * offending record id: NOT_FOUND `unknown-record` (no record of `institution` known to the gateway
  * under that id — another institution's record is unknown here), CONFLICT `record-voided`,
- * `singly-anchored` (`batchOnly`: such records change through their own route, `recordChange`),
+ * `anchor-mode-mismatch` (a change names a mode other than the record's), `singly-anchored`
+ * (`batchOnly`: such records change through their own route, `recordChange`),
  * `content-unchanged` (the new content is the current one) and `resident-ref-unchanged` (a merge
  * into the reference the record already has).
  */
@@ -710,6 +794,17 @@ async function planChanges(db: Pick<GatewayDeps["db"], "original">, institution:
   const named = (keep: (p: PlannedChange) => boolean) => planned.filter(keep).map((p) => p.change.recordId);
   const voided = named((p) => p.current.voidedAt !== null);
   if (voided.length > 0) refuse("CONFLICT", "record-voided", voided, "The record was voided and takes no further change", "记录已作废，不能再变更");
+  const otherMode = planned.filter((p) => p.change.anchorMode !== undefined && p.change.anchorMode !== anchorModeOf(p.current));
+  if (otherMode.length > 0) {
+    refuse(
+      "CONFLICT",
+      "anchor-mode-mismatch",
+      otherMode.map((p) => p.change.recordId),
+      "The record was first anchored in another anchor mode, which its changes keep: send the change in the record's mode, or without anchorMode",
+      "记录首次存证时采用了另一种上链模式，其变更须沿用该模式：请按记录的上链模式提交，或不指定 anchorMode",
+      { modes: otherMode.map((p) => ({ recordId: p.change.recordId, anchorMode: anchorModeOf(p.current), given: p.change.anchorMode })) },
+    );
+  }
   const singles = batchOnly ? named((p) => p.current.anchoring === "single") : [];
   if (singles.length > 0) {
     refuse(
@@ -747,13 +842,18 @@ function unchangedSince(institution: Address, planned: readonly PlannedChange[])
   };
 }
 
-/** The DataIndex change of a planned change whose new version is stored under `newPointerHash`. */
+/**
+ * The DataIndex change of a planned change whose new version is stored under `newPointerHash` (the
+ * current one for an identity merge or a void), in the record's anchor mode: the versions'
+ * fingerprints (clear-hash) or pointer hashes (encrypted-pointer).
+ */
 export function recordChangeOf(p: PlannedChange, institution: Address, newPointerHash: Hex): RecordChange {
+  const newFingerprint = p.change.content?.contentHash ?? (p.current.contentHash as Hex);
   return {
     recordId: p.change.recordId,
     institution,
-    previousContentHash: p.current.contentHash as Hex,
-    newContentHash: p.change.content?.contentHash ?? (p.current.contentHash as Hex),
+    previousContentHash: anchoredContentHashOf(p.current),
+    newContentHash: anchoredContentHash(anchorModeOf(p.current), newFingerprint, newPointerHash),
     newPointerHash,
     newResidentRef: p.change.newResidentRef,
     reason: CHANGE_REASON_CODES[p.change.reason],
@@ -839,6 +939,7 @@ async function anchorChanges(deps: GatewayDeps, c: Context<GatewayEnv>, institut
         ...changeJson(changes[i]!),
         version: p.current.version + 1,
         reasonName: p.change.reason,
+        anchorMode: anchorModeOf(p.current),
         ...(batch === undefined ? {} : { leafIndex: i, proof: [...batch.proofs[i]!] }),
       })),
     };
@@ -856,6 +957,7 @@ async function anchorChanges(deps: GatewayDeps, c: Context<GatewayEnv>, institut
           newContentHash: changes[i]!.newContentHash,
           newPointerHash: changes[i]!.newPointerHash,
           newResidentRef: changes[i]!.newResidentRef,
+          anchorMode: anchorModeOf(p.current),
           cid: storedOf.get(p.change.recordId)?.cid ?? p.current.cid,
           previousCid: p.current.cid,
           previousKeyId: p.current.keyId,
@@ -957,6 +1059,7 @@ export async function changeView(deps: GatewayDeps, row: VersionRow, verify: Cha
   return {
     version: row.version,
     reason: changeReasonName(row.reason) ?? String(row.reason),
+    anchorMode: anchorModeOf(row),
     change: changeJson(change),
     cid: row.cid,
     anchoring: row.anchoring as "single" | "batch",
@@ -981,10 +1084,11 @@ export async function recordChanges(deps: GatewayDeps, institution: Address, rec
     institution,
     recordId,
     anchoring: original.anchoring as "single" | "batch",
+    anchorMode: anchorModeOf(original),
     version: original.version,
     voided: original.voidedAt !== null,
     ...(original.voidedAt === null ? {} : { voidedAt: original.voidedAt.toISOString() }),
-    current: { contentHash: original.contentHash as Hex, pointerHash: pointerHashOf(original.cid), residentRef: original.residentRef as Hex },
+    current: { contentHash: anchoredContentHashOf(original), pointerHash: pointerHashOf(original.cid), residentRef: original.residentRef as Hex },
     changes: await Promise.all(rows.map((row) => changeView(deps, row, verify))),
   };
 }
@@ -1015,6 +1119,7 @@ const ChangesAnchoredSchema = z
       RecordChangeJsonSchema.extend({
         version: z.number().int().openapi({ description: "The record's version after the change (2 after its first change)." }),
         reasonName: z.enum(CHANGE_REASON_NAMES),
+        anchorMode: anchorModeOut,
         leafIndex: z.number().int().optional(),
         proof: z.array(bytes32).optional(),
       }),
@@ -1026,6 +1131,7 @@ const ChangeWithProofSchema = z
   .object({
     version: z.number().int(),
     reason: z.string().openapi({ description: "The reason's API name." }),
+    anchorMode: anchorModeOut,
     change: RecordChangeJsonSchema,
     cid: z.string().openapi({ description: "The new version's stored object (identity-merge, void: the kept one)." }),
     anchoring: z.enum(["single", "batch"]),
@@ -1044,10 +1150,13 @@ const RecordChangesSchema = z
     institution: address,
     recordId: bytes32,
     anchoring: z.enum(["single", "batch"]),
+    anchorMode: anchorModeOut,
     version: z.number().int().openapi({ description: "The current version (1: never changed)." }),
     voided: z.boolean(),
     voidedAt: z.string().optional(),
-    current: z.object({ contentHash: bytes32, pointerHash: bytes32, residentRef: bytes32 }),
+    current: z
+      .object({ contentHash: bytes32, pointerHash: bytes32, residentRef: bytes32 })
+      .openapi({ description: "The current version as the chain commits to it (contentHash: the fingerprint, or in encrypted-pointer mode the pointerHash)." }),
     changes: z.array(ChangeWithProofSchema),
   })
   .openapi("RecordChanges");
@@ -1084,13 +1193,15 @@ export function recordsRoutes(deps: GatewayDeps) {
           const [stored] = (await storeOriginals(deps, store, [toStore(record)])) as [StoredOriginal];
           stage.stored([stored.cid]);
           await confirmReservation(deps, holder, [record.recordId], new Map([[record.recordId, stored.cid]]));
-          const sent = await deps.chain.send(institution, "DataIndex", "anchorRecord", [indexEntryOf(record, institution, stored.pointerHash)]);
+          const entry = indexEntryOf(record, institution, stored.pointerHash);
+          const sent = await deps.chain.send(institution, "DataIndex", "anchorRecord", [entry]);
           stage.sent();
           const answer = {
             institution,
             recordId: record.recordId,
-            contentHash: record.contentHash,
+            contentHash: entry.contentHash,
             pointerHash: stored.pointerHash,
+            anchorMode: record.anchorMode,
             anchoring: "single" as const,
             txHash: sent.txHash,
             blockNumber: sent.blockNumber,
@@ -1153,8 +1264,9 @@ export function recordsRoutes(deps: GatewayDeps) {
             blockNumber: sent.blockNumber,
             records: records.map((r, i) => ({
               recordId: r.recordId,
-              contentHash: r.contentHash,
+              contentHash: entries[i]!.contentHash,
               pointerHash: stored[i]!.pointerHash,
+              anchorMode: r.anchorMode,
               leafIndex: i,
               proof: batch.proofs[i]!,
             })),
@@ -1168,7 +1280,8 @@ export function recordsRoutes(deps: GatewayDeps) {
                 recordId: r.recordId,
                 residentRef: r.residentRef,
                 category: r.category,
-                contentHash: r.contentHash,
+                contentHash: entries[i]!.contentHash,
+                anchorMode: r.anchorMode,
                 schemaVersion: r.input.schemaVersion,
                 pointerHash: stored[i]!.pointerHash,
                 sourceTime: r.input.sourceTime,
@@ -1407,6 +1520,7 @@ export async function entryWithProof(deps: GatewayDeps, institution: Address, re
     return {
       entry: entryJson(entry),
       anchoring: "batch" as const,
+      anchorMode: anchorModeOf(row),
       txHash: row.txHash as Hex | null,
       blockNumber: row.blockNumber,
       batch: { batchId: row.batchId, root: row.root as Hex, leafCount: onChainBatch.leafCount, leafIndex: row.leafIndex, proof },
@@ -1435,6 +1549,7 @@ export async function entryWithProof(deps: GatewayDeps, institution: Address, re
   return {
     entry: entryJson(entry),
     anchoring: "single" as const,
+    anchorMode: original === null ? anchorModeOfEntry(entry) : anchorModeOf(original),
     ...tx,
     onChain: {
       anchoredAt: new Date(Number(record.anchoredAt) * 1000).toISOString(),
@@ -1482,6 +1597,8 @@ export async function indexOfResidentRefs(deps: GatewayDeps, refs: readonly stri
         pointerHash: r.pointerHash,
         sourceTime: r.sourceTime === null ? 0 : Math.floor(Date.parse(r.sourceTime) / 1000),
         anchoring: "single",
+        // The mirror knows the chain only; the entry itself tells the mode.
+        anchorMode: anchorModeOfEntry(r),
         txHash: r.anchored.txHash,
         blockNumber: r.anchored.blockNumber,
         voided: r.voided,
@@ -1493,6 +1610,7 @@ export async function indexOfResidentRefs(deps: GatewayDeps, refs: readonly stri
       items.push({
         ...entryJson(entryOfRow(row)),
         anchoring: "batch",
+        anchorMode: anchorModeOf(row),
         txHash: row.txHash,
         blockNumber: row.blockNumber,
         ...(row.batchId === null ? {} : { batchId: row.batchId }),
@@ -1504,7 +1622,7 @@ export async function indexOfResidentRefs(deps: GatewayDeps, refs: readonly stri
           : {
               version: state.version,
               voided: state.voidedAt !== null,
-              current: { contentHash: state.contentHash, pointerHash: pointerHashOf(state.cid), residentRef: state.residentRef },
+              current: { contentHash: anchoredContentHashOf(state), pointerHash: pointerHashOf(state.cid), residentRef: state.residentRef },
             }),
       });
     }
