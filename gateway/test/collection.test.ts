@@ -345,11 +345,15 @@ describe("collection task management through the gateway", () => {
     const codes = await body<Page<Item>>(await gw.call("GET", "/v1/collection/quarantine?reason=unknown-code&stage=code", { token: auditor }));
     assert.deepEqual(codes.items.map((i) => i.id), [itemIds[3], itemIds[0]]);
 
+    // An auditor sees why it is held, not the personal data it carries; an admin sees what was received.
     const res = await gw.call("GET", `/v1/collection/quarantine/${itemIds[1]}`, { token: auditor });
     assert.equal(res.status, 200);
-    const detail = await body<Item & { details: { member: string }; item: { itemKey: string } }>(res);
+    const seen = await body<Item & { raw: string | null; details: { member: string }; item: unknown }>(res);
+    assert.equal(seen.raw, null);
+    assert.equal(seen.item, null);
+    assert.equal(seen.details.member, "code");
+    const detail = await body<Item & { details: { member: string }; item: { itemKey: string } }>(await gw.call("GET", `/v1/collection/quarantine/${itemIds[1]}`, { token: admin }));
     assert.equal(detail.raw, '{"row":"lab-2","name":"张三"}');
-    assert.equal(detail.details.member, "code");
     assert.equal(detail.item.itemKey, "lab-2");
     const read = await gw.deps.db.auditLog.findFirst({ where: { action: "collection.quarantine.read", target: String(itemIds[1]) } });
     assert.equal(read?.subject, "platform-auditor");

@@ -116,7 +116,13 @@ describe("T+1 collection from a regional-platform database to verified on-chain 
     });
     assert.equal(ok, true, `record ${recordId} is in its batch on chain`);
     const row = await his.db.prisma.collectedRecord.findUniqueOrThrow({ where: { recordId } });
-    if (row.version === 1) assert.equal(body.entry.contentHash, fingerprint(JSON.parse(row.contentJson)), "the chain holds the fingerprint of the collected content");
+    if (row.model === "patient") {
+      // Registrations are anchored in encrypted-pointer mode: the chain commits to the encrypted original only.
+      assert.equal(body.entry.contentHash, body.entry.pointerHash);
+      assert.notEqual(body.entry.contentHash, fingerprint(JSON.parse(row.contentJson)));
+    } else if (row.version === 1) {
+      assert.equal(body.entry.contentHash, fingerprint(JSON.parse(row.contentJson)), "the chain holds the fingerprint of the collected content");
+    }
     assert.equal(body.entry.residentRef, row.residentRef);
   }
 
@@ -229,6 +235,115 @@ describe("T+1 collection from a regional-platform database to verified on-chain 
     assert.ok(rows.every((r) => r.personId === merged && r.residentRef === mergedRef));
   });
 
+  const FAR = () => new Date(Date.now() + 3 * 86_400_000);
+  const anchorNow = () => his.anchor({ nightly: true, upTo: FAR() });
+
+  /** A correction of a collected record, as the source re-sends it (optionally under another patient). */
+  function correctionOf(record: SyntheticRecord, change: Record<string, unknown>, at: string, patientId = record.patientId): SyntheticRecord {
+    return { ...record, recordId: `${record.recordId}-fix-${at}`, status: "corrected", corrects: record.recordId, changedAt: at, patientId, payload: { ...(record.payload as object), ...change } } as unknown as SyntheticRecord;
+  }
+
+  async function changesOf(recordId: string) {
+    const res = await fetch(`${gateway.url}/v1/records/${HOSPITAL}/${recordId}/changes?verify=chain`, { headers: { authorization: `Bearer ${await tokenOf()}` } });
+    assert.equal(res.status, 200);
+    return (await res.json()) as { anchoring: string; current: { residentRef: Hex }; changes: { reason: string; verified?: boolean; change: { previousContentHash: Hex; newContentHash: Hex; newResidentRef: Hex } }[] };
+  }
+
+  test("a correction collected while its record's batch is in flight becomes a change record of what was sent, anchored and proven", async () => {
+    const fresh = [...syntheticRecords({ seed: 2028, residents: 2, from: "2026-10-12", days: 3 })];
+    await writeIntermediateTables(sourceUrl, fresh);
+    assert.equal((await his.runTask("regional-t1")).status, "succeeded");
+    await reviewCodesAndReplay("regional-t1", fresh);
+    const lab = fresh.find((r) => r.kind === "lab-result" && r.truth.duplicateOf === null)!;
+    const row = await his.db.prisma.collectedRecord.findFirstOrThrow({ where: { institution: lab.institutionCode, sourceKey: lab.sourceKey } });
+    assert.equal(row.anchorState, "pending");
+    await writeIntermediateTables(sourceUrl, [correctionOf(lab, { value: 99.9 }, "2026-10-20T10:00:00+08:00")]);
+
+    // The correction is collected while the gateway is anchoring the batch that holds the record.
+    const racing: Anchorer = {
+      ...anchorer,
+      anchorRecords: async (sent, mode) => {
+        if (sent.some((r) => r.recordId === row.recordId)) assert.equal((await his.runTask("regional-t1")).changes, 1);
+        return anchorer.anchorRecords(sent, mode);
+      },
+    };
+    const { anchorDue } = await import("../../services/his/src/anchoring/anchor.ts");
+    const active = await his.db.prisma.configVersion.findFirstOrThrow({ where: { kind: "anchoring", active: true } });
+    const context = { db: his.db.prisma, anchorer: racing, policy: { value: JSON.parse(active.json), version: active.version, hash: active.hash }, directory: derivedDirectory("e2e wallet secret, at least 16 bytes"), now: TOMORROW };
+    assert.equal((await anchorDue(context, { nightly: true, upTo: FAR() })).failedBatches, 0);
+    const after = await his.db.prisma.collectedRecord.findUniqueOrThrow({ where: { recordId: row.recordId } });
+    assert.equal(after.anchorState, "anchored");
+    // The same pass anchored the change record that settling the batch wrote.
+    const made = await his.db.prisma.recordChange.findMany({ where: { recordId: row.recordId } });
+    assert.equal(made.length, 1, "the chain holds what was sent: the new content needs a change record");
+    assert.equal(made[0]!.previousContentHash, row.contentHash);
+    assert.equal(made[0]!.newContentHash, after.contentHash);
+    assert.equal(made[0]!.anchorState, "anchored");
+    assert.equal(after.version, 2);
+    const proof = await changesOf(row.recordId);
+    assert.equal(proof.changes.at(-1)!.change.newContentHash, after.contentHash);
+    assert.equal(proof.changes.at(-1)!.verified, true);
+  });
+
+  test("a result the source moves to another patient follows them on chain: a correction, then an identity change to the new resident", async () => {
+    // A lab result of an institution where another resident is registered too.
+    let lab: SyntheticRecord | undefined;
+    let row: Awaited<ReturnType<typeof his.db.prisma.collectedRecord.findFirstOrThrow>> | undefined;
+    let other: Awaited<ReturnType<typeof his.db.prisma.empiIdentity.findFirst>> = null;
+    for (const candidate of records.filter((r) => r.kind === "lab-result" && r.truth.duplicateOf === null && r.status === "final")) {
+      const found = await his.db.prisma.collectedRecord.findFirst({ where: { institution: candidate.institutionCode, sourceKey: candidate.sourceKey, anchorState: "anchored", version: 1 } });
+      if (!found) continue;
+      other = await his.db.prisma.empiIdentity.findFirst({ where: { institution: candidate.institutionCode, personId: { not: found.personId } } });
+      if (other) {
+        [lab, row] = [candidate, found];
+        break;
+      }
+    }
+    assert.ok(lab && row && other, "a lab result and another resident of its institution");
+    await writeIntermediateTables(sourceUrl, [correctionOf(lab, { value: 42.42 }, "2026-10-15T09:00:00+08:00", other.patientId)]);
+    const run = await his.runTask("regional-t1");
+    assert.equal(run.changes, 1);
+    const moved = await his.db.prisma.collectedRecord.findUniqueOrThrow({ where: { recordId: row.recordId } });
+    assert.equal(moved.personId, other.personId, "the record belongs to the other patient's resident now");
+    assert.notEqual(moved.residentRef, row.residentRef);
+    const changes = await his.db.prisma.recordChange.findMany({ where: { recordId: row.recordId, anchorState: "pending" }, orderBy: { version: "asc" } });
+    assert.deepEqual(changes.map((c) => c.reason), ["correction", "identity-merge"]);
+
+    assert.equal((await anchorNow()).failedBatches, 0);
+    const proof = await changesOf(row.recordId);
+    assert.equal(proof.current.residentRef, moved.residentRef, "the gateway's record moved to the new resident");
+    assert.deepEqual(proof.changes.slice(-2).map((c) => [c.reason, c.verified]), [["correction", true], ["identity-merge", true]]);
+  });
+
+  test("a singly anchored record (per-record cadence) changes through DataIndex.recordChange, not a changes batch", async () => {
+    const { publishConfig } = await import("../../services/his/src/config/versions.ts");
+    const { DEFAULT_ANCHORING_POLICY } = await import("../../services/his/src/anchoring/policy.ts");
+    await publishConfig(his.db.prisma, {
+      kind: "anchoring",
+      name: "default",
+      value: { ...DEFAULT_ANCHORING_POLICY, models: { ...DEFAULT_ANCHORING_POLICY.models, encounter: { anchor: true, mode: "clear-hash", cadence: { kind: "per-record" } } } },
+      actor: "e2e",
+    });
+    const fresh = [...syntheticRecords({ seed: 2029, residents: 1, from: "2026-10-16", days: 2 })];
+    await writeIntermediateTables(sourceUrl, fresh);
+    assert.equal((await his.runTask("regional-t1")).status, "succeeded");
+    await reviewCodesAndReplay("regional-t1", fresh);
+    assert.equal((await his.anchor()).failedBatches, 0, "per-record models are anchored at once");
+    const encounter = fresh.find((r) => r.kind === "encounter")!;
+    const row = await his.db.prisma.collectedRecord.findFirstOrThrow({ where: { institution: encounter.institutionCode, sourceKey: encounter.sourceKey } });
+    assert.equal(row.anchorState, "anchored");
+    assert.equal((await changesOf(row.recordId)).anchoring, "single");
+
+    await writeIntermediateTables(sourceUrl, [correctionOf(encounter, { department: "全科医学科" }, "2026-10-25T16:00:00+08:00")]);
+    assert.equal((await his.runTask("regional-t1")).changes, 1);
+    const anchored = await anchorNow();
+    assert.equal(anchored.failedBatches, 0);
+    const proof = await changesOf(row.recordId);
+    assert.equal(proof.changes.at(-1)!.reason, "correction");
+    assert.equal(proof.changes.at(-1)!.verified, true, "the transaction emitted exactly this RecordChanged");
+    await publishConfig(his.db.prisma, { kind: "anchoring", name: "default", value: DEFAULT_ANCHORING_POLICY, actor: "e2e", note: "back to the default" });
+  });
+
   test("an anchoring pass that dies after the gateway accepted its batch is settled without anchoring twice", async () => {
     const extra = [...syntheticRecords({ seed: 2027, residents: 3, from: "2026-10-10", days: 5 })];
     await writeIntermediateTables(sourceUrl, extra);
@@ -245,7 +360,7 @@ describe("T+1 collection from a regional-platform database to verified on-chain 
         await anchorer.anchorRecords(records, mode);
         throw Object.assign(new Error("the service was killed after sending"), { code: "KILLED" });
       },
-      anchoredVersions: () => Promise.reject(new Error("the service is down")),
+      anchoredState: () => Promise.reject(new Error("the service is down")),
     };
     const { anchorDue } = await import("../../services/his/src/anchoring/anchor.ts");
     const policy = await his.db.prisma.configVersion.findFirstOrThrow({ where: { kind: "anchoring", active: true } });

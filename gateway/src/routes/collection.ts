@@ -12,7 +12,7 @@ import type { GatewayDeps, GatewayEnv } from "../context.ts";
 import { audited, recordAudit } from "../audit-log.ts";
 import { errorResponses } from "../errors.ts";
 import { principalOf } from "../middleware/auth.ts";
-import { requirePermission } from "../middleware/rbac.ts";
+import { hasRole, requirePermission } from "../middleware/rbac.ts";
 import { BEARER, createRouter } from "../router.ts";
 import type { HisDb } from "../../../services/his/src/db.ts";
 import { discardQuarantined } from "../../../services/his/src/collection/quarantine.ts";
@@ -133,9 +133,9 @@ const QuarantineItemSchema = z
   .openapi("QuarantineItem");
 
 const QuarantineDetailSchema = QuarantineItemSchema.extend({
-  raw: z.string().openapi({ description: "What was received, verbatim" }),
+  raw: z.string().nullable().openapi({ description: "What was received, verbatim (personal data: admins only; null for auditors)" }),
   details: z.unknown().nullable(),
-  item: z.unknown().nullable().openapi({ description: "The parsed source item, when parsing succeeded" }),
+  item: z.unknown().nullable().openapi({ description: "The parsed source item, when parsing succeeded (admins only)" }),
 }).openapi("QuarantineItemDetail");
 
 const QualitySchema = z
@@ -807,7 +807,9 @@ export function collectionRoutes(deps: GatewayDeps) {
       if (!row) throw platformError("NOT_FOUND", { message: `No quarantined item ${id}.`, messageZh: `没有隔离条目 ${id}。`, details: { id } });
       // What was received holds personal data: who looked at it is worth a line.
       await recordAudit(deps.db, c, { target: String(id), purpose: "inspect", details: { taskId: row.taskId } }, "collection.quarantine.read");
-      return c.json({ ...quarantineView(row), raw: row.raw, details: parsed(row.detailsJson), item: parsed(row.itemJson) }, 200);
+      // Auditors see why an item is held, not the personal data it carries (as on /v1/empi).
+      const admin = hasRole(principalOf(c), "admin");
+      return c.json({ ...quarantineView(row), raw: admin ? row.raw : null, details: parsed(row.detailsJson), item: admin ? parsed(row.itemJson) : null }, 200);
     })
     .openapi(replayRoute, async (c) => {
       const db = hisOf(deps);

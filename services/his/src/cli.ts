@@ -223,7 +223,7 @@ export function gatewayKeyOf(config: HisConfig, env: NodeJS.ProcessEnv = process
 const notAnchoring = (): never => {
   throw platformError("INTERNAL", { message: "This command does not anchor.", messageZh: "该命令不执行上链。" });
 };
-const noAnchorer: Anchorer = { anchorRecords: notAnchoring, anchorRecord: notAnchoring, anchorChanges: notAnchoring, anchoredVersions: notAnchoring };
+const noAnchorer: Anchorer = { anchorRecords: notAnchoring, anchorRecord: notAnchoring, anchorChanges: notAnchoring, anchorChange: notAnchoring, anchoredState: notAnchoring };
 const noDirectory: ResidentDirectory = { walletOf: notAnchoring };
 
 async function openService(config: HisConfig, env: NodeJS.ProcessEnv, log: Logger, anchoring: boolean): Promise<HisService> {

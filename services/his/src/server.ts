@@ -177,6 +177,7 @@ const INFO = {
   duplicate: ["duplicate", "The record was already taken in with the same content; nothing changed.", "该记录已以相同内容接收，未作更改。"],
   skipped: ["already-received", "This resource was already received; it is not taken in twice.", "该资源此前已接收，不会重复接收。"],
   filtered: ["out-of-scope", "Left out by the collection task's scope or cleaning rules.", "按采集任务的范围或清洗规则未予采集。"],
+  stale: ["stale", "A newer version of this record was already taken in; this older one changes nothing.", "已接收该记录的较新版本，此较旧版本不作更改。"],
   context: ["context-only", "Read as the context of the other resources; it is not a record of its own.", "作为其他资源的上下文读取，本身不作为记录采集。"],
 } as const;
 
@@ -214,6 +215,8 @@ function responseEntries(entries: readonly EntryReading[], result: PushResult, h
         return { response: { status: "200 OK" } };
       case "duplicate":
         return infoEntry("200 OK", "duplicate");
+      case "stale":
+        return infoEntry("200 OK", "stale");
       case "quarantined":
         return heldEntry(outcome.problems ?? []);
       case "skipped": {

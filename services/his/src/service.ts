@@ -88,7 +88,17 @@ export function adapterOfTask(task: Task): PullAdapter | Promise<PullAdapter> {
 
 /** Re-reads a raw message that a parser once refused (replay after a fix). */
 export function reparse(format: SourceFormat, raw: string): ParseResult | null {
-  if (format === "fhir-r4") return parseFhirBundle(raw);
+  if (format === "fhir-r4") {
+    // A resource refused inside a Bundle was kept alone: it is read again as a one-entry collection.
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      return parseFhirBundle(raw);
+    }
+    const resource = parsed as { resourceType?: unknown };
+    return parseFhirBundle(resource.resourceType === "Bundle" ? raw : { resourceType: "Bundle", type: "collection", entry: [{ resource }] });
+  }
   if (format === "hl7v2") return parseOruR01(raw);
   // A refused row of the intermediate tables is corrected at the source, which sends it again
   // under a new change sequence; the refused row itself stays quarantined until an operator discards it.

@@ -22,7 +22,7 @@ const notAnchoring: Anchorer = {
   anchorRecords: () => Promise.reject(new Error("no anchoring in this test")),
   anchorRecord: () => Promise.reject(new Error("no anchoring in this test")),
   anchorChanges: () => Promise.reject(new Error("no anchoring in this test")),
-  anchoredVersions: () => Promise.reject(new Error("no anchoring in this test")),
+  anchorChange: () => Promise.reject(new Error("no anchoring in this test")), anchoredState: () => Promise.reject(new Error("no anchoring in this test")),
 };
 
 const OPTIONS = { seed: 606, residents: 120, from: "2026-03-01", days: 30 } as const;

@@ -26,7 +26,7 @@ const notAnchoring: Anchorer = {
   anchorRecords: () => Promise.reject(new Error("no anchoring in this test")),
   anchorRecord: () => Promise.reject(new Error("no anchoring in this test")),
   anchorChanges: () => Promise.reject(new Error("no anchoring in this test")),
-  anchoredVersions: () => Promise.reject(new Error("no anchoring in this test")),
+  anchorChange: () => Promise.reject(new Error("no anchoring in this test")), anchoredState: () => Promise.reject(new Error("no anchoring in this test")),
 };
 const silent = pino({ level: process.env.TEST_LOG ?? "silent" });
 const msa = (ack: Hl7Message) => [ack.getSegment("MSA")!.getField(1).toString(), ack.getSegment("MSA")!.getField(2).toString()];

@@ -5,7 +5,7 @@
 // asking the gateway which of its records it knows, so nothing is anchored twice and nothing is lost.
 import { platformError } from "@health-chain/sdk";
 import type { Address, Hex } from "viem";
-import type { HisDb } from "../db.ts";
+import type { HisDb, HisTx } from "../db.ts";
 import { categoryIdOf, fieldIdOf } from "../collection/ids.ts";
 import type { ResidentDirectory } from "../collection/ports.ts";
 import { startOfDay, type AnchoringPolicy, type ModelAnchoring } from "./policy.ts";
@@ -45,13 +45,25 @@ export interface AnchorReceipt {
   readonly blockNumber: number;
 }
 
+/** What the gateway holds of a record: its current version and the changes made to it. */
+export interface AnchoredState {
+  readonly version: number;
+  readonly anchoring: "single" | "batch";
+  readonly residentRef: Hex;
+  /** Each change the gateway anchored, oldest first: its reason name and time (unix seconds). */
+  readonly changes: readonly { readonly reason: string; readonly changedAt: number }[];
+}
+
 /** How the worker reaches the chain (the gateway in production and in the end-to-end tests). */
 export interface Anchorer {
   anchorRecords(records: readonly AnchorRecordInput[], mode: AnchorMode): Promise<AnchorReceipt>;
   anchorRecord(record: AnchorRecordInput, mode: AnchorMode): Promise<AnchorReceipt>;
+  /** A batch of changes of batch-anchored records (DataIndex changes batch). */
   anchorChanges(changes: readonly AnchorChangeInput[], mode: AnchorMode): Promise<AnchorReceipt>;
-  /** Which of these records (or, with versions, changes) the gateway has anchored: recordId → its version there, absent when unknown. */
-  anchoredVersions(recordIds: readonly Hex[]): Promise<ReadonlyMap<Hex, number>>;
+  /** One change of a singly anchored record (DataIndex.recordChange). */
+  anchorChange(change: AnchorChangeInput, mode: AnchorMode): Promise<AnchorReceipt>;
+  /** What the gateway holds of these records; a record it does not know is absent. */
+  anchoredState(recordIds: readonly Hex[]): Promise<ReadonlyMap<Hex, AnchoredState>>;
 }
 
 export interface AnchoringContext {
@@ -99,16 +111,26 @@ async function findChunked<T, R>(ids: readonly T[], find: (chunk: T[]) => Promis
 
 const emptySummary = (): AnchoringSummary => ({ batches: 0, records: 0, changes: 0, failedBatches: 0, offChain: 0, recovered: 0 });
 
-/** A refusal by the gateway that sending again will not change (bad input), as opposed to a failure to reach it. */
-function isPermanent(error: unknown): boolean {
-  const status = (error as { status?: unknown }).status;
-  return typeof status === "number" && status >= 400 && status < 500 && status !== 408 && status !== 409 && status !== 429;
-}
+/** Refusals about a named record that sending again will not change (the gateway's conflict reasons). */
+const PERMANENT_CONFLICTS = new Set(["record-already-anchored", "anchored-unrecorded", "content-unchanged", "resident-ref-unchanged", "record-voided", "singly-anchored", "unknown-record", "anchor-mode-mismatch"]);
 
-/** The position of the record a refusal names (`details.index`), if any. */
-function blamedIndex(error: unknown): number | null {
-  const index = (error as { details?: { index?: unknown } }).details?.index;
-  return typeof index === "number" && Number.isInteger(index) ? index : null;
+/**
+ * The records a refusal blames, by position in what was sent, or null when it blames none (then the
+ * batch is retried as it is at the next pass: a gateway that is down, overloaded or misconfigured
+ * must not set accepted records aside for good).
+ */
+function blamedPositions(error: unknown, sentIds: readonly string[]): number[] | null {
+  const e = error as { status?: unknown; details?: { index?: unknown; reason?: unknown; recordIds?: unknown } };
+  const status = typeof e.status === "number" ? e.status : 0;
+  if (status < 400 || status >= 500 || status === 408 || status === 429) return null;
+  if (status === 409 && !PERMANENT_CONFLICTS.has(String(e.details?.reason))) return null;
+  if (typeof e.details?.index === "number" && Number.isInteger(e.details.index) && sentIds[e.details.index] !== undefined) return [e.details.index];
+  if (Array.isArray(e.details?.recordIds)) {
+    const named = new Set((e.details.recordIds as unknown[]).map((id) => String(id).toLowerCase()));
+    const positions = sentIds.flatMap((id, i) => (named.has(id.toLowerCase()) ? [i] : []));
+    return positions.length > 0 ? positions : null;
+  }
+  return null;
 }
 
 function errorJson(error: unknown): string {
@@ -134,50 +156,91 @@ function recordInputOf(row: RecordRow, directory: ResidentDirectory): AnchorReco
 
 const policyJson = (ctx: AnchoringContext, extra: object) => JSON.stringify({ name: "anchoring", version: ctx.policy.version, hash: ctx.policy.hash, ...extra });
 
+/**
+ * Marks the records of a batch anchored and, for any whose content changed while the batch was in
+ * flight (a correction collected meanwhile), writes the change record the chain now needs.
+ */
+async function settleAnchored(tx: HisTx, batchId: number, recordIds: readonly string[], sent: Readonly<Record<string, string>>): Promise<void> {
+  await eachChunk(recordIds, (chunk) => tx.collectedRecord.updateMany({ where: { recordId: { in: chunk } }, data: { anchorState: "anchored", anchorBatchId: batchId } }));
+  const rows = await findChunked(recordIds, (chunk) => tx.collectedRecord.findMany({ where: { recordId: { in: chunk } }, select: { recordId: true, contentHash: true, contentJson: true, version: true, contentAt: true } }));
+  for (const row of rows) {
+    const anchoredHash = sent[row.recordId];
+    if (anchoredHash === undefined || anchoredHash === row.contentHash) continue;
+    const version = row.version + 1;
+    await tx.recordChange.create({
+      data: { recordId: row.recordId, version, previousContentHash: anchoredHash, newContentHash: row.contentHash, reason: "amendment", contentJson: row.contentJson, changedAt: row.contentAt },
+    });
+    await tx.collectedRecord.update({ where: { recordId: row.recordId }, data: { version } });
+  }
+}
+
+/** Splits rows into sends of at most `size` records and about `maxBytes` of content (the gateway's body limit). */
+function sendsOf<T extends { contentJson: string }>(rows: readonly T[], maxBytes = 4 * 1024 * 1024): T[][] {
+  const sends: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = row.contentJson.length * 3 + 1024;
+    if (current.length > 0 && bytes + size > maxBytes) {
+      sends.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(row);
+    bytes += size;
+  }
+  if (current.length > 0) sends.push(current);
+  return sends;
+}
+
 /** Sends one batch of records (or a single record) and settles it. */
-async function sendRecords(ctx: AnchoringContext, rows: readonly RecordRow[], mode: AnchorMode, single: boolean, summary: AnchoringSummary): Promise<void> {
-  const ids = rows.map((r) => r.recordId);
-  const batch = await ctx.db.$transaction(async (tx) => {
-    const created = await tx.anchorBatch.create({ data: { kind: single ? "record" : "records", state: "sending", count: rows.length, policyJson: policyJson(ctx, { mode, model: rows[0]?.model }) } });
+async function sendRecords(ctx: AnchoringContext, candidates: readonly RecordRow[], mode: AnchorMode, single: boolean, summary: AnchoringSummary): Promise<void> {
+  const ids = candidates.map((r) => r.recordId);
+  // Claimed and read in one transaction: what is sent is what the batch owns, and its hashes are kept.
+  const { batch, rows, sent } = await ctx.db.$transaction(async (tx) => {
+    const created = await tx.anchorBatch.create({ data: { kind: single ? "record" : "records", state: "sending", count: ids.length, policyJson: policyJson(ctx, { mode, model: candidates[0]?.model }) } });
     const owned = await eachChunk(ids, (chunk) => tx.collectedRecord.updateMany({ where: { recordId: { in: chunk }, anchorState: "pending", anchorBatchId: null }, data: { anchorBatchId: created.id } }));
     if (owned !== ids.length) throw platformError("CONFLICT", { message: "Records changed hands while a batch was formed.", messageZh: "组批时记录已被其他批次占用。", details: { batchId: created.id } });
-    return created;
+    const claimed = await findChunked(ids, (chunk) => tx.collectedRecord.findMany({ where: { recordId: { in: chunk } } }));
+    const hashes = Object.fromEntries(claimed.map((r) => [r.recordId, r.contentHash]));
+    await tx.anchorBatch.update({ where: { id: created.id }, data: { sentJson: JSON.stringify(hashes) } });
+    return { batch: created, rows: claimed, sent: hashes };
   });
   const inputs = rows.map((r) => recordInputOf(r, ctx.directory));
   try {
     const receipt = single ? await ctx.anchorer.anchorRecord(inputs[0]!, mode) : await ctx.anchorer.anchorRecords(inputs, mode);
     await ctx.db.$transaction(async (tx) => {
       await tx.anchorBatch.update({ where: { id: batch.id }, data: { state: "anchored", root: receipt.root, chainBatch: receipt.batchId, txHash: receipt.txHash, blockNumber: receipt.blockNumber, finishedAt: ctx.now?.() ?? new Date() } });
-      await tx.collectedRecord.updateMany({ where: { anchorBatchId: batch.id }, data: { anchorState: "anchored" } });
+      await settleAnchored(tx, batch.id, rows.map((r) => r.recordId), sent);
     });
     summary.batches++;
     summary.records += rows.length;
   } catch (error) {
     summary.failedBatches++;
-    await settleFailedRecords(ctx, batch.id, ids, error);
+    await settleFailedRecords(ctx, batch.id, rows.map((r) => r.recordId), sent, error);
   }
 }
 
-/** After a failed send: what the gateway did anchor is marked so; the rest is pending again (or rejected when the gateway refused it). */
-async function settleFailedRecords(ctx: AnchoringContext, batchId: number, ids: readonly string[], error: unknown): Promise<void> {
-  let known: ReadonlyMap<Hex, number> = new Map();
+/**
+ * After a failed (or interrupted) send: what the gateway holds is marked anchored; the records a
+ * refusal blames are set aside ("rejected", with the batch's error); the rest is pending again.
+ */
+async function settleFailedRecords(ctx: AnchoringContext, batchId: number, ids: readonly string[], sent: Readonly<Record<string, string>>, error: unknown): Promise<void> {
+  let known: ReadonlyMap<Hex, AnchoredState>;
   try {
-    known = await ctx.anchorer.anchoredVersions(ids as Hex[]);
+    known = await ctx.anchorer.anchoredState(ids as Hex[]);
   } catch (lookup) {
     // The gateway is unreachable: leave the batch "sending"; the next pass recovers it.
     ctx.log?.warn({ err: lookup, batchId }, "anchoring failed and the gateway cannot be asked what it anchored; the batch stays in flight");
     return;
   }
-  const permanent = isPermanent(error);
-  // The gateway refuses a whole batch for one bad record and names it: only that one is set aside.
-  const blamed = permanent ? blamedIndex(error) : null;
+  const blamed = new Set((blamedPositions(error, ids) ?? []).map((i) => ids[i]!));
   await ctx.db.$transaction(async (tx) => {
     await tx.anchorBatch.update({ where: { id: batchId }, data: { state: "failed", errorJson: errorJson(error), finishedAt: ctx.now?.() ?? new Date() } });
     const anchored = ids.filter((id) => known.has(id as Hex));
-    await eachChunk(anchored, (chunk) => tx.collectedRecord.updateMany({ where: { recordId: { in: chunk } }, data: { anchorState: "anchored" } }));
-    const rest = ids.filter((id) => !known.has(id as Hex));
-    const rejected = !permanent ? [] : blamed !== null && ids[blamed] !== undefined ? [ids[blamed]] : rest;
-    const retry = rest.filter((id) => !rejected.includes(id));
+    await settleAnchored(tx, batchId, anchored, sent);
+    const rejected = ids.filter((id) => !known.has(id as Hex) && blamed.has(id));
+    const retry = ids.filter((id) => !known.has(id as Hex) && !blamed.has(id));
     await eachChunk(rejected, (chunk) => tx.collectedRecord.updateMany({ where: { recordId: { in: chunk } }, data: { anchorBatchId: batchId, anchorState: "rejected" } }));
     await eachChunk(retry, (chunk) => tx.collectedRecord.updateMany({ where: { recordId: { in: chunk } }, data: { anchorBatchId: null, anchorState: "pending" } }));
   });
@@ -185,66 +248,74 @@ async function settleFailedRecords(ctx: AnchoringContext, batchId: number, ids: 
 
 type ChangeRow = Awaited<ReturnType<HisDb["recordChange"]["findMany"]>>[number];
 
-/** Sends one batch of change records (one per record) and settles it. */
-async function sendChanges(ctx: AnchoringContext, rows: readonly ChangeRow[], mode: AnchorMode, summary: AnchoringSummary): Promise<void> {
+function changeInputOf(ctx: AnchoringContext, row: ChangeRow, record: RecordRow): AnchorChangeInput {
+  const changedAt = Math.max(1, Math.floor(row.changedAt.getTime() / 1000));
+  if (row.reason === "identity-merge") {
+    // The content stays; the record moves to the surviving resident (and their wallet, off chain).
+    return { recordId: row.recordId as Hex, reason: row.reason, changedAt, newResidentRef: row.newResidentRef as Hex, resident: ctx.directory.walletOf(record.personId) };
+  }
+  const fieldNames = JSON.parse(record.fieldsJson) as Record<string, string>;
+  return {
+    recordId: row.recordId as Hex,
+    reason: row.reason,
+    changedAt,
+    record: JSON.parse(row.contentJson) as Record<string, unknown>,
+    fields: Object.fromEntries(Object.entries(fieldNames).map(([member, field]) => [member, fieldIdOf(field)])),
+  };
+}
+
+/**
+ * Sends change records (one per record) and settles them: those of batch-anchored records as one
+ * changes batch, those of singly anchored records one by one (DataIndex.recordChange).
+ */
+async function sendChanges(ctx: AnchoringContext, rows: readonly ChangeRow[], mode: AnchorMode, singly: ReadonlySet<string>, summary: AnchoringSummary): Promise<void> {
   const records = await findChunked(rows.map((r) => r.recordId), (chunk) => ctx.db.collectedRecord.findMany({ where: { recordId: { in: chunk } } }));
   const byId = new Map(records.map((r) => [r.recordId, r]));
-  const batch = await ctx.db.$transaction(async (tx) => {
-    const created = await tx.anchorBatch.create({ data: { kind: "changes", state: "sending", count: rows.length, policyJson: policyJson(ctx, { mode }) } });
-    await eachChunk(rows.map((r) => r.id), (chunk) => tx.recordChange.updateMany({ where: { id: { in: chunk } }, data: { anchorBatchId: created.id } }));
-    return created;
-  });
-  const inputs: AnchorChangeInput[] = rows.map((row) => {
-    const record = byId.get(row.recordId)!;
-    if (row.reason === "identity-merge") {
-      // The content stays; the record moves to the surviving resident (and their wallet, off chain).
-      return {
-        recordId: row.recordId as Hex,
-        reason: row.reason,
-        changedAt: Math.max(1, Math.floor(row.changedAt.getTime() / 1000)),
-        newResidentRef: row.newResidentRef as Hex,
-        resident: ctx.directory.walletOf(record.personId),
-      };
-    }
-    const fieldNames = JSON.parse(record.fieldsJson) as Record<string, string>;
-    return {
-      recordId: row.recordId as Hex,
-      reason: row.reason,
-      changedAt: Math.max(1, Math.floor(row.changedAt.getTime() / 1000)),
-      record: JSON.parse(row.contentJson) as Record<string, unknown>,
-      fields: Object.fromEntries(Object.entries(fieldNames).map(([member, field]) => [member, fieldIdOf(field)])),
-    };
-  });
-  try {
-    const receipt = await ctx.anchorer.anchorChanges(inputs, mode);
-    await ctx.db.$transaction(async (tx) => {
-      await tx.anchorBatch.update({ where: { id: batch.id }, data: { state: "anchored", root: receipt.root, chainBatch: receipt.batchId, txHash: receipt.txHash, blockNumber: receipt.blockNumber, finishedAt: ctx.now?.() ?? new Date() } });
-      await tx.recordChange.updateMany({ where: { anchorBatchId: batch.id }, data: { anchorState: "anchored" } });
+  const groups = [rows.filter((r) => !singly.has(r.recordId)), ...rows.filter((r) => singly.has(r.recordId)).map((r) => [r])];
+  for (const [g, group] of groups.entries()) {
+    if (group.length === 0) continue;
+    const single = g > 0;
+    const batch = await ctx.db.$transaction(async (tx) => {
+      const created = await tx.anchorBatch.create({ data: { kind: single ? "change" : "changes", state: "sending", count: group.length, policyJson: policyJson(ctx, { mode }) } });
+      await eachChunk(group.map((r) => r.id), (chunk) => tx.recordChange.updateMany({ where: { id: { in: chunk } }, data: { anchorBatchId: created.id } }));
+      return created;
     });
-    summary.batches++;
-    summary.changes += rows.length;
-  } catch (error) {
-    summary.failedBatches++;
-    await settleFailedChanges(ctx, batch.id, rows, error);
+    const inputs = group.map((row) => changeInputOf(ctx, row, byId.get(row.recordId)!));
+    try {
+      const receipt = single ? await ctx.anchorer.anchorChange(inputs[0]!, mode) : await ctx.anchorer.anchorChanges(inputs, mode);
+      await ctx.db.$transaction(async (tx) => {
+        await tx.anchorBatch.update({ where: { id: batch.id }, data: { state: "anchored", root: receipt.root, chainBatch: receipt.batchId, txHash: receipt.txHash, blockNumber: receipt.blockNumber, finishedAt: ctx.now?.() ?? new Date() } });
+        await tx.recordChange.updateMany({ where: { anchorBatchId: batch.id }, data: { anchorState: "anchored" } });
+      });
+      summary.batches++;
+      summary.changes += group.length;
+    } catch (error) {
+      summary.failedBatches++;
+      await settleFailedChanges(ctx, batch.id, group, error);
+      return;
+    }
   }
 }
 
+/** Whether the gateway holds this change: a change of the same reason at the same second (versions may differ where a change was refused). */
+const holds = (state: AnchoredState | undefined, row: ChangeRow) =>
+  state !== undefined && state.changes.some((c) => c.reason === row.reason && c.changedAt === Math.max(1, Math.floor(row.changedAt.getTime() / 1000)));
+
 async function settleFailedChanges(ctx: AnchoringContext, batchId: number, rows: readonly ChangeRow[], error: unknown): Promise<void> {
-  let known: ReadonlyMap<Hex, number>;
+  let known: ReadonlyMap<Hex, AnchoredState>;
   try {
-    known = await ctx.anchorer.anchoredVersions(rows.map((r) => r.recordId as Hex));
+    known = await ctx.anchorer.anchoredState(rows.map((r) => r.recordId as Hex));
   } catch (lookup) {
     ctx.log?.warn({ err: lookup, batchId }, "anchoring changes failed and the gateway cannot be asked what it anchored; the batch stays in flight");
     return;
   }
-  const permanent = isPermanent(error);
-  const blamed = permanent ? blamedIndex(error) : null;
+  const ids = rows.map((r) => r.recordId);
+  const blamed = new Set(blamedPositions(error, ids) ?? []);
   await ctx.db.$transaction(async (tx) => {
     await tx.anchorBatch.update({ where: { id: batchId }, data: { state: "failed", errorJson: errorJson(error), finishedAt: ctx.now?.() ?? new Date() } });
     for (const [i, row] of rows.entries()) {
-      const there = known.get(row.recordId as Hex) ?? 0;
-      const anchored = there >= row.version;
-      const rejected = permanent && (blamed === null || blamed === i);
+      const anchored = holds(known.get(row.recordId as Hex), row);
+      const rejected = !anchored && blamed.has(i);
       await tx.recordChange.update({
         where: { id: row.id },
         data: anchored ? { anchorState: "anchored" } : { anchorBatchId: rejected ? batchId : null, anchorState: rejected ? "rejected" : "pending" },
@@ -258,12 +329,13 @@ async function recoverInFlight(ctx: AnchoringContext, summary: AnchoringSummary)
   const stuck = await ctx.db.anchorBatch.findMany({ where: { state: "sending" } });
   for (const batch of stuck) {
     const interrupted = Object.assign(new Error("The process stopped while this batch was being sent."), { code: "INTERRUPTED" });
-    if (batch.kind === "changes") {
+    if (batch.kind === "changes" || batch.kind === "change") {
       const rows = await ctx.db.recordChange.findMany({ where: { anchorBatchId: batch.id, anchorState: "pending" } });
       await settleFailedChanges(ctx, batch.id, rows, interrupted);
     } else {
       const rows = await ctx.db.collectedRecord.findMany({ where: { anchorBatchId: batch.id, anchorState: "pending" }, select: { recordId: true } });
-      await settleFailedRecords(ctx, batch.id, rows.map((r) => r.recordId), interrupted);
+      const sent = batch.sentJson ? (JSON.parse(batch.sentJson) as Record<string, string>) : {};
+      await settleFailedRecords(ctx, batch.id, rows.map((r) => r.recordId), sent, interrupted);
     }
     summary.recovered++;
   }
@@ -284,6 +356,8 @@ export async function anchorDue(ctx: AnchoringContext, options: { nightly?: bool
   const anchoredModels = Object.entries(policy.models).filter(([, p]) => p.anchor).map(([model]) => model);
   const offChain = await ctx.db.collectedRecord.updateMany({ where: { anchorState: "pending", model: { notIn: anchoredModels } }, data: { anchorState: "off-chain" } });
   summary.offChain += offChain.count;
+  // A model the active policy anchors again: its records set aside under an earlier version come back.
+  await ctx.db.collectedRecord.updateMany({ where: { anchorState: "off-chain", model: { in: anchoredModels } }, data: { anchorState: "pending", anchorBatchId: null } });
   // The T+1 run anchors what was collected before the day began; an operator's "anchor now" (upTo) moves the cut.
   const dayStart = options.upTo ?? startOfDay(now, policy.timezone);
 
@@ -305,10 +379,12 @@ export async function anchorDue(ctx: AnchoringContext, options: { nightly?: bool
         }
       }
       if (rows.length === 0) break;
-      await sendRecords(ctx, rows, p.mode, cadence.kind === "per-record", summary);
-      // After a failure the pass ends: the next pass retries (or settles) it, rather than a loop
-      // sending batch after batch to a gateway that is down or refusing.
-      if (summary.failedBatches > 0) return summary;
+      for (const send of sendsOf(rows)) {
+        await sendRecords(ctx, send, p.mode, cadence.kind === "per-record", summary);
+        // After a failure the pass ends: the next pass retries (or settles) it, rather than a loop
+        // sending batch after batch to a gateway that is down or refusing.
+        if (summary.failedBatches > 0) return summary;
+      }
       if (rows.length < size) break;
     }
   }
@@ -332,7 +408,7 @@ export async function anchorDue(ctx: AnchoringContext, options: { nightly?: bool
         const oldest = Math.min(...due.map((r) => r.createdAt.getTime()));
         if (now.getTime() - oldest < changeCadence.maxWaitSeconds * 1000) break;
       }
-      const records = await findChunked(due.map((r) => r.recordId), (chunk) => ctx.db.collectedRecord.findMany({ where: { recordId: { in: chunk } }, select: { recordId: true, model: true, anchorState: true } }));
+      const records = await findChunked(due.map((r) => r.recordId), (chunk) => ctx.db.collectedRecord.findMany({ where: { recordId: { in: chunk } }, select: { recordId: true, model: true, anchorState: true, anchorBatchId: true } }));
       const state = new Map(records.map((r) => [r.recordId, r]));
       const offChainIds = due.filter((r) => state.get(r.recordId)?.anchorState === "off-chain").map((r) => r.id);
       if (offChainIds.length > 0) {
@@ -341,9 +417,20 @@ export async function anchorDue(ctx: AnchoringContext, options: { nightly?: bool
       }
       const sendable = due.filter((r) => state.get(r.recordId)?.anchorState === "anchored");
       if (sendable.length === 0) break;
-      const mode = policy.models[state.get(sendable[0]!.recordId)!.model]?.mode ?? "clear-hash";
-      await sendChanges(ctx, sendable, mode, summary);
-      if (summary.failedBatches > 0) break;
+      // Singly anchored records change through DataIndex.recordChange, one by one.
+      const batchIds = [...new Set(records.map((r) => r.anchorBatchId).filter((id): id is number => id !== null))];
+      const singleBatches = new Set((await findChunked(batchIds, (chunk) => ctx.db.anchorBatch.findMany({ where: { id: { in: chunk }, kind: "record" }, select: { id: true } }))).map((b) => b.id));
+      const singly = new Set(records.filter((r) => r.anchorBatchId !== null && singleBatches.has(r.anchorBatchId)).map((r) => r.recordId));
+      // A change follows its record's mode: one send per mode.
+      const byMode = new Map<AnchorMode, ChangeRow[]>();
+      for (const row of sendable) {
+        const mode = policy.models[state.get(row.recordId)!.model]?.mode ?? "clear-hash";
+        byMode.set(mode, [...(byMode.get(mode) ?? []), row]);
+      }
+      for (const [mode, group] of byMode) {
+        await sendChanges(ctx, group, mode, singly, summary);
+        if (summary.failedBatches > 0) return summary;
+      }
     }
   }
   return summary;

@@ -4,7 +4,7 @@
 // never holds a chain key. A session that expires is renewed once per request.
 import { signInWithSm2 } from "../../../../gateway/src/client.ts";
 import type { Address, Hex } from "viem";
-import type { AnchorChangeInput, AnchorMode, AnchorReceipt, Anchorer, AnchorRecordInput } from "./anchor.ts";
+import type { AnchorChangeInput, AnchoredState, AnchorMode, AnchorReceipt, Anchorer, AnchorRecordInput } from "./anchor.ts";
 
 export interface GatewayAnchorerOptions {
   /** The gateway's base URL, e.g. http://127.0.0.1:8080 */
@@ -74,17 +74,32 @@ export function createGatewayAnchorer(options: GatewayAnchorerOptions): Anchorer
       const answer = await call<{ txHash: Hex; blockNumber: number }>("POST", "/v1/records", { ...record, ...modeOf(mode) });
       return { batchId: null, root: null, txHash: answer.txHash, blockNumber: answer.blockNumber };
     },
-    async anchorChanges(changes: readonly AnchorChangeInput[], mode) {
-      const answer = await call<{ batchId: string; root: Hex; txHash: Hex; blockNumber: number }>("POST", "/v1/records/changes/batch", { changes: changes.map((c) => ({ ...c, ...modeOf(mode) })) });
+    // Changes carry no mode: the gateway applies the mode each record was first anchored in.
+    async anchorChanges(changes: readonly AnchorChangeInput[]) {
+      const answer = await call<{ batchId: string; root: Hex; txHash: Hex; blockNumber: number }>("POST", "/v1/records/changes/batch", { changes });
       return { batchId: answer.batchId, root: answer.root, txHash: answer.txHash, blockNumber: answer.blockNumber };
     },
-    async anchoredVersions(recordIds) {
+    async anchorChange(change: AnchorChangeInput) {
       const { institution } = await (session ?? signIn());
-      const found = new Map<Hex, number>();
+      const { recordId, ...rest } = change;
+      const answer = await call<{ txHash: Hex; blockNumber: number; batchId?: string; root?: Hex }>("POST", `/v1/records/${institution}/${recordId}/change`, rest);
+      return { batchId: answer.batchId ?? null, root: answer.root ?? null, txHash: answer.txHash, blockNumber: answer.blockNumber };
+    },
+    async anchoredState(recordIds) {
+      const { institution } = await (session ?? signIn());
+      const found = new Map<Hex, AnchoredState>();
       for (const recordId of recordIds) {
         try {
-          const answer = await call<{ version: number }>("GET", `/v1/records/${institution}/${recordId}/changes`);
-          found.set(recordId, answer.version);
+          const answer = await call<{ version: number; anchoring: "single" | "batch"; current: { residentRef: Hex }; changes: { reason: string; change: { changedAt: number } }[] }>(
+            "GET",
+            `/v1/records/${institution}/${recordId}/changes`,
+          );
+          found.set(recordId, {
+            version: answer.version,
+            anchoring: answer.anchoring,
+            residentRef: answer.current.residentRef,
+            changes: answer.changes.map((c) => ({ reason: c.reason, changedAt: c.change.changedAt })),
+          });
         } catch (error) {
           if (error instanceof GatewayError && error.status === 404) continue;
           throw error;

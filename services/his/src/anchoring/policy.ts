@@ -64,10 +64,14 @@ export function parseAnchoringPolicy(input: unknown): AnchoringPolicy {
   return parsed.data;
 }
 
-/** The default: lab results in batches of 1,000 (at most 10 minutes' wait), everything else T+1. */
+/**
+ * The default: lab results in batches of 1,000 (at most 10 minutes' wait), everything else T+1.
+ * Registrations (name, ID number, birth date, phone, address) in encrypted-pointer mode: an unsalted
+ * fingerprint of them on chain would let anyone who knows a resident's details confirm them.
+ */
 export const DEFAULT_ANCHORING_POLICY: AnchoringPolicy = parseAnchoringPolicy({
   models: {
-    patient: { anchor: true, cadence: { kind: "t+1" } },
+    patient: { anchor: true, mode: "encrypted-pointer", cadence: { kind: "t+1" } },
     encounter: { anchor: true, cadence: { kind: "t+1" } },
     diagnosis: { anchor: true, cadence: { kind: "t+1" } },
     "lab-result": { anchor: true, cadence: { kind: "batch", size: 1000, maxWaitSeconds: 600 } },

@@ -22,7 +22,11 @@ export async function queueCodeReview(tx: HisTx, institution: string, details: C
   const key = { dictionary: details.dictionaryVersion, institution, localCode: details.localCode };
   const proposalJson = JSON.stringify(details);
   const data = { localName: details.localName ?? "", localUnit: details.localUnit ?? "", proposalJson };
-  await tx.codeMappingReview.upsert({ where: { dictionary_institution_localCode: key }, create: { ...key, ...data }, update: { ...data, status: "open" } });
+  const existing = await tx.codeMappingReview.findUnique({ where: { dictionary_institution_localCode: key }, select: { status: true } });
+  // Queued once: an open review takes the latest proposal; a decided one stays decided (a rejection
+  // means "no standard code": its items stay quarantined until a new decision).
+  if (existing === null) await tx.codeMappingReview.create({ data: { ...key, ...data } });
+  else if (existing.status === "open") await tx.codeMappingReview.update({ where: { dictionary_institution_localCode: key }, data });
 }
 
 /** Loads the decisions not yet in the mapper's log (all at start; then the new ones on each poll). Returns the last id loaded. */

@@ -69,7 +69,7 @@ export interface PageInput {
 /** The outcome of one item, in page order (replays and tests read it). */
 export interface ItemOutcome {
   readonly itemKey: string;
-  readonly outcome: "new" | "duplicate" | "change" | "quarantined" | "skipped";
+  readonly outcome: "new" | "duplicate" | "stale" | "change" | "quarantined" | "skipped";
   readonly recordId?: Hex;
   readonly problems?: readonly Problem[];
 }
@@ -197,6 +197,12 @@ interface RecordUpdate {
   contentJson?: string;
   version?: number;
   modelVersion?: number;
+  contentAt?: Date;
+  personId?: string;
+  patientId?: string;
+  residentRef?: string;
+  anchorState?: string;
+  anchorBatchId?: number | null;
 }
 
 /**
@@ -308,7 +314,10 @@ export async function processPage(ctx: PipelineContext, page: PageInput): Promis
     // New record, duplicate or change, against the stored records and the page itself.
     const ids = [...new Set(accepted.map((a) => a.recordId))];
     const stored = await inChunks(ids, (chunk) =>
-      tx.collectedRecord.findMany({ where: { recordId: { in: chunk } }, select: { recordId: true, contentHash: true, anchorState: true, version: true } }),
+      tx.collectedRecord.findMany({
+        where: { recordId: { in: chunk } },
+        select: { recordId: true, contentHash: true, anchorState: true, version: true, personId: true, patientId: true, contentAt: true, anchorBatchId: true },
+      }),
     );
     const current = new Map(stored.map((s) => [s.recordId, { ...s, created: false }]));
     const creates = new Map<string, Parameters<HisTx["collectedRecord"]["create"]>[0]["data"]>();
@@ -316,6 +325,7 @@ export async function processPage(ctx: PipelineContext, page: PageInput): Promis
     const changeRows: Prisma.RecordChangeCreateManyInput[] = [];
     for (const a of accepted) {
       const personId = personOfItem.get(a.item)!;
+      const changedAt = dateOf(a.item.changedAt);
       const now = current.get(a.recordId);
       if (now === undefined) {
         creates.set(a.recordId, {
@@ -331,45 +341,70 @@ export async function processPage(ctx: PipelineContext, page: PageInput): Promis
           contentHash: a.contentHash,
           contentJson: a.contentJson,
           fieldsJson: JSON.stringify(consentFieldsOf(a.record.fields)),
-          sourceTime: dateOf(a.item.changedAt),
+          sourceTime: changedAt,
+          contentAt: changedAt,
         });
-        current.set(a.recordId, { recordId: a.recordId, contentHash: a.contentHash, anchorState: "pending", version: 1, created: true });
+        current.set(a.recordId, { recordId: a.recordId, contentHash: a.contentHash, anchorState: "pending", version: 1, personId, patientId: a.item.patientId, contentAt: changedAt, anchorBatchId: null, created: true });
         counts.accepted++;
         receive(a.item.itemKey, "new", a.recordId);
         continue;
       }
-      if (now.contentHash === a.contentHash) {
+      const samePerson = now.personId === personId;
+      if (now.contentHash === a.contentHash && samePerson) {
         counts.duplicates++;
         page.tally?.duplicate(a.item);
         receive(a.item.itemKey, "duplicate", a.recordId);
         continue;
       }
-      counts.changes++;
-      receive(a.item.itemKey, "change", a.recordId);
-      if (now.anchorState !== "anchored") {
-        // The chain never saw the earlier content: the pending record simply takes the new one.
-        const pending = creates.get(a.recordId);
-        if (pending) {
-          Object.assign(pending, { contentHash: a.contentHash, contentJson: a.contentJson, modelVersion: a.record.modelVersion });
-        } else {
-          updates.set(a.recordId, { ...updates.get(a.recordId), contentHash: a.contentHash, contentJson: a.contentJson, modelVersion: a.record.modelVersion });
-        }
-        now.contentHash = a.contentHash;
+      if (changedAt.getTime() < now.contentAt.getTime()) {
+        // An older transmission arriving after a newer one (a replay, pushes out of order) never undoes it.
+        counts.duplicates++;
+        receive(a.item.itemKey, "stale", a.recordId);
         continue;
       }
-      const version = now.version + 1;
-      changeRows.push({
-        recordId: a.recordId,
-        version,
-        previousContentHash: now.contentHash,
-        newContentHash: a.contentHash,
-        reason: a.item.status === "corrected" ? "correction" : "amendment",
-        contentJson: a.contentJson,
-        changedAt: dateOf(a.item.changedAt),
-      });
-      updates.set(a.recordId, { contentHash: a.contentHash, contentJson: a.contentJson, version, modelVersion: a.record.modelVersion });
-      now.contentHash = a.contentHash;
-      now.version = version;
+      counts.changes++;
+      receive(a.item.itemKey, "change", a.recordId);
+      const moved = samePerson ? {} : { personId, patientId: a.item.patientId, residentRef: ctx.residentRefOf(personId) };
+      if (now.anchorState !== "anchored") {
+        // The chain never saw the earlier content (a record in flight is settled against what was
+        // sent, anchor.ts): the record simply takes the new content, and its new patient if it moved.
+        const content = { contentHash: a.contentHash, contentJson: a.contentJson, modelVersion: a.record.modelVersion, contentAt: changedAt, ...moved };
+        const pending = creates.get(a.recordId);
+        if (pending) Object.assign(pending, content);
+        else updates.set(a.recordId, { ...updates.get(a.recordId), ...content, ...(now.anchorState === "rejected" ? { anchorState: "pending", anchorBatchId: null } : {}) });
+        Object.assign(now, { contentHash: a.contentHash, contentAt: changedAt, ...(samePerson ? {} : { personId, patientId: a.item.patientId }), ...(now.anchorState === "rejected" ? { anchorState: "pending" } : {}) });
+        continue;
+      }
+      let version = now.version;
+      if (now.contentHash !== a.contentHash) {
+        version++;
+        changeRows.push({
+          recordId: a.recordId,
+          version,
+          previousContentHash: now.contentHash,
+          newContentHash: a.contentHash,
+          reason: a.item.status === "corrected" ? "correction" : "amendment",
+          contentJson: a.contentJson,
+          changedAt,
+        });
+      }
+      if (!samePerson) {
+        // The source moved the record to another patient (a misfiled result corrected): the chain's
+        // residentRef must follow, or the first resident would keep reading it.
+        version++;
+        changeRows.push({
+          recordId: a.recordId,
+          version,
+          previousContentHash: a.contentHash,
+          newContentHash: a.contentHash,
+          reason: "identity-merge",
+          newResidentRef: ctx.residentRefOf(personId),
+          contentJson: a.contentJson,
+          changedAt,
+        });
+      }
+      updates.set(a.recordId, { contentHash: a.contentHash, contentJson: a.contentJson, version, modelVersion: a.record.modelVersion, contentAt: changedAt, ...moved });
+      Object.assign(now, { contentHash: a.contentHash, version, contentAt: changedAt, ...(samePerson ? {} : { personId, patientId: a.item.patientId }) });
     }
     if (creates.size > 0) await tx.collectedRecord.createMany({ data: [...creates.values()] });
     if (changeRows.length > 0) await tx.recordChange.createMany({ data: changeRows });

@@ -57,10 +57,11 @@ export async function replayQuarantine(ctx: RunnerContext & { reparse?: Reparse 
         rejected.push(...result.rejected);
       }
     }
-    await takeItems(ctx, task, runId, { items, rejected }, tally, { replay: true });
-    // A message re-read without being rejected again under its key has left the quarantine.
+    const { outcomes } = await takeItems(ctx, task, runId, { items, rejected }, tally, { replay: true });
+    // A message read again has left the quarantine only when nothing of it was refused or held again.
+    const held = new Set(outcomes.filter((o) => o.outcome === "quarantined").map((o) => o.itemKey));
     for (const { row, result } of reparsed) {
-      if (!result.rejected.some((r) => r.itemKey === row.itemKey)) {
+      if (result.rejected.length === 0 && result.items.length > 0 && result.items.every((i) => !held.has(i.itemKey))) {
         await ctx.db.quarantineItem.update({ where: { id: row.id }, data: { status: "replayed", replayRunId: runId, resolvedBy: options.actor, resolvedAt: ctx.now?.() ?? new Date() } });
       }
     }

@@ -95,7 +95,7 @@ async function commitPage(tx: HisTx, taskId: string, runId: number, counts: Page
 export async function closeRun(ctx: Pick<RunnerContext, "db" | "now">, runId: number, status: "succeeded" | "failed", tally: QualityTally | null, error?: unknown): Promise<void> {
   const now = ctx.now?.() ?? new Date();
   await ctx.db.$transaction(async (tx) => {
-    await tx.collectionRun.update({ where: { id: runId }, data: { status, finishedAt: now, ...(error === undefined ? {} : { errorJson: JSON.stringify(errorOf(error)) }) } });
+    await tx.collectionRun.updateMany({ where: { id: runId, status: "running" }, data: { status, finishedAt: now, ...(error === undefined ? {} : { errorJson: JSON.stringify(errorOf(error)) }) } });
     if (tally) await tx.qualityReport.upsert({ where: { runId }, create: { runId, reportJson: JSON.stringify(tally.report()) }, update: { reportJson: JSON.stringify(tally.report()) } });
   });
 }
@@ -139,6 +139,11 @@ export async function runTask(ctx: RunnerContext, taskId: string, trigger: RunTr
   let filtered = 0;
   let cursor = from;
   let adapter: PullAdapter | undefined;
+  // The heart beats while a slow page is being read, not only when one commits: a live run never looks dead.
+  const heartbeat = setInterval(() => {
+    void ctx.db.collectionRun.updateMany({ where: { id: runId, status: "running" }, data: { heartbeatAt: ctx.now?.() ?? new Date() } }).catch(() => undefined);
+  }, RUN_STALE_MS / 4);
+  heartbeat.unref();
   try {
     adapter = await ctx.adapterOf(task);
     for (;;) {
@@ -156,6 +161,7 @@ export async function runTask(ctx: RunnerContext, taskId: string, trigger: RunTr
     await closeRun(ctx, runId, "failed", tally, error);
     return { runId, taskId, status: "failed", pages, filtered, cursorFrom: from, cursorTo: cursor, ...totals, error: errorOf(error) };
   } finally {
+    clearInterval(heartbeat);
     await adapter?.close();
   }
 }

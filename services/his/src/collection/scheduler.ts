@@ -45,9 +45,19 @@ export function startScheduler(hooks: SchedulerHooks): Scheduler {
 
   const runOnce = (taskId: string, trigger: "schedule" | "manual") => track(hooks.runTask(taskId, trigger), { taskId, trigger }, "a collection run failed to start");
 
-  const anchorOnce = (nightly: boolean) => {
-    if (anchoring) return anchoring;
-    anchoring = track(hooks.anchor({ nightly }), { nightly }, "an anchoring pass failed").finally(() => (anchoring = null));
+  let nightlyDue = false;
+  const anchorOnce = (nightly: boolean): Promise<unknown> => {
+    if (anchoring) {
+      // A regular pass is running when the T+1 run is due: it runs right after, not a day later.
+      if (nightly) nightlyDue = true;
+      return anchoring;
+    }
+    const runNightly = nightly || nightlyDue;
+    nightlyDue = false;
+    anchoring = track(hooks.anchor({ nightly: runNightly }), { nightly: runNightly }, "an anchoring pass failed").finally(() => {
+      anchoring = null;
+      if (nightlyDue && !stopped) void anchorOnce(true);
+    });
     return anchoring;
   };
 
