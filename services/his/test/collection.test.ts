@@ -11,7 +11,7 @@ import Database from "libsql";
 import type { PullAdapter } from "../src/adapters/types.ts";
 import type { Anchorer } from "../src/anchoring/anchor.ts";
 import { derivedDirectory } from "../src/collection/ids.ts";
-import { decideCodeReview } from "../src/collection/code-reviews.ts";
+import { decideCodeReview, queueCodeReview } from "../src/collection/code-reviews.ts";
 import { runTask } from "../src/collection/runner.ts";
 import { adapterOfTask, openHisService, type HisService } from "../src/service.ts";
 import { writeIntermediateTables } from "../src/adapters/sql/index.ts";
@@ -150,6 +150,50 @@ describe("collection from the regional platform's intermediate tables", () => {
     } finally {
       await clean.close();
       await resumed.close();
+    }
+  });
+
+  test("an older transmission arriving after a newer one is recorded as stale and changes nothing", async () => {
+    const service = await open(dir, "stale");
+    const staleDir = await mkdtemp(join(tmpdir(), "his-stale-"));
+    try {
+      const url = `file:${join(staleDir, "stale.db")}`;
+      const lab = records.find((r) => r.kind === "lab-result" && r.status === "final" && r.truth.duplicateOf === null)!;
+      const patient = records.find((r) => r.kind === "patient" && r.patientId === lab.patientId && r.institutionCode === lab.institutionCode)!;
+      const newer = { ...lab, recordId: `${lab.recordId}-newer`, status: "corrected" as const, corrects: lab.recordId, changedAt: "2026-06-01T09:00:00+08:00", payload: { ...lab.payload, value: 7.77 } } as SyntheticRecord;
+      await writeIntermediateTables(url, [patient, newer, lab]);
+      await service.saveTask({ id: "stale", name: "out of order", source: { format: "sql", url } }, "test");
+      // The lab's code may wait for review: decide it so that both transmissions map.
+      await service.runTask("stale");
+      for (const review of await service.db.prisma.codeMappingReview.findMany({ where: { status: "open", institution: lab.institutionCode } })) {
+        await decideCodeReview(service.db.prisma, review.id, { code: lab.truth.loinc, reviewer: "检验科 王老师" }, (code) => service.codeMapper.entry(code) !== undefined);
+      }
+      await service.replay("stale", { actor: "operator" });
+      const outcomes = (await service.db.prisma.receivedItem.findMany({ orderBy: { itemKey: "asc" } })).map((r) => r.outcome).sort();
+      assert.deepEqual(outcomes, ["new", "new", "stale"]);
+      const row = await service.db.prisma.collectedRecord.findFirstOrThrow({ where: { sourceKey: lab.sourceKey } });
+      assert.equal((JSON.parse(row.contentJson) as { value: number }).value, 7.77, "the newer content stays");
+      assert.equal(await service.db.prisma.recordChange.count(), 0);
+    } finally {
+      await service.close();
+      await rm(staleDir, { recursive: true, force: true });
+    }
+  });
+
+  test("a decided code review is not reopened by later items of the same local code", async () => {
+    const service = await open(dir, "reviews");
+    try {
+      const details = { status: "review", localCode: "GLU-X", localName: "血糖(快速)", localUnit: "mmol/L", dictionaryVersion: service.codeMapper.dictionary.version, candidates: [{ code: "14771-0", score: 0.8 }] };
+      await service.db.prisma.$transaction((tx) => queueCodeReview(tx, "PD-CHC-01", details));
+      await service.db.prisma.$transaction((tx) => queueCodeReview(tx, "PD-CHC-01", details));
+      const [review] = await service.db.prisma.codeMappingReview.findMany();
+      assert.ok(review);
+      await decideCodeReview(service.db.prisma, review.id, { code: null, reviewer: "检验科 王老师", note: "不是标准检验项目" }, () => true);
+      await service.db.prisma.$transaction((tx) => queueCodeReview(tx, "PD-CHC-01", details));
+      const after = await service.db.prisma.codeMappingReview.findMany();
+      assert.deepEqual(after.map((r) => r.status), ["decided"]);
+    } finally {
+      await service.close();
     }
   });
 
