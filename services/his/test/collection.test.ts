@@ -180,7 +180,7 @@ describe("collection from the regional platform's intermediate tables", () => {
     }
   });
 
-  test("a decided code review is not reopened by later items of the same local code", async () => {
+  test("a local code a reviewer rejected is not asked again by later items; one that was mapped and comes back is", async () => {
     const service = await open(dir, "reviews");
     try {
       const details = { status: "review", localCode: "GLU-X", localName: "血糖(快速)", localUnit: "mmol/L", dictionaryVersion: service.codeMapper.dictionary.version, candidates: [{ code: "14771-0", score: 0.8 }] };
@@ -190,8 +190,12 @@ describe("collection from the regional platform's intermediate tables", () => {
       assert.ok(review);
       await decideCodeReview(service.db.prisma, review.id, { code: null, reviewer: "检验科 王老师", note: "不是标准检验项目" }, () => true);
       await service.db.prisma.$transaction((tx) => queueCodeReview(tx, "PD-CHC-01", details));
-      const after = await service.db.prisma.codeMappingReview.findMany();
-      assert.deepEqual(after.map((r) => r.status), ["decided"]);
+      assert.deepEqual((await service.db.prisma.codeMappingReview.findMany()).map((r) => r.status), ["decided"]);
+      // Mapped by a later decision, then coming back as a problem (the proposal changed): asked again.
+      await service.db.prisma.codeMappingReview.update({ where: { id: review.id }, data: { status: "open" } });
+      await decideCodeReview(service.db.prisma, review.id, { code: "14771-0", reviewer: "检验科 王老师" }, () => true);
+      await service.db.prisma.$transaction((tx) => queueCodeReview(tx, "PD-CHC-01", details));
+      assert.deepEqual((await service.db.prisma.codeMappingReview.findMany()).map((r) => r.status), ["open"]);
     } finally {
       await service.close();
     }

@@ -23,10 +23,17 @@ export async function queueCodeReview(tx: HisTx, institution: string, details: C
   const proposalJson = JSON.stringify(details);
   const data = { localName: details.localName ?? "", localUnit: details.localUnit ?? "", proposalJson };
   const existing = await tx.codeMappingReview.findUnique({ where: { dictionary_institution_localCode: key }, select: { status: true } });
-  // Queued once: an open review takes the latest proposal; a decided one stays decided (a rejection
-  // means "no standard code": its items stay quarantined until a new decision).
-  if (existing === null) await tx.codeMappingReview.create({ data: { ...key, ...data } });
-  else if (existing.status === "open") await tx.codeMappingReview.update({ where: { dictionary_institution_localCode: key }, data });
+  if (existing === null) {
+    await tx.codeMappingReview.create({ data: { ...key, ...data } });
+    return;
+  }
+  if (existing.status === "decided") {
+    // A rejection ("no standard code") is the answer for every later item of that local code: it is
+    // not asked again. A code that comes back although it was mapped needs another look.
+    const latest = await tx.codeMappingDecision.findFirst({ where: key, orderBy: { version: "desc" }, select: { standardCode: true } });
+    if (latest !== null && latest.standardCode === null) return;
+  }
+  await tx.codeMappingReview.update({ where: { dictionary_institution_localCode: key }, data: { ...data, status: "open" } });
 }
 
 /** Loads the decisions not yet in the mapper's log (all at start; then the new ones on each poll). Returns the last id loaded. */

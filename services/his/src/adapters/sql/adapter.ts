@@ -230,8 +230,8 @@ function postgresSource(url: string, first: pg.Client, tables: readonly BoundTab
   return {
     async page(after, limit) {
       const db = await connection();
-      await db.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
       try {
+        await db.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
         const pairs = (await db.query<{ t: number; s: string }>({ ...order, values: [after, limit] })).rows;
         const rows = new Map<number, SqlRow[]>();
         if (pairs.length > 0) {
@@ -243,6 +243,10 @@ function postgresSource(url: string, first: pg.Client, tables: readonly BoundTab
         return { order: pairs, rows };
       } catch (error) {
         await db.query("ROLLBACK").catch(() => undefined);
+        // A failed page gives up its connection (the server may have dropped it before its "error"
+        // event arrived): the next page reads on a fresh one.
+        if (client === db) client = undefined;
+        db.end().catch(() => undefined);
         throw error;
       }
     },
