@@ -42,6 +42,8 @@ const PLATFORM = devAccount(DEV.platform).address;
 const TOMORROW = () => new Date(Date.now() + 86_400_000);
 
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
+/** ISO 8601 in China Standard Time, as the platform writes it. */
+const chinaTime = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "+08:00");
 const rate = (n: number, ms: number) => Math.round(n / (ms / 1000)).toLocaleString("en-US");
 
 process.on("exit", killChildren);
@@ -64,14 +66,19 @@ async function main(): Promise<void> {
   const day1 = all.slice(baseRecords, baseRecords + RECORDS).map((r) => ({ ...r, changedAt: r.changedAt.replace(DAY0, DAY1) }));
   /** Corrected lab values of base-day records (迟发更正), chosen once the base day is anchored. */
   const correctionsOf = (anchored: ReadonlySet<string>): SyntheticRecord[] => {
-    const correctable = day0.filter((r): r is LabResultRecord => r.kind === "lab-result" && r.status === "final" && r.truth.duplicateOf === null && anchored.has(`${r.institutionCode}|${r.sourceKey}`));
+    // Not those the generator itself corrects later (a later correction would make ours stale).
+    const correctedLater = new Set(all.filter((r) => r.status === "corrected").map((r) => `${r.institutionCode}|${r.sourceKey}`));
+    const correctable = day0.filter(
+      (r): r is LabResultRecord => r.kind === "lab-result" && r.status === "final" && r.truth.duplicateOf === null && anchored.has(`${r.institutionCode}|${r.sourceKey}`) && !correctedLater.has(`${r.institutionCode}|${r.sourceKey}`),
+    );
     if (correctable.length < CHANGES) throw new Error(`only ${correctable.length} anchored base lab results to correct`);
     return correctable.slice(0, CHANGES).map((r, i) => ({
       ...r,
       recordId: `${r.recordId}-corr`,
       status: "corrected",
       corrects: r.recordId,
-      changedAt: `${DAY1}T${String(8 + (i % 10)).padStart(2, "0")}:30:00+08:00`,
+      // A day after the original (its result may have been reported after the base day itself).
+      changedAt: chinaTime(Date.parse(r.changedAt) + 86_400_000 + (i % 600) * 1000),
       payload: { ...r.payload, value: Math.round((r.payload.value * 1.05 + 0.01) * 100) / 100 },
     }));
   };
