@@ -14,6 +14,7 @@ import { openMirrorDatabase } from "../../mirror/src/database.ts";
 import { createMirrorQueries } from "../../mirror/src/queries.ts";
 import { migrateHisDatabase, openHisDatabase } from "../../services/his/src/db.ts";
 import { createGateway } from "./app.ts";
+import { closeHttpServer } from "./http-close.ts";
 import { createChainAccess, type ChainAccess } from "./chain.ts";
 import { startEvidenceBatcher } from "./evidence/index.ts";
 import type { GatewayConfig } from "./config.ts";
@@ -187,18 +188,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     deps: running.deps,
     close(graceMs = 10_000) {
       closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-            resolve();
-          }, graceMs);
-          timer.unref();
-          server.close(() => {
-            clearTimeout(timer);
-            resolve();
-          });
-          (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-        });
+        await closeHttpServer(server, graceMs);
         // Lines written by the last requests are anchored by the next run of any process, or now.
         await batcher?.stop();
         await running.close();

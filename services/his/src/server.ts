@@ -5,7 +5,7 @@
 // (`refusalOf`) and rendered in the channel's own language: an OperationOutcome for FHIR, an AR
 // acknowledgement for HL7, JSON elsewhere. /healthz and /metrics serve the operators.
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
-import type { Server, ServerOptions } from "node:http";
+import type { ServerOptions } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Hl7Message } from "@medplum/core";
 import { createAdaptorServer, type ServerType } from "@hono/node-server";
@@ -15,6 +15,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { isPlatformError, platformError, type HealthChainError } from "@health-chain/sdk";
+import { closeHttpServer } from "../../../gateway/src/http-close.ts";
 import { loadFhirR4Definitions, readFhirBundle, type EntryReading } from "./adapters/fhir/index.ts";
 import { CONSORTIUM_FHIR_BASE } from "./adapters/fhir/systems.ts";
 import { ackMessage, parseOruR01, startMllpListener, type MllpListener } from "./adapters/hl7v2/index.ts";
@@ -550,21 +551,7 @@ export async function startHisServer(service: HisService, options: HisServerOpti
     server,
     close(graceMs = 10_000) {
       closing ??= (async () => {
-        // createAdaptorServer without HTTPS or HTTP/2 options makes a node:http Server.
-        const node = server as Server;
-        const http = new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            node.closeAllConnections();
-            resolve();
-          }, graceMs);
-          timer.unref();
-          server.close(() => {
-            clearTimeout(timer);
-            resolve();
-          });
-          node.closeIdleConnections();
-        });
-        await Promise.all([http, ...listeners.map(({ listener }) => listener.close())]);
+        await Promise.all([closeHttpServer(server, graceMs), ...listeners.map(({ listener }) => listener.close())]);
         // A push whose connection was cut still commits before the service is closed.
         await Promise.all(inFlight);
       })();

@@ -1,5 +1,5 @@
 // Collection (采集): tasks, runs, the page pipeline, the quarantine, pushes, code reviews and the scheduler.
-export type { MapItem, Registration, ResidentLinker, ResidentDirectory } from "./ports.ts";
+export type { MapItem, ResidentLinker, ResidentDirectory } from "./ports.ts";
 export * from "./ids.ts";
 export * from "./tasks.ts";
 export { processPage, consentFieldsOf, emptyCounts, addCounts, type PipelineContext, type PageCounts, type PageInput, type ItemOutcome, type Problem as HeldProblem } from "./process.ts";

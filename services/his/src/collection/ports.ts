@@ -4,6 +4,8 @@
 import type { Address } from "viem";
 import type { SourceItem } from "../adapters/types.ts";
 import type { MapResult } from "../model/index.ts";
+import type { PatientKey } from "../empi/empi.ts";
+import type { EmpiRegistration } from "../empi/registration.ts";
 import type { HisTx } from "../db.ts";
 
 export type { MapResult, QualityTally, StandardRecord } from "../model/index.ts";
@@ -11,24 +13,12 @@ export type { MapResult, QualityTally, StandardRecord } from "../model/index.ts"
 /** Maps a source item to the standard model. */
 export type MapItem = (item: SourceItem) => MapResult;
 
-/** A patient registration as the EMPI takes it. */
-export interface Registration {
-  readonly institution: string;
-  readonly patientId: string;
-  readonly name: string;
-  readonly sex: string;
-  readonly birthDate: string;
-  readonly idNumber: string | null;
-  readonly phone: string | null;
-  readonly address: string | null;
-}
-
 /** The master patient index, as the pipeline uses it. */
 export interface ResidentLinker {
   /** Links registrations (in order) and returns each one's person. */
-  linkMany(tx: HisTx, registrations: readonly Registration[], actor: string): Promise<readonly string[]>;
+  linkMany(tx: HisTx, registrations: readonly EmpiRegistration[], actor: string): Promise<readonly string[]>;
   /** The person of each (institution, patientId), following merges; null when never registered. */
-  personsOf(tx: HisTx, keys: readonly { institution: string; patientId: string }[]): Promise<readonly (string | null)[]>;
+  personsOf(tx: HisTx, keys: readonly PatientKey[]): Promise<readonly (string | null)[]>;
 }
 
 /** Where a resident's wallet is found (the account-opening service in production). */

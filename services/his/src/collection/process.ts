@@ -18,7 +18,8 @@ import type { HisDb, HisTx } from "../db.ts";
 import type { Prisma } from "../generated/sqlite/client.ts";
 import { queueCodeReview } from "./code-reviews.ts";
 import { recordIdOf } from "./ids.ts";
-import type { MapItem, MapResult, QualityTally, Registration, ResidentLinker, StandardRecord } from "./ports.ts";
+import type { EmpiRegistration } from "../empi/registration.ts";
+import type { MapItem, MapResult, QualityTally, ResidentLinker, StandardRecord } from "./ports.ts";
 
 /** Why an item is held: a problem of the model (map, validate, code) or of linking it to its resident. */
 export interface Problem {
@@ -94,7 +95,7 @@ async function inChunks<T>(keys: readonly string[], find: (chunk: string[]) => P
 const text = (value: SourceValue | undefined): string | null => (typeof value === "string" && value.trim() !== "" ? value.trim() : null);
 
 /** The registration the EMPI links: the standard record's members (codes and dates normalised by the model). */
-function registrationOf(item: SourceItem, record: StandardRecord): Registration {
+function registrationOf(item: SourceItem, record: StandardRecord): EmpiRegistration {
   const f = { ...item.fields, ...record.content };
   return {
     institution: item.institutionCode,

@@ -4,6 +4,7 @@
 import { platformError } from "@health-chain/sdk";
 import type { HisTx } from "../db.ts";
 import { mergeChain, mergedInto } from "./persons.ts";
+import type { EmpiRegistration } from "./registration.ts";
 
 export interface EmpiHistoryEvent {
   readonly id: number;
@@ -18,16 +19,9 @@ export interface EmpiHistoryEvent {
   readonly createdAt: Date;
 }
 
-export interface PersonIdentityView {
+/** An identity as the view shows it: the registration as stored, and how it was linked. */
+export interface PersonIdentityView extends EmpiRegistration {
   readonly identityId: number;
-  readonly institution: string;
-  readonly patientId: string;
-  readonly name: string;
-  readonly sex: string;
-  readonly birthDate: string;
-  readonly idNumber: string | null;
-  readonly phone: string | null;
-  readonly address: string | null;
   readonly linkMethod: string;
   readonly linkScore: number | null;
   /** The merged person it came with, when it did not come to this person directly. */
