@@ -3,7 +3,7 @@
 // session's SM2 key pair (what the gateway seals reads to) and sign the challenge — with an SM2
 // key for staff and institution systems, with a wallet for residents. Runs in Node and browsers.
 import { hc } from "hono/client";
-import type { Hex } from "viem";
+import type { Address, Hex } from "viem";
 import { generateSm2KeyPair, signSm2, toHex, type Sm2KeyPair } from "@health-chain/sdk";
 import { createReaderOpener, type SealedForReader } from "@health-chain/store";
 import type { AppType } from "./app.ts";
@@ -115,4 +115,77 @@ export function openSealedRead<T = unknown>(read: SealedForReader & { readonly c
     envelope: read.envelope,
   };
   return open<T>(sealed, read.context === undefined ? {} : { context: read.context });
+}
+
+/** An error answer of the gateway, with its HTTP status, code and messages. */
+export class GatewayError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly messageZh: string | undefined;
+  readonly details: unknown;
+  constructor(status: number, body: { code?: string; message?: string; messageZh?: string; details?: unknown }) {
+    super(body.message ?? `HTTP ${status}`);
+    this.status = status;
+    this.code = body.code ?? `HTTP_${status}`;
+    this.messageZh = body.messageZh;
+    this.details = body.details;
+  }
+}
+
+export interface SystemSessionOptions {
+  /** The gateway's base URL, e.g. http://127.0.0.1:8080 */
+  baseUrl: string;
+  /** The institution system's staff id in the gateway (e.g. "platform-system"). */
+  staffId: string;
+  /** Its SM2 private key (hex). */
+  privateKey: string;
+  fetch?: typeof fetch;
+  /** Per request (default 120 s: a batch of 1,000 waits for its block). */
+  timeoutMs?: number;
+}
+
+/**
+ * A back-office service's session with the gateway (the collection service, the EQA worker): signs
+ * in with the system's SM2 key on first use, sends JSON with the bearer token, renews an expired
+ * session once per request, and throws GatewayError for an error answer.
+ */
+export function createSystemSession(options: SystemSessionOptions): {
+  call<T>(method: string, path: string, body?: unknown): Promise<T>;
+  institution(): Promise<Address>;
+} {
+  const fetcher = options.fetch ?? fetch;
+  let session: Promise<{ token: string; institution: Address }> | undefined;
+  const signIn = () =>
+    (session = signInWithSm2({ baseUrl: options.baseUrl, staffId: options.staffId, privateKey: options.privateKey, ...(options.fetch ? { fetch: options.fetch } : {}) }).then(
+      (s) => ({ token: s.token, institution: s.principal.institution as Address }),
+      (error: unknown) => {
+        session = undefined;
+        throw error;
+      },
+    ));
+
+  async function call<T>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
+    const { token } = await (session ?? signIn());
+    const response = await fetcher(`${options.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
+    });
+    if (response.status === 401 && !retried) {
+      session = undefined;
+      return call(method, path, body, true);
+    }
+    const text = await response.text();
+    const json = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
+    if (!response.ok) throw new GatewayError(response.status, json as never);
+    return json as T;
+  }
+
+  return {
+    call: (method, path, body) => call(method, path, body),
+    async institution() {
+      return (await (session ?? signIn())).institution;
+    },
+  };
 }

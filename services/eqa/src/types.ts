@@ -68,6 +68,8 @@ export interface AnalyteDefinition {
   code: string;
   name: string;
   nameEn: string;
+  /** LOINC code of the test, where one applies: how a lab result elsewhere is matched to this analyte for mutual recognition. */
+  loinc?: string;
   unit: string;
   /** Decimal places a quantitative result is rounded to on entry. */
   decimals: number;
