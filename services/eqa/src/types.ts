@@ -25,8 +25,8 @@ export type SigmaMethod =
   | "robustS" // s* of algorithm A
   | "made" // 1.483 × MAD
   | "niqr" // 0.7413 × IQR
-  | "fitnessPercent" // fitness for purpose: σpt = value% × x_pt (allowed total error as a percentage)
-  | "fitnessAbsolute"; // σpt = value (in the analyte's unit)
+  | "fitnessPercent" // fitness for purpose: allowed total error TEa = value% × x_pt, σpt = TEa / 3
+  | "fitnessAbsolute"; // TEa = value (in the analyte's unit), σpt = TEa / 3
 
 export type OutlierTest = "none" | "grubbs" | "grubbsIterated" | "dixon";
 

@@ -1,0 +1,12 @@
+export { evaluateRound } from "./evaluate-round.ts";
+export { resolveSchemes } from "./resolve-schemes.ts";
+export type { ResolvedSchemes, SchemeOverride, SchemeProvenance } from "./resolve-schemes.ts";
+export { collusionCheck, COLLUSION_MIN_RESULTS } from "./collusion.ts";
+export { consistencyCheck } from "./consistency.ts";
+export { exportSummariesXlsx } from "./export-xlsx.ts";
+export type { ExportOptions } from "./export-xlsx.ts";
+export { ALGORITHM_A_MIN_RESULTS, MIN_RESULTS_FLOOR } from "./cell.ts";
+export { FITNESS_DIVISOR } from "./fitness.ts";
+export { CONSENSUS_AGREEMENT } from "./consensus-answer.ts";
+export { ALL_GROUP } from "./peer-group.ts";
+export type * from "./types.ts";

@@ -1,0 +1,44 @@
+import type { AnalyteRun } from "./analyte-run.ts";
+import { scoreKey } from "./analyte-run.ts";
+import { allowedHalfWidth } from "./fitness.ts";
+import { judged, notEvaluated } from "./messages.ts";
+import { ALL_GROUP } from "./peer-group.ts";
+import type { Score } from "./types.ts";
+
+const BOUNDARY_TOLERANCE = 1e-9;
+
+/**
+ * Trueness verification (正确度验证): the mean of the lab's days × replicates against the expected
+ * (reference) value, pass when |mean − x_ref| ≤ the allowed half-width; bias % = (mean − x_ref) / x_ref × 100.
+ * The mean is recomputed from the raw replicates so a stored mean cannot disagree with them.
+ */
+export function evaluateTrueness(run: AnalyteRun): Score[] {
+  const scores: Score[] = [];
+  for (const sampleCode of run.samples) {
+    const expected = run.expected(sampleCode);
+    for (const result of run.results.get(sampleCode) ?? []) {
+      if (result.value.type !== "trueness") continue;
+      const flat = result.value.replicates.flat();
+      const mean = flat.length > 0 ? flat.reduce((sum, v) => sum + v, 0) / flat.length : result.value.mean;
+      const base = { ...scoreKey(result, "trueness"), value: mean, group: ALL_GROUP };
+      if (expected?.type !== "trueness" && expected?.type !== "quantitative") {
+        scores.push({ ...base, ...notEvaluated("noExpected") });
+        continue;
+      }
+      const reference = expected.value;
+      const half = allowedHalfWidth(run.scheme.allowed ?? {}, reference);
+      const difference = mean - reference;
+      const within = Math.abs(difference) <= half + BOUNDARY_TOLERANCE * Math.max(Math.abs(mean), Math.abs(reference), half);
+      const score: Score = {
+        ...base,
+        score: half > 0 ? difference / half : null,
+        assignedValue: reference,
+        allowed: { low: reference - half, high: reference + half, halfWidth: half },
+        ...judged(within ? "pass" : "fail"),
+      };
+      if (reference !== 0) score.biasPercent = (difference / reference) * 100;
+      scores.push(score);
+    }
+  }
+  return scores;
+}
