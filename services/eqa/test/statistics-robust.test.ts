@@ -1,4 +1,8 @@
-// Expected values are derived by hand in the comments; sources: ISO 13528:2015 Annex C.
+// Expected values are derived by hand in the comments; sources: ISO 13528:2015 Annex C; the
+// algorithm A worked example of ISO 13528:2015 Annex E.3 as reproduced by S. Subramanian, "The
+// Algorithm A in Detail" (slides, 2025), https://slideorbit.com/slide/the-algorithm-a-in-detail-powerpoint-ppt-presentation/291515
+// (the standard's own text was not available; the slides give the data, the starting values and the
+// first two iterations, not the converged values).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { algorithmA, mad, madE, median, nIQR, quantile } from "../src/index.ts";
@@ -68,6 +72,31 @@ describe("Algorithm A (ISO 13528:2015 C.3)", () => {
     // Plain mean shifts by about (1000 − 10) / 16 ≈ 62; the winsorised value pulls x* by at most δ/p.
     assert.ok(plainShift > 60);
     assert.ok(robustShift < 0.05, `robust shift ${robustShift}`);
+  });
+
+  it("reproduces the published iterations of the ISO 13528:2015 E.3 example", () => {
+    // 12 results; published: start x* = 1.510, s* = 0.3559; iteration 1: 1.475, 0.4072; iteration 2: 1.460, 0.4486.
+    const data = [1.69, 0.74, 2.05, 1.14, 2.19, 1.39, 1.52, 1.5, 1.58, 0.8, 1.21, 1.63];
+    assertClose(median(data), 1.51, 1e-12);
+    assertClose(madE(data), 0.3559, 5e-5);
+    const one = algorithmA(data, { maxIterations: 1 });
+    assertClose(one.mean, 1.475, 5e-4);
+    assertClose(one.sd, 0.4072, 5e-5);
+    const two = algorithmA(data, { maxIterations: 2 });
+    assertClose(two.mean, 1.46, 5e-4);
+    assertClose(two.sd, 0.4486, 5e-5);
+  });
+
+  it("stops on the third figure of s* and the same decimal of x*, not on x*'s own third figure (regression)", () => {
+    // median 999.34, MAD 1.74 → s* = 2.580; the first step gives x* = 998.72, s* = 2.580. Comparing x*
+    // at its own 3rd significant figure ("999" both times) stopped here, 28 % away from the fixed
+    // point. At s*'s 3rd figure (0.01) x* has moved, so the iteration continues to the fixed point
+    // x* = 998.268, s* = 3.5676 (from scripts/statistics-fixtures.py's independent fixed-point run).
+    const data = [993.2, 999.34, 1000.3, 1001.08, 997.42];
+    const result = algorithmA(data);
+    assert.ok(result.iterations > 1);
+    assertClose(result.mean, 998.268, 0.005);
+    assertClose(result.sd, 3.5676, 0.005);
   });
 
   it("reports non-convergence when the iteration budget runs out", () => {

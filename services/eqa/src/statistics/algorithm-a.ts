@@ -24,9 +24,20 @@ export interface AlgorithmAOptions {
   readonly tolerance?: number;
 }
 
-/** Whether a and b agree to three significant figures (the standard's stopping rule). */
-function sameThreeSignificantFigures(a: number, b: number): boolean {
-  return a.toPrecision(3) === b.toPrecision(3);
+/**
+ * The standard's stopping rule (ISO 13528:2015 C.3.1; wording checked in ISO 13528:2005 C.1, which
+ * reproduces ISO 5725-5; the 2015 text was not available): no change "in the third significant figure
+ * of the robust standard deviation and of the equivalent figure in the robust average". Both are rounded to the decimal place of the
+ * third significant figure of the new s* and compared. Comparing x* to its own third significant
+ * figure (as this file once did) is far too coarse when x* ≫ s* (x* ≈ 1000, s* ≈ 3 stops on the
+ * first step with s* 28 % away from the converged value).
+ */
+function unchangedAtThirdFigureOfScale(centre: number, nextCentre: number, scale: number, nextScale: number): boolean {
+  const place = 10 ** (Math.floor(Math.log10(nextScale)) - 2);
+  return (
+    Math.round(scale / place) === Math.round(nextScale / place) &&
+    Math.round(centre / place) === Math.round(nextCentre / place)
+  );
 }
 
 /**
@@ -35,7 +46,7 @@ function sameThreeSignificantFigures(a: number, b: number): boolean {
  *   repeat     δ = 1.5 s*
  *              xᵢ* = x* − δ if xᵢ < x* − δ;  x* + δ if xᵢ > x* + δ;  xᵢ otherwise  (winsorise)
  *              x* = Σxᵢ* / p;  s* = 1.134 × sqrt(Σ(xᵢ* − x*)² / (p − 1))
- *   until      neither x* nor s* changes in its third significant figure.
+ *   until      s* does not change in its third significant figure, nor x* in the same decimal place.
  * 1.134 corrects the winsorised SD for the tails cut at ±1.5σ under normality.
  * Refuses fewer than 3 values, non-finite values, and data whose starting s* is 0 (more than half of
  * the results identical): the standard's algorithm then has no scale, and the caller must choose
@@ -68,9 +79,13 @@ export function algorithmA(values: readonly number[], options: AlgorithmAOptions
     let squares = 0;
     for (const value of winsorised) squares += (value - nextCentre) ** 2;
     const nextScale = 1.134 * Math.sqrt(squares / (p - 1));
+    if (nextScale === 0) {
+      // Every winsorised value equals x*: the spread collapsed, the fixed point is reached.
+      return { mean: nextCentre, sd: 0, iterations: iteration, converged: true };
+    }
     const stop =
       options.tolerance === undefined
-        ? sameThreeSignificantFigures(centre, nextCentre) && sameThreeSignificantFigures(scale, nextScale)
+        ? unchangedAtThirdFigureOfScale(centre, nextCentre, scale, nextScale)
         : Math.abs(nextCentre - centre) <= options.tolerance * Math.abs(nextCentre) &&
           Math.abs(nextScale - scale) <= options.tolerance * Math.abs(nextScale);
     centre = nextCentre;

@@ -8,3 +8,9 @@ const { jStat } = jstatModule;
 export function studentTUpper(p: number, dof: number): number {
   return jStat.studentt.inv(1 - p, dof);
 }
+
+/** Two-sided p value P(|T| ≥ |t|) for Student's t with `dof` (may be fractional, as for Welch) degrees of freedom. */
+export function studentTTwoSidedP(t: number, dof: number): number {
+  // The lower tail at −|t| avoids the cancellation of 1 − cdf(|t|) for large |t|.
+  return Math.min(1, 2 * jStat.studentt.cdf(-Math.abs(t), dof));
+}
