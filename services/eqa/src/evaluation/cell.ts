@@ -127,8 +127,11 @@ function statistics(values: readonly number[], context: CellContext): CellStatis
     case "niqr":
       sigma = nIQR(values);
       break;
-    default:
-      sigma = fitnessSigma(scheme, assigned);
+    default: {
+      const fitness = fitnessSigma(scheme, assigned);
+      if (typeof fitness !== "number") return fitness;
+      sigma = fitness;
+    }
   }
   if (!(sigma > 0)) return zeroSpread();
   // u(x_pt) = 1.25 s*/√p for a consensus value (ISO 13528:2015 7.7.3); s* is the robust scale the

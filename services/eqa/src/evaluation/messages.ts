@@ -38,6 +38,7 @@ const NOT_EVALUATED: Readonly<Record<NotEvaluatedCode, Bilingual>> = {
   noAssignedUncertainty: { en: "The score needs the uncertainty of the assigned value, which is not stated.", zh: "该评分需要指定值的不确定度，但未给出。" },
   nonPositiveForLog: { en: "A value ≤ 0 has no logarithm; it cannot be evaluated on the log10 scale.", zh: "数值 ≤ 0 无法取对数，不能按 log10 评价。" },
   cellNotComputable: { en: "The assigned value or σpt of this group cannot be computed.", zh: "该组的指定值或 σpt 无法计算。" },
+  zeroAllowedError: { en: "The allowed total error is 0 (a percentage of an assigned value of 0): no allowed range.", zh: "允许总误差为 0（指定值为 0 时的百分比）：无允许范围。" },
   noConsensus: { en: "No consensus: fewer than 80% of the laboratories agree.", zh: "无共识：一致的实验室不足 80%。" },
   noExpected: { en: "No expected answer is defined for this sample.", zh: "该样本未设定预期结果。" },
   noPair: { en: "The sample has no partner sample to pair with.", zh: "该样本无配对样本。" },

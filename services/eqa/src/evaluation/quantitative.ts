@@ -2,7 +2,7 @@ import { enNumber, judgeZ, pairedDifference, zetaScore, zPrimeScore, zScore } fr
 import type { EvaluationScheme } from "../types.ts";
 import type { AnalyteRun } from "./analyte-run.ts";
 import { computeCell } from "./cell.ts";
-import { allowedHalfWidth } from "./fitness.ts";
+import { schemeAllowedRange } from "./fitness.ts";
 import { judged, notEvaluated } from "./messages.ts";
 import type { LabValue } from "./outliers.ts";
 import { ALL_GROUP, peerGroupKey } from "./peer-group.ts";
@@ -140,7 +140,12 @@ function scoreEntry(entry: Entry, cell: Cell, scheme: EvaluationScheme, reticulo
   const xpt = stats.assignedValue.value;
   const withTarget = { ...base, assignedValue: xpt };
   if (reticulocyte || scheme.score === "allowedRange") {
-    const half = reticulocyte ? (stats.allowedHalfWidth as number) : allowedHalfWidth(scheme.allowed ?? {}, xpt);
+    let half = stats.allowedHalfWidth as number;
+    if (!reticulocyte) {
+      const range = schemeAllowedRange(scheme.allowed ?? {}, xpt);
+      if ("code" in range) return { ...withTarget, ...notEvaluated("zeroAllowedError") };
+      half = range.halfWidth;
+    }
     return allowedRangeScore(withTarget, x, xpt, half, stats.sigmaPt?.value);
   }
   const sigma = (stats.sigmaPt as { value: number }).value;

@@ -1,6 +1,6 @@
 import type { AnalyteRun } from "./analyte-run.ts";
 import { scoreKey } from "./analyte-run.ts";
-import { allowedHalfWidth } from "./fitness.ts";
+import { schemeAllowedRange } from "./fitness.ts";
 import { judged, notEvaluated } from "./messages.ts";
 import { ALL_GROUP } from "./peer-group.ts";
 import type { Score } from "./types.ts";
@@ -26,12 +26,18 @@ export function evaluateTrueness(run: AnalyteRun): Score[] {
         continue;
       }
       const reference = expected.value;
-      const half = allowedHalfWidth(run.scheme.allowed ?? {}, reference);
+      const range = schemeAllowedRange(run.scheme.allowed ?? {}, reference);
+      if ("code" in range) {
+        scores.push({ ...base, assignedValue: reference, ...notEvaluated("zeroAllowedError") });
+        continue;
+      }
+      const half = range.halfWidth;
       const difference = mean - reference;
       const within = Math.abs(difference) <= half + BOUNDARY_TOLERANCE * Math.max(Math.abs(mean), Math.abs(reference), half);
       const score: Score = {
         ...base,
-        score: half > 0 ? difference / half : null,
+        // TEa > 0 here (the library refuses 0), so the ratio always exists.
+        score: difference / half,
         assignedValue: reference,
         allowed: { low: reference - half, high: reference + half, halfWidth: half },
         ...judged(within ? "pass" : "fail"),

@@ -10,6 +10,7 @@ import type {
   ScoreKind,
   SigmaMethod,
 } from "../types.ts";
+import type { DixonStatistic } from "../statistics/index.ts";
 
 /** A text in both languages of the reports (Chinese first in the user interface). */
 export interface Bilingual {
@@ -76,6 +77,8 @@ export interface RoundInput {
 export type NotComputableCode =
   | "tooFewResults"
   | "zeroSpread"
+  /** TEa = 0 (a percentage of an assigned value of 0): no σpt or allowed range. */
+  | "zeroAllowedError"
   | "groupTooSmall"
   | "noReferenceValue"
   | "outOfRange";
@@ -91,8 +94,10 @@ export interface RemovedOutlier {
   labCode: string;
   value: number;
   test: "grubbs" | "grubbsIterated" | "dixon";
-  /** G or Q. */
+  /** G (Grubbs) or the Dixon ratio named in `ratio`. */
   statistic: number;
+  /** Dixon only: which subrange ratio was used (chosen by n: r10 3..7, r11 8..10, r21 11..13, r22 14..30). */
+  ratio?: DixonStatistic;
   critical: number;
   reason: Bilingual;
 }
@@ -152,6 +157,7 @@ export type NotEvaluatedCode =
   | "noAssignedUncertainty"
   | "nonPositiveForLog"
   | "cellNotComputable"
+  | "zeroAllowedError"
   | "noConsensus"
   | "noExpected"
   | "noPair"
