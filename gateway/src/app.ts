@@ -18,6 +18,7 @@ import { auditRoutes } from "./routes/audit.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { certificatesRoutes } from "./routes/certificates.ts";
 import { collectionRoutes } from "./routes/collection.ts";
+import { eqaRoutes } from "./routes/eqa.ts";
 import { codeMappingRoutes } from "./routes/code-mapping.ts";
 import { empiRoutes } from "./routes/empi.ts";
 import { consentsRoutes } from "./routes/consent.ts";
@@ -143,7 +144,8 @@ export function createGateway(deps: GatewayDeps, options: CreateGatewayOptions =
     .route("/v1/notifications", notificationsRoutes(deps))
     .route("/v1/collection", collectionRoutes(deps))
     .route("/v1/empi", empiRoutes(deps))
-    .route("/v1/code-mapping", codeMappingRoutes(deps));
+    .route("/v1/code-mapping", codeMappingRoutes(deps))
+    .route("/v1/eqa", eqaRoutes(deps));
 
   checkPermissionsDefined(deps.rbac);
   return routes;

@@ -54,6 +54,21 @@ const fileSchema = z
      * absent: those routes answer "collection service not configured".
      */
     his: z.object({ databaseUrl: z.string().min(1) }).strict().optional(),
+    /**
+     * The EQA service's database (services/eqa), for /v1/eqa (rounds, result intake, evaluations,
+     * documents, mutual recognition); absent: those routes answer "EQA service not configured".
+     * `centres`: the institutions that run EQA (their admins manage plans and rounds, and only
+     * their anchored recognition statements count); named, never inferred.
+     */
+    eqa: z
+      .object({
+        databaseUrl: z.string().min(1),
+        centres: z.array(z.string().regex(/^0x[0-9a-fA-F]{40}$/)).min(1),
+        /** Public base URL of the verification page printed (as a QR code) on reports and certificates. */
+        verifyBaseUrl: z.string().url().optional(),
+      })
+      .strict()
+      .optional(),
     chain: z
       .object({
         rpcUrl: z.string().url(),
@@ -180,6 +195,7 @@ export function parseConfig(value: unknown, options: { baseDir: string; env?: No
     if (env.GATEWAY_DATABASE_URL) set(["databaseUrl"], env.GATEWAY_DATABASE_URL);
     if (env.GATEWAY_MIRROR_DATABASE_URL) set(["mirrorDatabaseUrl"], env.GATEWAY_MIRROR_DATABASE_URL);
     if (env.GATEWAY_HIS_DATABASE_URL) set(["his", "databaseUrl"], env.GATEWAY_HIS_DATABASE_URL);
+    if (env.GATEWAY_EQA_DATABASE_URL) set(["eqa", "databaseUrl"], env.GATEWAY_EQA_DATABASE_URL);
     if (env.GATEWAY_RPC_URL) set(["chain", "rpcUrl"], env.GATEWAY_RPC_URL);
     if (env.GATEWAY_DEPLOYMENTS_DIR) set(["chain", "deploymentsDir"], env.GATEWAY_DEPLOYMENTS_DIR);
     if (env.GATEWAY_TOKEN_SECRET) set(["auth", "tokenSecret"], env.GATEWAY_TOKEN_SECRET);
@@ -241,6 +257,7 @@ export function parseConfig(value: unknown, options: { baseDir: string; env?: No
     databaseUrl: fileUrl(c.databaseUrl),
     mirrorDatabaseUrl: fileUrl(c.mirrorDatabaseUrl),
     ...(c.his ? { his: { databaseUrl: fileUrl(c.his.databaseUrl) } } : {}),
+    ...(c.eqa ? { eqa: { ...c.eqa, databaseUrl: fileUrl(c.eqa.databaseUrl) } } : {}),
     chain: { ...c.chain, deploymentsDir: path(c.chain.deploymentsDir) },
     institutions: c.institutions.map((i) =>
       "file" in i.key ? { ...i, key: { file: path(i.key.file) } } : i,

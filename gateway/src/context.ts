@@ -12,9 +12,10 @@ import type { IdempotencyClaim } from "./middleware/idempotency.ts";
 import type { MirrorQueries, InstitutionStore } from "./external.ts";
 import type { AuditState } from "./audit-log.ts";
 import type { HisDb } from "../../services/his/src/db.ts";
+import type { EqaDb } from "../../services/eqa/src/db.ts";
 
 /** The gateway's roles (configured in gateway/config/rbac.json, never hard-coded in routes). */
-export const ROLES = ["resident", "doctor", "institution-system", "researcher", "reviewer", "admin", "auditor"] as const;
+export const ROLES = ["resident", "doctor", "institution-system", "researcher", "reviewer", "admin", "auditor", "lab-staff"] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who sent a request, as the session established at sign-in says. */
@@ -59,6 +60,12 @@ export interface GatewayDeps {
    * gateway reads its tasks, runs and quarantine and writes only operators' requests into it.
    */
   readonly his?: HisDb | undefined;
+  /**
+   * The EQA service's database (services/eqa), when configured (`eqa.databaseUrl`): the gateway
+   * takes result entries and the centre's decisions into it; the EQA worker evaluates, renders and
+   * anchors.
+   */
+  readonly eqa?: EqaDb | undefined;
   readonly clock: Clock;
   readonly log: Logger;
   readonly metrics: GatewayMetrics;

@@ -13,6 +13,7 @@ import { platformError } from "@health-chain/sdk";
 import { openMirrorDatabase } from "../../mirror/src/database.ts";
 import { createMirrorQueries } from "../../mirror/src/queries.ts";
 import { migrateHisDatabase, openHisDatabase } from "../../services/his/src/db.ts";
+import { migrateEqaDatabase, openEqaDatabase } from "../../services/eqa/src/db.ts";
 import { createGateway } from "./app.ts";
 import { closeHttpServer } from "./http-close.ts";
 import { createChainAccess, type ChainAccess } from "./chain.ts";
@@ -126,6 +127,13 @@ export async function createDeps(config: GatewayConfig, options: CreateDepsOptio
       closers.push(() => hisDb.close());
       his = hisDb.prisma;
     }
+    let eqa: GatewayDeps["eqa"];
+    if (config.eqa) {
+      if (config.mode === "dev") await migrateEqaDatabase(config.eqa.databaseUrl);
+      const eqaDb = openEqaDatabase(config.eqa.databaseUrl);
+      closers.push(() => eqaDb.close());
+      eqa = eqaDb.prisma;
+    }
     const stores = await openStores(config);
     const deps: GatewayDeps = {
       config,
@@ -136,6 +144,7 @@ export async function createDeps(config: GatewayConfig, options: CreateDepsOptio
       stores,
       rbac,
       ...(his ? { his } : {}),
+      ...(eqa ? { eqa } : {}),
       clock: options.clock ?? systemClock,
       log,
       metrics,

@@ -1,0 +1,155 @@
+// Anchoring the documents of a published round: every report, certificate and recognition
+// statement the worker rendered waits as a `pending` Document row with its bytes and SM3 hash; this
+// step signs the hash with the centre system's SM2 key and anchors it through the gateway's
+// /v1/certificates (CertificateRegistry.issue: hash, signature, validity, block time as the trusted
+// timestamp). The certificate id is derived from the document number (certificateIdOf), so it is
+// known — and printed in the QR code — before anchoring, and a retry after a crash cannot anchor a
+// document twice: the gateway refuses the second issue with CONFLICT and this step then checks that
+// what the chain holds is this document's hash before marking it anchored.
+import { signSm2, toHex } from "@health-chain/sdk";
+import type { Address, Hex } from "viem";
+import { GatewayError, createSystemSession, type SystemSessionOptions } from "../../../../gateway/src/client.ts";
+import type { EqaDb } from "../db.ts";
+
+/** CertificateRegistry document type of each kind of document (sdk DOCUMENT_TYPES names). */
+export const DOCUMENT_TYPE_OF_KIND: Readonly<Record<string, "eqaCertificate" | "proficiencyTestingReport">> = {
+  report: "proficiencyTestingReport",
+  history: "proficiencyTestingReport",
+  certificate: "eqaCertificate",
+  truenessCertificate: "eqaCertificate",
+  recognition: "eqaCertificate",
+};
+
+export interface IssueInput {
+  certificateNumber: string;
+  documentType: "eqaCertificate" | "proficiencyTestingReport";
+  subject: string;
+  documentHash: Hex;
+  issuerSignature: Hex;
+  validFrom?: string;
+  validUntil?: string;
+}
+
+export interface AnchoredView {
+  documentHash: string;
+  issuedAt: string | null;
+  txHash: string | null;
+  blockNumber: number | null;
+}
+
+/** What the worker needs of the gateway's certificate API. */
+export interface CertificateAnchorer {
+  /** The centre institution the system signs in for (the issuer). */
+  institution(): Promise<Address>;
+  issue(input: IssueInput): Promise<{ certId: Hex; txHash: Hex; blockNumber: number; issuedAt: string | null }>;
+  /** The anchored certificate, or null when the chain has none with this id. */
+  get(certId: Hex): Promise<AnchoredView | null>;
+}
+
+export function createGatewayCertificateAnchorer(options: SystemSessionOptions): CertificateAnchorer {
+  const { call, institution } = createSystemSession(options);
+  return {
+    institution,
+    issue: (input) => call("POST", "/v1/certificates", input),
+    async get(certId) {
+      try {
+        return await call<AnchoredView>("GET", `/v1/certificates/${certId}`);
+      } catch (error) {
+        if (error instanceof GatewayError && error.status === 404) return null;
+        throw error;
+      }
+    },
+  };
+}
+
+export interface AnchorPendingOptions {
+  /** The centre system's SM2 private key (the one registered with the gateway for its staff id). */
+  privateKey: string;
+  /** Documents anchored at once (each waits for its block). */
+  concurrency?: number;
+  /** Most documents taken in one call. */
+  limit?: number;
+  /** Retry documents that failed before (default true). */
+  retryFailed?: boolean;
+}
+
+export interface AnchorPendingResult {
+  anchored: number;
+  failed: { number: string; error: string }[];
+}
+
+/** Anchors pending (and, by default, failed) documents; returns what it did. Never throws for one document. */
+export async function anchorPendingDocuments(db: EqaDb, anchorer: CertificateAnchorer, options: AnchorPendingOptions): Promise<AnchorPendingResult> {
+  const statuses = options.retryFailed === false ? ["pending"] : ["pending", "failed"];
+  const documents = await db.document.findMany({
+    where: { status: { in: statuses }, certId: { not: null } },
+    orderBy: [{ createdAt: "asc" }, { number: "asc" }],
+    take: options.limit ?? 500,
+    select: { id: true, kind: true, number: true, sm3: true, certId: true, subject: true, validFrom: true, validUntil: true },
+  });
+  const result: AnchorPendingResult = { anchored: 0, failed: [] };
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const doc = documents[next++];
+      if (doc === undefined) return;
+      try {
+        const anchored = await anchorOne(anchorer, doc, options.privateKey);
+        await db.document.update({
+          where: { id: doc.id },
+          data: {
+            status: "anchored",
+            error: null,
+            txHash: anchored.txHash,
+            blockNumber: anchored.blockNumber,
+            issuedAt: anchored.issuedAt === null ? null : new Date(anchored.issuedAt),
+          },
+        });
+        result.anchored++;
+      } catch (error) {
+        const message = error instanceof Error ? `${(error as { code?: string }).code ?? error.name}: ${error.message}` : String(error);
+        await db.document.update({ where: { id: doc.id }, data: { status: "failed", error: message.slice(0, 2000) } });
+        result.failed.push({ number: doc.number, error: message });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker));
+  return result;
+}
+
+async function anchorOne(
+  anchorer: CertificateAnchorer,
+  doc: { kind: string; number: string; sm3: string; certId: string | null; subject: string | null; validFrom: Date | null; validUntil: Date | null },
+  privateKey: string,
+): Promise<{ txHash: string | null; blockNumber: number | null; issuedAt: string | null }> {
+  const documentType = DOCUMENT_TYPE_OF_KIND[doc.kind];
+  if (documentType === undefined) throw new Error(`unknown document kind ${doc.kind}`);
+  if (doc.subject === null) throw new Error(`document ${doc.number} has no subject`);
+  const hash = doc.sm3 as Hex;
+  try {
+    const issued = await anchorer.issue({
+      certificateNumber: doc.number,
+      documentType,
+      subject: doc.subject,
+      documentHash: hash,
+      issuerSignature: toHex(signSm2(hexBytes(hash), privateKey)) as Hex,
+      ...(doc.validFrom ? { validFrom: doc.validFrom.toISOString() } : {}),
+      ...(doc.validUntil ? { validUntil: doc.validUntil.toISOString() } : {}),
+    });
+    if (doc.certId !== null && issued.certId.toLowerCase() !== doc.certId.toLowerCase()) {
+      throw new Error(`the gateway derived certificate id ${issued.certId}, the document carries ${doc.certId}`);
+    }
+    return issued;
+  } catch (error) {
+    // Anchored by an earlier attempt whose answer was lost: take it if the chain holds this hash.
+    if (error instanceof GatewayError && error.status === 409 && doc.certId !== null) {
+      const existing = await anchorer.get(doc.certId as Hex);
+      if (existing !== null && existing.documentHash.toLowerCase() === hash.toLowerCase()) return existing;
+    }
+    throw error;
+  }
+}
+
+function hexBytes(hex: Hex): Uint8Array {
+  return Uint8Array.from(Buffer.from(hex.slice(2), "hex"));
+}
