@@ -119,7 +119,27 @@ export type ResultValue =
       organisms: { code: string; susceptibility?: Susceptibility[]; phenotypes?: { test: string; result: "positive" | "negative" }[] }[];
     }
   | { type: "trueness"; replicates: number[][]; mean: number }
-  | { type: "morphology"; answers: { image: string; answer: string }[] };
+  | { type: "morphology"; answers: { image: string; answer: string }[] }
+  | GenotypingResultValue;
+
+/** An HPV genotyping call: whether the genotype's nucleic acid was detected. */
+export type GenotypeCall = "positive" | "negative";
+
+/**
+ * HPV genotyping (an analyte with special "hpv", resultType "qualitative", its choices being the
+ * genotypes): one call per genotype of the analyte, every genotype exactly once, sorted by genotype.
+ * The call is typed as string so that results stored before the call vocabulary was fixed still read.
+ */
+export interface GenotypingResultValue {
+  type: "genotyping";
+  calls: { genotype: string; call: string }[];
+}
+
+/** The centre's expected calls of an HPV sample, genotype code → call ("positive" / "negative"). */
+export interface GenotypingExpectedValue {
+  type: "genotyping";
+  calls: Record<string, string>;
+}
 
 /** What the centre states as the right answer of a sample for an analyte (where not consensus). */
 export type ExpectedValue =
@@ -127,4 +147,5 @@ export type ExpectedValue =
   | { type: "qualitative"; choice: string; acceptable?: string[] }
   | { type: "microbiology"; organisms: string[]; susceptibility?: Record<string, Record<string, Susceptibility["interpretation"]>> }
   | { type: "trueness"; value: number; uncertainty?: number }
-  | { type: "morphology"; answers: Record<string, string> };
+  | { type: "morphology"; answers: Record<string, string> }
+  | GenotypingExpectedValue;

@@ -63,7 +63,16 @@ export const MICRO: AnalyteDefinition = {
   ],
   scheme: QUALITATIVE_SCHEME,
 };
-export const TRUE: AnalyteDefinition = { ...GLU, code: "CHOL", name: "总胆固醇", nameEn: "Cholesterol", resultType: "trueness", required: false, trueness: { days: 2, replicates: 3 } };
+export const TRUE: AnalyteDefinition = {
+  ...GLU,
+  code: "CHOL",
+  name: "总胆固醇",
+  nameEn: "Cholesterol",
+  resultType: "trueness",
+  required: false,
+  trueness: { days: 2, replicates: 3 },
+  scheme: { assignedValue: "algorithmA", sigma: "robustS", outliers: { test: "none", alpha: 0.05 }, score: "allowedRange", allowed: { percent: 3 } },
+};
 export const MORPH: AnalyteDefinition = {
   code: "CELL",
   name: "细胞形态",

@@ -44,6 +44,7 @@ describe("analyte definitions", () => {
       "analytes[4].scheme.allowed",
       "analytes[5].scheme.peerGroups",
       "analytes[6].trueness",
+      "analytes[6].scheme.score", // a trueness analyte is judged by its allowed bias
     ]);
   });
   it("refuse dependencies outside the plan, on itself, and cycles", () => {

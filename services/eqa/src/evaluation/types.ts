@@ -18,23 +18,13 @@ export interface Bilingual {
   zh: string;
 }
 
-/**
- * HPV genotyping: one call per genotype of the analyte (analyte.choices lists the genotypes). src/types.ts
- * has no such result variant, so it is defined here; intake must produce it for analytes with special "hpv".
- */
-export interface GenotypingResultValue {
-  type: "genotyping";
-  calls: { genotype: string; call: string }[];
-}
+/** The genotyping variants live in src/types.ts with the other result shapes; re-exported for the evaluation's readers. */
+export type { GenotypingExpectedValue, GenotypingResultValue } from "../types.ts";
 
-/** The centre's expected calls of an HPV sample, genotype code → call (e.g. "positive" / "negative"). */
-export interface GenotypingExpectedValue {
-  type: "genotyping";
-  calls: Record<string, string>;
-}
-
-export type RoundResultValue = ResultValue | GenotypingResultValue;
-export type RoundExpectedValue = ExpectedValue | GenotypingExpectedValue;
+/** Every stored result shape (src/types.ts ResultValue, HPV genotyping included). */
+export type RoundResultValue = ResultValue;
+/** Every expected-value shape (src/types.ts ExpectedValue, HPV genotyping included). */
+export type RoundExpectedValue = ExpectedValue;
 
 export interface RoundLab {
   code: string;

@@ -27,7 +27,10 @@ function checkScheme(analyte: AnalyteDefinition, scheme: EvaluationScheme | unde
   if ((scheme.sigma === "fitnessPercent" || scheme.sigma === "fitnessAbsolute") && !(typeof scheme.sigmaValue === "number" && scheme.sigmaValue > 0 && Number.isFinite(scheme.sigmaValue))) {
     refuse(`analyte ${code}: fitness-for-purpose σpt needs sigmaValue > 0.`, `项目 ${code}：适用性 σpt 需要大于 0 的 sigmaValue。`, { field: "sigmaValue", analyte: code });
   }
-  const needsAllowed = scheme.score === "allowedRange" || analyte.resultType === "trueness";
+  // Only numbers are judged by an allowed range: answers (qualitative, identification, morphology,
+  // genotyping) are judged right or wrong whatever the scheme's score says.
+  const numeric = analyte.resultType === "quantitative" || analyte.resultType === "trueness";
+  const needsAllowed = numeric && (scheme.score === "allowedRange" || analyte.resultType === "trueness");
   const allowed = scheme.allowed;
   const allowedOk = allowed !== undefined && [allowed.percent, allowed.absolute].some((v) => typeof v === "number" && v > 0 && Number.isFinite(v));
   if (needsAllowed && !allowedOk && analyte.special !== "reticulocyte") {

@@ -20,6 +20,8 @@ export interface ResultEntry {
   replicates?: string[][];
   /** Morphology: an answer (choice code) per image. */
   answers?: { image: string; answer: string }[];
+  /** HPV genotyping (analyte special "hpv"): every genotype of the analyte once, call "positive" or "negative". */
+  calls?: { genotype: string; call: string }[];
   instrument?: string;
   reagent?: string;
   method?: string;

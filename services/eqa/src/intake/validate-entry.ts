@@ -1,7 +1,7 @@
 // Validation of one entry against its analyte's definition (pure): numbers parsed exactly and
 // rounded by GB/T 8170, ranges, choices, organisms and susceptibility, trueness replicates, image
-// answers, method information. Either the accepted ResultValue or every refused field.
-import type { AnalyteDefinition, MethodInfo, ResultValue, Susceptibility } from "../types.ts";
+// answers, HPV genotype calls, method information. Either the accepted ResultValue or every refused field.
+import type { AnalyteDefinition, GenotypeCall, MethodInfo, ResultValue, Susceptibility } from "../types.ts";
 import { parseDecimal, roundDecimal, toNumber } from "./decimal.ts";
 import { collector, parseFailureText, type FieldErrorSink } from "./field-errors.ts";
 import type { FieldError, ResultEntry } from "./types.ts";
@@ -14,16 +14,25 @@ export type EntryValidation = { ok: true; value: ResultValue; method: MethodInfo
 export const ZONE_MM = { min: 6, max: 50 } as const;
 const TEXT_MAX = 200;
 
-/** The entry fields each result type uses; anything else is refused so that a mapping mistake
+/** How an entry is read: by result type, except HPV genotyping (a qualitative analyte whose choices
+ * are genotypes), which takes one call per genotype instead of a single choice. */
+type EntryKind = AnalyteDefinition["resultType"] | "genotyping";
+
+function entryKind(a: AnalyteDefinition): EntryKind {
+  return a.special === "hpv" ? "genotyping" : a.resultType;
+}
+
+/** The entry fields each kind uses; anything else is refused so that a mapping mistake
  * (a qualitative answer sent for a quantitative analyte) is not silently dropped. */
-const FIELDS: Readonly<Record<AnalyteDefinition["resultType"], readonly (keyof ResultEntry)[]>> = {
+const FIELDS: Readonly<Record<EntryKind, readonly (keyof ResultEntry)[]>> = {
   quantitative: ["value", "uncertainty"],
   qualitative: ["choice"],
   microbiology: ["organisms"],
   trueness: ["replicates"],
   morphology: ["answers"],
+  genotyping: ["calls"],
 };
-const VALUE_FIELDS: readonly (keyof ResultEntry)[] = ["value", "uncertainty", "choice", "organisms", "replicates", "answers"];
+const VALUE_FIELDS: readonly (keyof ResultEntry)[] = ["value", "uncertainty", "choice", "organisms", "replicates", "answers", "calls"];
 
 interface NumberRule {
   min?: number;
@@ -210,18 +219,59 @@ function morphology(a: AnalyteDefinition, entry: ResultEntry, error: FieldErrorS
   return { type: "morphology", answers: images.map((image) => ({ image, answer: byImage.get(image) ?? "" })) };
 }
 
+const GENOTYPE_CALLS: ReadonlySet<string> = new Set<GenotypeCall>(["positive", "negative"]);
+
+/** HPV genotyping: every genotype (choice) of the analyte called exactly once, positive or negative.
+ * A missing genotype is refused rather than read as negative: "not detected" must be stated, since
+ * the evaluation counts an uncalled genotype as wrong. */
+function genotyping(a: AnalyteDefinition, entry: ResultEntry, error: FieldErrorSink): ResultValue | undefined {
+  const genotypes = new Map((a.choices ?? []).map((c) => [c.code, c]));
+  const calls = entry.calls;
+  if (!Array.isArray(calls)) {
+    error("calls", calls === undefined ? "required" : "wrongShape", `Call each of the ${genotypes.size} genotypes positive or negative.`, `请对全部 ${genotypes.size} 个基因型给出阳性或阴性结果。`);
+    return undefined;
+  }
+  const byGenotype = new Map<string, GenotypeCall>();
+  const named = new Set<string>();
+  calls.forEach((c, i) => {
+    const at = `calls[${i}]`;
+    const x = (typeof c === "object" && c !== null ? c : {}) as { genotype?: unknown; call?: unknown };
+    const genotype = code(x.genotype, `${at}.genotype`, genotypes, { en: "a genotype", zh: "基因型" }, a.code, error);
+    if (genotype === undefined) return;
+    if (named.has(genotype)) {
+      error(`${at}.genotype`, "duplicate", `Genotype "${genotype}" is called twice.`, `基因型“${genotype}”重复报告。`);
+      return;
+    }
+    named.add(genotype);
+    const call = typeof x.call === "string" ? x.call.trim() : "";
+    if (!GENOTYPE_CALLS.has(call)) {
+      error(`${at}.call`, call === "" ? "required" : "unknownChoice", `Call genotype ${genotype} "positive" or "negative".`, `基因型 ${genotype} 的结果须为“positive”（阳性）或“negative”（阴性）。`);
+      return;
+    }
+    byGenotype.set(genotype, call as GenotypeCall);
+  });
+  for (const genotype of genotypes.keys()) {
+    if (!named.has(genotype)) error(`calls.${genotype}`, "required", `Call genotype ${genotype} positive or negative.`, `请给出基因型 ${genotype} 的结果（阳性或阴性）。`);
+  }
+  if (byGenotype.size !== genotypes.size) return undefined;
+  // Sorted by genotype code so that the stored value does not depend on the order typed.
+  const sorted = [...byGenotype].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+  return { type: "genotyping", calls: sorted.map(([genotype, call]) => ({ genotype, call })) };
+}
+
 /** Validates `entry` for `analyte`: the accepted value and method, or every refused field. */
 export function validateEntry(analyte: AnalyteDefinition, entry: ResultEntry): EntryValidation {
   const errors: FieldError[] = [];
   const error = collector(String(entry.analyte), String(entry.sample), errors);
+  const kind = entryKind(analyte);
   for (const field of VALUE_FIELDS) {
-    if (entry[field] !== undefined && !FIELDS[analyte.resultType].includes(field)) {
-      error(field, "unexpectedField", `${field} does not apply to ${analyte.resultType} analyte ${analyte.code}.`, `${field} 不适用于 ${analyte.resultType} 类项目 ${analyte.code}。`);
+    if (entry[field] !== undefined && !FIELDS[kind].includes(field)) {
+      error(field, "unexpectedField", `${field} does not apply to ${kind} analyte ${analyte.code}.`, `${field} 不适用于 ${kind} 类项目 ${analyte.code}。`);
     }
   }
   const method = methodInfo(entry, error);
   let value: ResultValue | undefined;
-  switch (analyte.resultType) {
+  switch (kind) {
     case "quantitative": {
       const rule = { ...(analyte.min === undefined ? {} : { min: analyte.min }), ...(analyte.max === undefined ? {} : { max: analyte.max }), unit: analyte.unit };
       // A log10 analyte's values are logged by the evaluation: they must be positive.
@@ -246,6 +296,9 @@ export function validateEntry(analyte: AnalyteDefinition, entry: ResultEntry): E
       break;
     case "morphology":
       value = morphology(analyte, entry, error);
+      break;
+    case "genotyping":
+      value = genotyping(analyte, entry, error);
       break;
   }
   if (errors.length > 0 || value === undefined) return { ok: false, errors };

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { AnalyteDefinition } from "../types.ts";
 import { invalidInput, type InputIssue } from "./errors.ts";
+import { isValidLoinc, LOINC_PATTERN } from "./loinc.ts";
 import { zodIssues } from "./zod-issues.ts";
 
 /** Codes of analytes, samples, labs, plans, rounds, choices: what appears in files and URLs. */
@@ -37,6 +38,8 @@ export const analyteDefinitionSchema = z.strictObject({
   code: CODE,
   name: text(200),
   nameEn: text(200),
+  // The shape here; the check digit in consistencyIssues, where it gets a bilingual message.
+  loinc: z.string().regex(LOINC_PATTERN, "A LOINC code is digits, a hyphen and a check digit (e.g. 2345-7).").optional(),
   unit: z.string().trim().max(50),
   decimals: z.number().int().min(0).max(6),
   resultType: z.enum(["quantitative", "qualitative", "microbiology", "trueness", "morphology"]),
@@ -67,6 +70,9 @@ function consistencyIssues(a: AnalyteDefinition, at: string): InputIssue[] {
   const numeric = a.resultType === "quantitative" || a.resultType === "trueness";
   const s = a.scheme;
 
+  if (a.loinc !== undefined && !isValidLoinc(a.loinc)) {
+    add("loinc", `${a.loinc} is not a LOINC code: its check digit (mod 10, LOINC Users' Guide) is wrong.`, `${a.loinc} 不是有效的 LOINC 代码：校验位（LOINC 用户指南 mod 10 算法）不符。`);
+  }
   if (a.min !== undefined && a.max !== undefined && !(a.min < a.max)) add("min", `min (${a.min}) must be below max (${a.max}).`, `下限（${a.min}）必须小于上限（${a.max}）。`);
   if (!numeric && (a.min !== undefined || a.max !== undefined)) add("min", "A range applies to quantitative and trueness analytes only.", "范围仅适用于定量和正确度项目。");
   if (numeric && a.unit === "") add("unit", "A quantitative analyte needs a unit.", "定量项目必须有单位。");
@@ -101,14 +107,18 @@ function consistencyIssues(a: AnalyteDefinition, at: string): InputIssue[] {
     add("scheme.allowed", "Scoring by allowed range needs allowed.percent and/or allowed.absolute.", "按允许范围评价时必须给出 allowed.percent 和/或 allowed.absolute。");
   }
   if (s.score !== "allowedRange" && s.allowed !== undefined) add("scheme.allowed", "allowed applies to the allowedRange score only.", "allowed 仅适用于 allowedRange 评价。");
+  // A trueness verification is judged by the lab's mean against the reference value within the allowed bias.
+  if (a.resultType === "trueness" && s.score !== "allowedRange") add("scheme.score", "A trueness analyte is scored by allowedRange (the allowed bias).", "正确度验证项目须按 allowedRange（允许偏倚）评价。");
   if (s.assignedValue === "peerConsensus" && s.peerGroups === undefined) add("scheme.peerGroups", "The peer-consensus assigned value needs peerGroups.", "同组公议值必须给出 peerGroups。");
   if (s.peerGroups) for (const d of duplicates(s.peerGroups.by)) add("scheme.peerGroups.by", `"${d}" is listed twice.`, `“${d}”重复列出。`);
   if (s.log10 === true && !numeric) add("scheme.log10", "log10 evaluation applies to quantitative and trueness analytes only.", "log10 评价仅适用于定量和正确度项目。");
   if (s.log10 === true && a.min !== undefined && a.min <= 0) add("min", "A log10 analyte's values must be positive: min must be > 0.", "log10 项目的结果必须为正：下限必须大于 0。");
   if (s.score === "pairedDifference" && !numeric) add("scheme.score", "The paired-difference score needs numeric results.", "成对差值评价需要数值结果。");
   if (a.special === "reticulocyte" && a.resultType !== "quantitative") add("special", "The reticulocyte scheme needs a quantitative analyte.", "网织红细胞方案需要定量项目。");
-  if (a.special === "hpv" && a.resultType !== "qualitative" && a.resultType !== "microbiology") {
-    add("special", "The HPV genotyping scheme needs a qualitative or identification analyte.", "HPV 分型方案需要定性或鉴定类项目。");
+  // HPV genotyping is entered as one positive/negative call per genotype, the genotypes being the
+  // analyte's choices: a qualitative analyte (the intake and the evaluation read no other kind).
+  if (a.special === "hpv" && a.resultType !== "qualitative") {
+    add("special", "The HPV genotyping scheme needs a qualitative analyte whose choices are the genotypes.", "HPV 分型方案需要定性项目，其选项即各基因型。");
   }
   return issues;
 }

@@ -14,7 +14,10 @@ export type AuditAction =
   | "unlock.request"
   | "unlock.approve"
   | "unlock.reject"
-  | "nonParticipation.register";
+  | "nonParticipation.register"
+  | "round.evaluate"
+  | "scheme.override"
+  | "documents.issue";
 
 export interface AuditRecord {
   at: Date;
