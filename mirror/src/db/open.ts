@@ -7,8 +7,24 @@ import { openSqlReader, type SqlReader } from "./reader.ts";
 import { SqliteAdapter } from "./sqlite.ts";
 import { providerOf, type DatabaseProvider } from "./url.ts";
 
+/** Limits of interactive transactions (`$transaction(async (tx) => …)`), in ms. */
+export interface TransactionLimits {
+  /** Longest wait for a connection before the transaction fails. */
+  maxWait: number;
+  /** Longest run of the transaction once started. */
+  timeout: number;
+}
+
+/**
+ * Prisma's defaults (2 s to get a connection, 5 s to run) turn a burst — 300 laboratories
+ * submitting at once, a nightly batch beside the daytime load — into errors for requests that
+ * were only queued behind a full pool. Waiting is the right answer there: the HTTP server's own
+ * request timeout (120 s) bounds it, and a caller that gives up earlier just retries.
+ */
+export const DEFAULT_TRANSACTION_LIMITS: TransactionLimits = { maxWait: 30_000, timeout: 30_000 };
+
 /** What a generated PrismaClient class looks like to the opener. */
-export type PrismaClientClass<C> = new (options: { adapter: SqliteAdapter | PrismaPg }) => C;
+export type PrismaClientClass<C> = new (options: { adapter: SqliteAdapter | PrismaPg; transactionOptions?: TransactionLimits }) => C;
 
 export interface OpenDatabaseOptions<C> {
   /** `file:<path>` (SQLite) or `postgres://…` / `postgresql://…` (PostgreSQL). */
@@ -17,6 +33,8 @@ export interface OpenDatabaseOptions<C> {
   clients: { sqlite: PrismaClientClass<C>; postgresql: PrismaClientClass<unknown> };
   /** PostgreSQL pool size (default 10). */
   poolSize?: number;
+  /** Interactive transaction limits (default DEFAULT_TRANSACTION_LIMITS). */
+  transactionLimits?: TransactionLimits;
 }
 
 export interface Database<C> {
@@ -30,8 +48,9 @@ export interface Database<C> {
 /** Opens the database of `url`; migrate it first with `migrateDatabase`. */
 export function openDatabase<C extends { $disconnect(): Promise<void> }>(options: OpenDatabaseOptions<C>): Database<C> {
   const provider = providerOf(options.url);
+  const transactionOptions = options.transactionLimits ?? DEFAULT_TRANSACTION_LIMITS;
   if (provider === "sqlite") {
-    const prisma = new options.clients.sqlite({ adapter: new SqliteAdapter({ url: options.url }) });
+    const prisma = new options.clients.sqlite({ adapter: new SqliteAdapter({ url: options.url }), transactionOptions });
     const sql = openSqlReader(options.url);
     return {
       prisma,
@@ -46,7 +65,7 @@ export function openDatabase<C extends { $disconnect(): Promise<void> }>(options
   // One pool for Prisma and the reader (Prisma's adapter leaves a pool it was given open).
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
   // Same schema, same API: the PostgreSQL client is used through the SQLite client's type.
-  const prisma = new options.clients.postgresql({ adapter: new PrismaPg(pool) }) as C;
+  const prisma = new options.clients.postgresql({ adapter: new PrismaPg(pool), transactionOptions }) as C;
   const sql = openSqlReader(options.url, { pool });
   return {
     prisma,
