@@ -65,7 +65,7 @@ describe("an EQA round from plan to anchored certificates and the mutual-recogni
         ...(who ? { authorization: `Bearer ${tokens[who]}` } : {}),
         ...(raw ? { "content-type": "application/octet-stream" } : body === undefined ? {} : { "content-type": "application/json" }),
       },
-      ...(raw ? { body: raw } : body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(raw ? { body: Buffer.from(raw) } : body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   }
 
@@ -159,7 +159,7 @@ describe("an EQA round from plan to anchored certificates and the mutual-recogni
   test("the hospital lab's mistyped entry is refused per field and changes nothing; its submission locks", async () => {
     const entries = (override: Record<string, string> = {}) =>
       (Object.keys(TARGETS) as (keyof typeof TARGETS)[]).flatMap((analyte) =>
-        [0, 1].map((s) => ({ analyte, sample: s === 0 ? "202711" : "202712", value: override[`${analyte}/${s}`] ?? (analyte === "K" ? (TARGETS.K[s] * 1.3).toFixed(2) : valueOf(analyte, s, 1)), method: "酶法" })),
+        [0, 1].map((s) => ({ analyte, sample: s === 0 ? "202711" : "202712", value: override[`${analyte}/${s}`] ?? (analyte === "K" ? ((TARGETS.K[s] as number) * 1.3).toFixed(2) : valueOf(analyte, s, 1)), method: "酶法" })),
       );
     const bad = await call("PUT", "/v1/eqa/rounds/CHEM-2027-1/labs/L01/results", "hospital-lab", { entries: entries({ "GLU/0": "5,5x", "NA/1": "999" }) });
     assert.equal(bad.status, 400);
@@ -235,7 +235,7 @@ describe("an EQA round from plan to anchored certificates and the mutual-recogni
     const verified = await ok<{ valid: boolean; status: { name: string } }>(await call("POST", `/v1/eqa/verify/${certId}`, null, undefined, pdf));
     assert.deepEqual([verified.valid, verified.status.name], [true, "valid"]);
     const altered = pdf.slice();
-    altered[altered.length - 100] ^= 0x01;
+    altered[altered.length - 100] = (altered[altered.length - 100] as number) ^ 0x01;
     const caught = await ok<{ valid: boolean; altered: boolean; status: { name: string } }>(await call("POST", `/v1/eqa/verify/${certId}`, null, undefined, altered));
     assert.deepEqual([caught.valid, caught.altered, caught.status.name], [false, true, "hashMismatch"]);
 
