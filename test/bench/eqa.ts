@@ -20,7 +20,7 @@ import { createPlan, createRound, enrolLabs, registerLab, setRoundStatus } from 
 import type { AnalyteDefinition } from "../../services/eqa/src/types.ts";
 import { startPostgres } from "../helpers/postgres.ts";
 import { DEV, devAccount, startTestChain } from "../helpers/chain.ts";
-import { killChildren, startGatewayProcess, stopChild } from "./gateway/processes.ts";
+import { gatewayProfiler, killChildren, startGatewayProcess, stopChild } from "./gateway/processes.ts";
 
 const { values } = parseArgs({
   options: {
@@ -100,9 +100,9 @@ async function main(): Promise<void> {
       logLevel: "warn",
     }),
   );
-  // EQA_BENCH_PROFILE=<dir>: a CPU profile of the gateway process, written when it stops.
+  const gateway = await startGatewayProcess({ configFile, workers: Number(values.workers), logFile: join(dir, "gateway.log") });
+  // EQA_BENCH_PROFILE=<dir>: CPU profiles of the gateway's processes during the burst.
   const profile = process.env.EQA_BENCH_PROFILE;
-  const gateway = await startGatewayProcess({ configFile, workers: Number(values.workers), logFile: join(dir, "gateway.log"), ...(profile ? { execArgv: ["--cpu-prof", "--cpu-prof-dir", profile] } : {}) });
   const session = await signInWithSm2({ baseUrl: gateway.url, staffId: "hospital-lab", privateKey: toHex(labKey.privateKey) });
 
   // Each lab's entries as its software sends them: values around per-analyte targets, some in E notation.
@@ -121,6 +121,7 @@ async function main(): Promise<void> {
   // Warm up one connection path (not counted): a draft save of the first lab's set.
   await fetch(`${gateway.url}/v1/eqa/rounds/BENCH-1/labs/${labCodes[0]}/results`, { method: "PUT", headers: { authorization: `Bearer ${session.token}`, "content-type": "application/json" }, body: bodies[0] });
 
+  if (profile) await gatewayProfiler(gateway, { profile: "start" });
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const latencies = await Promise.all(
@@ -138,6 +139,7 @@ async function main(): Promise<void> {
   );
   const wall = performance.now() - started;
   const sorted = latencies.sort((a, b) => a - b);
+  if (profile) console.log(`  profiles: ${(await gatewayProfiler(gateway, { profile: "stop", dir: profile })).join(", ")}`);
 
   // Every submission is stored and locked.
   const check = openEqaDatabase(eqaUrl);
