@@ -62,12 +62,21 @@ function jsonSafe(value: unknown): string {
 export async function recordAudit(db: GatewayDb | GatewayTx, c: Context<GatewayEnv>, facts: AuditFacts = {}, action?: string): Promise<void> {
   const state = c.get("audit");
   const principal = c.get("principal");
-  // Plain SQL: every write request leaves a row, and Prisma's query compiler costs more than the
-  // insert (measured on SQLite: 1.1 ms per create against 0.7 ms), which shows under bursts.
-  await db.$executeRaw`INSERT INTO "AuditLog" ("at", "subject", "role", "institution", "action", "target", "purpose", "outcome", "requestId", "ip", "detailsJson")
-    VALUES (${new Date()}, ${principal?.subject ?? "anonymous"}, ${principal?.roles.join(",") ?? ""}, ${principal?.institution ?? null},
-      ${action ?? state?.action ?? `${c.req.method} ${c.req.path}`}, ${facts.target ?? null}, ${facts.purpose ?? null}, ${facts.outcome ?? "success"},
-      ${c.get("requestId") ?? ""}, ${clientIp(c, state?.trustedProxies ?? [])}, ${facts.details === undefined ? null : jsonSafe(facts.details)})`;
+  await db.auditLog.create({
+    data: {
+      at: new Date(),
+      subject: principal?.subject ?? "anonymous",
+      role: principal?.roles.join(",") ?? "",
+      institution: principal?.institution ?? null,
+      action: action ?? state?.action ?? `${c.req.method} ${c.req.path}`,
+      target: facts.target ?? null,
+      purpose: facts.purpose ?? null,
+      outcome: facts.outcome ?? "success",
+      requestId: c.get("requestId") ?? "",
+      ip: clientIp(c, state?.trustedProxies ?? []),
+      detailsJson: facts.details === undefined ? null : jsonSafe(facts.details),
+    },
+  });
   if (state && (facts.outcome ?? "success") === "success") state.written = true;
 }
 

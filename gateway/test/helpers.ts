@@ -120,7 +120,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   };
   options.configure?.(file);
   const config = parseConfig(file, { baseDir: dir, source: "test" });
-  const log = pino({ level: config.logLevel });
+  const log = pino({ level: process.env.TEST_LOG ?? config.logLevel });
   const running = await createDeps(config, { log, metrics: createMetrics(), ...(options.clock ? { clock: options.clock } : {}) });
   const deps = running.deps;
   const app = createGateway(deps);
