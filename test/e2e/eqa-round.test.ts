@@ -75,6 +75,40 @@ describe("an EQA round from plan to anchored certificates and the mutual-recogni
     return JSON.parse(text) as T;
   }
 
+  /** A second round of the plan, run through in one go; the hospital's values are scaled by `bias` per analyte. */
+  async function secondRound(bias: Partial<Record<keyof typeof TARGETS, number>>): Promise<void> {
+    const now = Date.now();
+    await ok(
+      await call("POST", "/v1/eqa/rounds", "eqa-admin", {
+        planCode: "CHEM-2027",
+        code: "CHEM-2027-2",
+        name: "2027 年第二次",
+        opensAt: new Date(now - 3_600_000).toISOString(),
+        deadline: new Date(now + 86_400_000).toISOString(),
+        samples: [{ code: "202721" }, { code: "202722" }],
+      }),
+    );
+    await ok(await call("POST", "/v1/eqa/rounds/CHEM-2027-2/enrolments", "eqa-admin", { labs: ["L01", ...OTHER_LABS] }));
+    await ok(await call("POST", "/v1/eqa/rounds/CHEM-2027-2/status", "eqa-admin", { status: "open" }));
+    for (const [i, lab] of ["L01", ...OTHER_LABS].entries()) {
+      const entries = (Object.keys(TARGETS) as (keyof typeof TARGETS)[]).flatMap((analyte) =>
+        [0, 1].map((s) => {
+          const typed = valueOf(analyte, s, i + 1);
+          const value = lab === "L01" && bias[analyte] ? (Number(typed) * (bias[analyte] as number)).toFixed(2) : typed;
+          return { analyte, sample: s === 0 ? "202721" : "202722", value, method: "酶法" };
+        }),
+      );
+      await submitResults(eqa.prisma, { roundCode: "CHEM-2027-2", labCode: lab, entries, actor: `${lab}-lis`, now: new Date() });
+    }
+    await ok(await call("POST", "/v1/eqa/rounds/CHEM-2027-2/status", "eqa-admin", { status: "closed" }));
+    await ok(await call("POST", "/v1/eqa/rounds/CHEM-2027-2/evaluations", "eqa-admin"));
+    await runWorkerPass(eqa.prisma, worker);
+    await ok(await call("POST", "/v1/eqa/rounds/CHEM-2027-2/status", "eqa-admin", { status: "published" }));
+    const pass = await runWorkerPass(eqa.prisma, worker);
+    assert.deepEqual(pass.anchoring?.failed, []);
+    assert.equal(pass.anchoring?.superseded, 7, "every lab's first statement is revoked as superseded on chain");
+  }
+
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "e2e-eqa-"));
     chain = await startTestChain();
@@ -178,8 +212,9 @@ describe("an EQA round from plan to anchored certificates and the mutual-recogni
     assert.equal(again.status, 409, "submitted results are locked");
 
     // Labs never see expected values or other labs before publication.
-    const round = await ok<{ labs: { code: string }[] }>(await call("GET", "/v1/eqa/rounds/CHEM-2027-1", "hospital-lab"));
+    const round = await ok<{ labs: { code: string }[]; samples: Record<string, unknown>[] }>(await call("GET", "/v1/eqa/rounds/CHEM-2027-1", "hospital-lab"));
     assert.deepEqual(round.labs.map((l) => l.code), ["L01"]);
+    assert.deepEqual(round.samples.map((s) => Object.keys(s).sort()), [["code", "id"], ["code", "id"]], "samples without expected values");
   });
 
   test("the other labs submit through their own systems; one registers non-participation", async () => {
@@ -202,6 +237,11 @@ describe("an EQA round from plan to anchored certificates and the mutual-recogni
     assert.equal(summary.consistency.status, "green");
     const hospital = summary.labs.find((l) => l.labCode === "L01");
     assert.deepEqual({ passed: hospital?.analytesPassed, total: hospital?.analytesTotal }, { passed: 2, total: 3 }, "the hospital passes GLU and NA and fails K");
+    // Evaluated but not published: the lab sees its results, not its scores.
+    const early = await ok<{ results: unknown[]; scores?: unknown[]; documents: unknown[] }>(await call("GET", "/v1/eqa/rounds/CHEM-2027-1/labs/L01", "hospital-lab"));
+    assert.equal(early.results.length, 6);
+    assert.equal(early.scores, undefined, "no scores before publication");
+    assert.deepEqual(early.documents, []);
     const xlsx = await call("GET", "/v1/eqa/rounds/CHEM-2027-1/summaries.xlsx", "eqa-admin");
     assert.equal(xlsx.status, 200);
     assert.match(xlsx.headers.get("content-type") ?? "", /spreadsheetml/);
@@ -260,10 +300,23 @@ describe("an EQA round from plan to anchored certificates and the mutual-recogni
     assert.equal((await ok<{ recognised: boolean }>(await ask("GLU", "2020-01-01T00:00:00Z"))).recognised, false, "before publication");
     assert.equal((await ok<{ recognised: boolean }>(await ask("K", tomorrow))).recognised, false, "potassium was failed");
 
-    // The centre revokes the statement as issued in error: the answer becomes no, for every date.
-    await ok(await call("POST", `/v1/certificates/${yes.basis.certId}/revoke`, "eqa-system", { reason: "issuedInError" }));
-    const revoked = await ok<{ recognised: boolean; considered: { verdict: string }[] }>(await ask("GLU", tomorrow));
+    // A later round of the plan supersedes the standing: the hospital now fails glucose. From the
+    // second publication on the answer is no; results dated before it stay covered by the first.
+    const firstPublished = new Date().toISOString();
+    await secondRound({ GLU: 1.25 });
+    const afterSecond = new Date(Date.now() + 86_400_000).toISOString();
+    const superseded = await ok<{ recognised: boolean; considered: { verdict: string; round: string }[] }>(await ask("GLU", afterSecond));
+    assert.equal(superseded.recognised, false, "glucose failed in the later round");
+    assert.deepEqual(superseded.considered.map((c) => `${c.round}:${c.verdict}`).sort(), ["CHEM-2027-1:revoked", "CHEM-2027-2:analyteNotPassed"]);
+    const between = await ok<{ recognised: boolean; basis: { round: string } }>(await ask("GLU", firstPublished));
+    assert.deepEqual([between.recognised, between.basis.round], [true, "CHEM-2027-1"], "a result dated before the second publication stays covered by the first");
+    const sodium = await ok<{ recognised: boolean; basis: { certId: string; round: string } }>(await ask("2951-2", afterSecond));
+    assert.deepEqual([sodium.recognised, sodium.basis.round], [true, "CHEM-2027-2"]);
+
+    // The centre revokes the second statement as issued in error: the answer becomes no, for every date.
+    await ok(await call("POST", `/v1/certificates/${sodium.basis.certId}/revoke`, "eqa-system", { reason: "issuedInError" }));
+    const revoked = await ok<{ recognised: boolean; considered: { verdict: string; round: string }[] }>(await ask("NA", afterSecond));
     assert.equal(revoked.recognised, false);
-    assert.equal(revoked.considered[0]?.verdict, "revoked");
+    assert.ok(revoked.considered.every((c) => c.verdict === "revoked"));
   });
 });

@@ -29,7 +29,7 @@ import {
   submitResults,
 } from "../../../services/eqa/src/intake/index.ts";
 import { analyteDefinitionSchema } from "../../../services/eqa/src/model/analyte-definition.ts";
-import { latestEvaluation } from "../../../services/eqa/src/publication/evaluate.ts";
+import { latestEvaluation, latestLabEvaluation } from "../../../services/eqa/src/publication/evaluate.ts";
 import { exportSummariesXlsx } from "../../../services/eqa/src/evaluation/index.ts";
 import { parseStatement, recognitionAt, type StatementCandidate } from "../../../services/eqa/src/recognition/index.ts";
 
@@ -100,9 +100,15 @@ export function eqaOf(deps: GatewayDeps): EqaDb {
   return deps.eqa;
 }
 
+/**
+ * Whether the principal acts for the quality centre: a manager (eqa:manage) of an institution named
+ * in `eqa.centres`. Anyone else at that institution — its auditor, its systems, the staff of a lab
+ * the centre itself runs — is treated like any lab: no expected values, no other labs' results.
+ */
 function isCentre(deps: GatewayDeps, principal: Principal): boolean {
   const institution = principal.institution?.toLowerCase();
-  return institution !== undefined && (deps.config.eqa?.centres ?? []).some((c) => c.toLowerCase() === institution);
+  if (institution === undefined || !(deps.config.eqa?.centres ?? []).some((c) => c.toLowerCase() === institution)) return false;
+  return deps.rbac.allows(principal.roles, "eqa:manage");
 }
 
 function requireCentre(deps: GatewayDeps, c: Context<GatewayEnv>): string {
@@ -313,15 +319,11 @@ export function eqaRoutes(deps: GatewayDeps) {
       });
       const published = roundRow.status === "published";
       const centre = isCentre(deps, principalOf(c));
-      let scores: unknown[] | undefined;
-      let standings: unknown[] | undefined;
-      if (published || centre) {
-        const stored = await latestEvaluation(db, round);
-        if (stored) {
-          scores = stored.evaluation.scores.filter((s) => s.labCode === lab);
-          standings = stored.evaluation.labAnalytes.filter((s) => s.labCode === lab);
-        }
-      }
+      // Scores are the lab's once the round is published (the centre sees them as soon as evaluated);
+      // only this lab's part of the evaluation is read.
+      const part = published || centre ? await latestLabEvaluation(db, round, lab) : null;
+      const scores = part?.scores;
+      const standings = part?.standings;
       const documents = published
         ? await db.document.findMany({ where: { roundId: roundRow.id, labId: found.id }, select: { kind: true, number: true, sm3: true, certId: true, status: true, txHash: true, issuedAt: true, validFrom: true, validUntil: true }, orderBy: { number: "asc" } })
         : [];
@@ -437,7 +439,7 @@ export function eqaRoutes(deps: GatewayDeps) {
       const type = doc.kind === "recognition" ? "application/json" : "application/pdf";
       return c.body(new Uint8Array(doc.bytes), 200, {
         "content-type": type,
-        "content-disposition": `attachment; filename="${number}.${doc.kind === "recognition" ? "json" : "pdf"}"`,
+        "content-disposition": `attachment; filename="${number.replace(/[^A-Za-z0-9_.-]/g, "_")}.${doc.kind === "recognition" ? "json" : "pdf"}"`,
         "x-document-sm3": doc.sm3,
         ...(doc.certId ? { "x-certificate-id": doc.certId } : {}),
       });

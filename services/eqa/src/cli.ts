@@ -227,10 +227,11 @@ const operator = () => `cli:${userInfo().username}`;
  * the loop ends even when the gateway refuses everything.
  */
 async function anchorAll(db: EqaDb, anchoring: ReturnType<typeof anchoringOf>): Promise<AnchorPendingResult> {
-  const total: AnchorPendingResult = { anchored: 0, failed: [] };
+  const total: AnchorPendingResult = { anchored: 0, superseded: 0, failed: [] };
   for (let first = true; ; first = false) {
     const pass = await anchorPendingDocuments(db, anchoring.anchorer, { privateKey: anchoring.privateKey, concurrency: anchoring.concurrency, retryFailed: first });
     total.anchored += pass.anchored;
+    total.superseded += pass.superseded;
     total.failed.push(...pass.failed);
     if (pass.anchored + pass.failed.length === 0) return total;
   }

@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import type { EqaDb } from "./db.ts";
 import { anchorPendingDocuments, type AnchorPendingResult, type CertificateAnchorer } from "./publication/anchor.ts";
 import { evaluateStoredRound } from "./publication/evaluate.ts";
-import { publishRoundDocuments, type PublishOptions } from "./publication/publish.ts";
+import { publishRoundDocuments, type PublishOptions, type PublishResult } from "./publication/publish.ts";
 
 export interface WorkerOptions {
   /** Who the worker acts as in audit records (e.g. "eqa-system"). */
@@ -25,7 +25,7 @@ export interface WorkerOptions {
 export interface WorkerPass {
   evaluated: { round: string; version: number }[];
   evaluationErrors: { round: string; error: string }[];
-  published: { round: string; labsIssued: number; labsRemaining: number; documents: number }[];
+  published: PublishResult[];
   anchoring: AnchorPendingResult | null;
 }
 
@@ -67,9 +67,10 @@ export async function runWorkerPass(db: EqaDb, options: WorkerOptions): Promise<
     if (reports >= round._count.enrolments) continue;
     try {
       const published = await publishRoundDocuments(db, round.code, { ...options.publish, actor: options.actor, now: now(), maxLabs: options.labsPerPass ?? 50 });
-      if (published.labsIssued > 0) {
+      if (published.labsIssued > 0 || published.failed.length > 0) {
         pass.published.push(published);
-        options.log?.info(published, "documents issued");
+        options.log?.info({ round: published.round, labsIssued: published.labsIssued, labsRemaining: published.labsRemaining, documents: published.documents }, "documents issued");
+        for (const f of published.failed) options.log?.error({ round: published.round, lab: f.lab, error: f.error }, "issuing a lab's documents failed; retried at the next pass");
       }
     } catch (error) {
       options.log?.error({ round: round.code, error: messageOf(error) }, "issuing documents failed");
@@ -81,12 +82,16 @@ export async function runWorkerPass(db: EqaDb, options: WorkerOptions): Promise<
       privateKey: options.anchoring.privateKey,
       ...(options.anchoring.concurrency === undefined ? {} : { concurrency: options.anchoring.concurrency }),
     });
-    if (pass.anchoring.anchored > 0 || pass.anchoring.failed.length > 0) options.log?.info({ anchored: pass.anchoring.anchored, failed: pass.anchoring.failed.length }, "documents anchored");
+    if (pass.anchoring.anchored + pass.anchoring.superseded > 0 || pass.anchoring.failed.length > 0) {
+      options.log?.info({ anchored: pass.anchoring.anchored, superseded: pass.anchoring.superseded, failed: pass.anchoring.failed.length }, "documents anchored");
+    }
   }
   return pass;
 }
 
 /** Whether a pass did anything (the serve loop sleeps only after an idle pass). */
 export function passDidWork(pass: WorkerPass): boolean {
-  return pass.evaluated.length + pass.evaluationErrors.length + pass.published.length > 0 || (pass.anchoring !== null && pass.anchoring.anchored > 0);
+  // A lab that keeps failing is retried at the next poll, not in a busy loop.
+  const issued = pass.published.some((p) => p.labsIssued > 0);
+  return pass.evaluated.length + pass.evaluationErrors.length > 0 || issued || (pass.anchoring !== null && pass.anchoring.anchored + pass.anchoring.superseded > 0);
 }

@@ -2,7 +2,7 @@
 // and the status that gates intake and evaluation.
 import { platformError } from "@health-chain/sdk";
 import { z } from "zod";
-import type { EqaDb } from "../db.ts";
+import type { EqaDb, EqaTx } from "../db.ts";
 import type { AnalyteDefinition, ExpectedValue } from "../types.ts";
 import { checkActor } from "./actor.ts";
 import { CODE } from "./analyte-definition.ts";
@@ -153,6 +153,30 @@ const NEXT: Readonly<Record<RoundStatus, readonly RoundStatus[]>> = {
 };
 const STATUSES = Object.keys(NEXT) as RoundStatus[];
 
+/**
+ * A round is published from its latest evaluation, so that evaluation must be the one the centre
+ * means: none still requested or running, and no scheme override made after it.
+ */
+async function assertPublishable(tx: EqaTx, roundId: number, roundCode: string): Promise<void> {
+  const [latest, pending, override] = await Promise.all([
+    tx.evaluation.findFirst({ where: { roundId }, orderBy: { version: "desc" }, select: { version: true, computedAt: true } }),
+    tx.evaluationRequest.count({ where: { roundId, finishedAt: null } }),
+    tx.schemeOverride.findFirst({ where: { roundId }, orderBy: { at: "desc" }, select: { at: true, analyteCode: true } }),
+  ]);
+  if (latest === null) throw conflict("transition", `Round ${roundCode} has no evaluation to publish.`, `轮次 ${roundCode} 尚无可发布的评价结果。`, { round: roundCode });
+  if (pending > 0) {
+    throw conflict("transition", `An evaluation of round ${roundCode} is still requested or running: publish once it is done.`, `轮次 ${roundCode} 仍有评价请求在排队或进行中：完成后再发布。`, { round: roundCode, pending });
+  }
+  if (override !== null && override.at > latest.computedAt) {
+    throw conflict(
+      "transition",
+      `The scheme of ${override.analyteCode} was changed after evaluation ${latest.version}: evaluate round ${roundCode} again before publishing.`,
+      `项目 ${override.analyteCode} 的评价方案在第 ${latest.version} 次评价后被修改：请重新评价轮次 ${roundCode} 后再发布。`,
+      { round: roundCode, analyte: override.analyteCode, version: latest.version },
+    );
+  }
+}
+
 export async function setRoundStatus(db: EqaDb, roundCode: string, status: RoundStatus, actor: string): Promise<{ from: RoundStatus; to: RoundStatus }> {
   const who = checkActor(actor);
   if (!STATUSES.includes(status)) {
@@ -170,8 +194,10 @@ export async function setRoundStatus(db: EqaDb, roundCode: string, status: Round
         { round: roundCode, from, to: status, allowed: NEXT[from] },
       );
     }
-    await tx.round.update({ where: { id: round.id }, data: { status } });
-    await writeAudit(tx, { at: new Date(), actor: who, action: "round.status", roundCode, details: { from, to: status } });
+    const at = new Date();
+    if (status === "published") await assertPublishable(tx, round.id, roundCode);
+    await tx.round.update({ where: { id: round.id }, data: { status, ...(status === "published" ? { publishedAt: at } : {}) } });
+    await writeAudit(tx, { at, actor: who, action: "round.status", roundCode, details: { from, to: status } });
     return { from, to: status };
   });
 }

@@ -44,6 +44,8 @@ export interface CertificateAnchorer {
   issue(input: IssueInput): Promise<{ certId: Hex; txHash: Hex; blockNumber: number; issuedAt: string | null }>;
   /** The anchored certificate, or null when the chain has none with this id. */
   get(certId: Hex): Promise<AnchoredView | null>;
+  /** Revokes one of the centre's certificates (CertificateRegistry.revoke). */
+  revoke(certId: Hex, reason: "superseded" | "issuedInError" | "withdrawn"): Promise<{ txHash: string }>;
 }
 
 export function createGatewayCertificateAnchorer(options: SystemSessionOptions): CertificateAnchorer {
@@ -51,6 +53,7 @@ export function createGatewayCertificateAnchorer(options: SystemSessionOptions):
   return {
     institution,
     issue: (input) => call("POST", "/v1/certificates", input),
+    revoke: (certId, reason) => call("POST", `/v1/certificates/${certId}/revoke`, { reason }),
     async get(certId) {
       try {
         return await call<AnchoredView>("GET", `/v1/certificates/${certId}`);
@@ -75,6 +78,8 @@ export interface AnchorPendingOptions {
 
 export interface AnchorPendingResult {
   anchored: number;
+  /** Recognition statements revoked on chain as superseded by a later round. */
+  superseded: number;
   failed: { number: string; error: string }[];
 }
 
@@ -87,7 +92,7 @@ export async function anchorPendingDocuments(db: EqaDb, anchorer: CertificateAnc
     take: options.limit ?? 500,
     select: { id: true, kind: true, number: true, sm3: true, certId: true, subject: true, validFrom: true, validUntil: true },
   });
-  const result: AnchorPendingResult = { anchored: 0, failed: [] };
+  const result: AnchorPendingResult = { anchored: 0, superseded: 0, failed: [] };
   let next = 0;
   const worker = async () => {
     for (;;) {
@@ -114,7 +119,30 @@ export async function anchorPendingDocuments(db: EqaDb, anchorer: CertificateAnc
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker));
+  await revokeSuperseded(db, anchorer, result);
   return result;
+}
+
+/**
+ * Recognition statements a later round of the same plan superseded (publish.ts marks them) are
+ * revoked on chain with reason Superseded, so that the chain itself says until when they held.
+ */
+async function revokeSuperseded(db: EqaDb, anchorer: CertificateAnchorer, result: AnchorPendingResult): Promise<void> {
+  const superseded = await db.document.findMany({ where: { status: "superseding", certId: { not: null } }, select: { id: true, number: true, certId: true }, take: 500 });
+  for (const doc of superseded) {
+    try {
+      await anchorer.revoke(doc.certId as Hex, "superseded");
+    } catch (error) {
+      // Revoked by an earlier attempt whose answer was lost: the chain already says so.
+      const already = revertedWith(error, "AlreadyRevoked");
+      if (!already) {
+        result.failed.push({ number: doc.number, error: error instanceof Error ? error.message : String(error) });
+        continue;
+      }
+    }
+    await db.document.update({ where: { id: doc.id }, data: { status: "revoked" } });
+    result.superseded++;
+  }
 }
 
 async function anchorOne(
@@ -142,12 +170,19 @@ async function anchorOne(
     return issued;
   } catch (error) {
     // Anchored by an earlier attempt whose answer was lost: take it if the chain holds this hash.
-    if (error instanceof GatewayError && error.status === 409 && doc.certId !== null) {
+    if (revertedWith(error, "CertificateAlreadyExists") && doc.certId !== null) {
       const existing = await anchorer.get(doc.certId as Hex);
       if (existing !== null && existing.documentHash.toLowerCase() === hash.toLowerCase()) return existing;
     }
     throw error;
   }
+}
+
+/** Whether the gateway refused because the contract reverted with `name` (or answered 409 for it). */
+function revertedWith(error: unknown, name: string): boolean {
+  if (!(error instanceof GatewayError)) return false;
+  const details = error.details as { errorName?: string } | undefined;
+  return details?.errorName === name || (error.status === 409 && details?.errorName === undefined);
 }
 
 function hexBytes(hex: Hex): Uint8Array {

@@ -5,7 +5,8 @@
 // pure engine (../evaluation) does the rest. Each evaluation is stored as a new version, with the
 // schemes it used and where each came from, and the round moves to "evaluated".
 import { platformError } from "@health-chain/sdk";
-import type { EqaDb } from "../db.ts";
+import type { EqaDb, EqaTx } from "../db.ts";
+import { writeAudit } from "../model/audit.ts";
 import { evaluateRound, resolveSchemes, type RoundEvaluation, type RoundInput, type RoundResultValue, type SchemeOverride, type SchemeProvenance } from "../evaluation/index.ts";
 import { loadRoundContext } from "../model/round-context.ts";
 import type { EvaluationScheme } from "../types.ts";
@@ -28,7 +29,13 @@ async function previousSchemes(db: EqaDb, planId: number, roundCreatedAt: Date, 
 }
 
 /** Everything the engine needs of a round, read in a handful of queries. */
-export async function roundInputOf(db: EqaDb, roundCode: string): Promise<{ input: RoundInput; schemes: StoredSchemes; counts: { enrolled: number; submitted: number; results: number } }> {
+export async function roundInputOf(db: EqaDb, roundCode: string): Promise<{
+  input: RoundInput;
+  schemes: StoredSchemes;
+  counts: { enrolled: number; submitted: number; results: number };
+  /** What the submitted labs declared: the count each one's latest submission recorded in the audit trail. */
+  declared: { labs: number; results: number };
+}> {
   const context = await loadRoundContext(db, roundCode);
   const roundId = context.round.id;
   const [enrolments, overrideRows, resultRows, previous] = await Promise.all([
@@ -79,11 +86,61 @@ export async function roundInputOf(db: EqaDb, roundCode: string): Promise<{ inpu
     results,
     nonParticipating: enrolments.filter((e) => e.status === "nonParticipating").map((e) => e.lab.code),
   };
+  const submittedLabs = enrolments.filter((e) => e.status === "submitted").map((e) => e.lab.code);
+  const submissions = await db.auditEvent.findMany({
+    where: { roundCode, action: "results.submit", labCode: { in: submittedLabs } },
+    orderBy: { id: "asc" },
+    select: { labCode: true, detailsJson: true },
+  });
+  const declaredByLab = new Map<string, number>();
+  for (const s of submissions) declaredByLab.set(s.labCode as string, (JSON.parse(s.detailsJson) as { count?: number }).count ?? 0);
+  const declared = { labs: submittedLabs.length, results: [...declaredByLab.values()].reduce((a, b) => a + b, 0) };
   return {
     input,
+    declared,
     schemes: { schemes: resolved.schemes, provenance: resolved.provenance, overrides: resolved.overrides },
     counts: { enrolled: enrolments.length, submitted: enrolments.filter((e) => e.status === "submitted").length, results: resultRows.length },
   };
+}
+
+/**
+ * A fingerprint of everything intake may change in a round: results (count, newest id, newest
+ * entry time) and enrolment states. Equal before and inside the storing transaction means the
+ * evaluation saw what is stored.
+ */
+async function intakeSnapshot(db: EqaDb | EqaTx, roundId: number): Promise<string> {
+  const [results, enrolments] = await Promise.all([
+    db.result.aggregate({ where: { roundId }, _count: { _all: true }, _max: { id: true, enteredAt: true } }),
+    db.enrolment.groupBy({ by: ["status"], where: { roundId }, _count: { _all: true }, orderBy: { status: "asc" } }),
+  ]);
+  return JSON.stringify([results._count._all, results._max.id, results._max.enteredAt?.toISOString() ?? null, enrolments.map((e) => [e.status, e._count._all])]);
+}
+
+/** One lab's part of an evaluation: what its own view shows. */
+export interface LabEvaluationPart {
+  labCode: string;
+  scores: RoundEvaluation["scores"];
+  standings: RoundEvaluation["labAnalytes"];
+  summary: RoundEvaluation["labs"][number] | null;
+}
+
+export function labParts(evaluation: RoundEvaluation): LabEvaluationPart[] {
+  const parts = new Map<string, LabEvaluationPart>();
+  const part = (labCode: string) => {
+    let p = parts.get(labCode);
+    if (!p) parts.set(labCode, (p = { labCode, scores: [], standings: [], summary: null }));
+    return p;
+  };
+  for (const s of evaluation.scores) part(s.labCode).scores.push(s);
+  for (const s of evaluation.labAnalytes) part(s.labCode).standings.push(s);
+  for (const l of evaluation.labs) part(l.labCode).summary = l;
+  return [...parts.values()];
+}
+
+/** A lab's part of the latest evaluation of a round, or null. */
+export async function latestLabEvaluation(db: EqaDb, roundCode: string, labCode: string): Promise<(LabEvaluationPart & { version: number }) | null> {
+  const row = await db.labEvaluation.findFirst({ where: { round: { code: roundCode }, labCode }, orderBy: { version: "desc" }, select: { version: true, json: true } });
+  return row === null ? null : { ...(JSON.parse(row.json) as LabEvaluationPart), version: row.version };
 }
 
 export interface StoredEvaluation {
@@ -110,24 +167,40 @@ export async function evaluateStoredRound(db: EqaDb, roundCode: string, actor: s
       details: { reason: "roundStatus", status: round.status },
     });
   }
-  const { input, schemes } = await roundInputOf(db, roundCode);
-  const evaluation = evaluateRound(input);
+  const before = await intakeSnapshot(db, round.id);
+  const { input, schemes, declared } = await roundInputOf(db, roundCode);
+  const evaluation = evaluateRound({ ...input, declared });
   const stored = await db.$transaction(async (tx) => {
+    // What was evaluated must still be what is stored: a lab correcting its results in a late
+    // correction window, or the round being published meanwhile, makes this evaluation stale.
+    const after = await intakeSnapshot(tx, round.id);
+    if (after !== before) {
+      throw platformError("CONFLICT", {
+        message: `Results of round ${roundCode} changed while it was being evaluated: evaluate it again.`,
+        messageZh: `轮次 ${roundCode} 的结果在评价过程中发生了变化：请重新评价。`,
+        details: { reason: "resultsChanged" },
+      });
+    }
+    const moved = await tx.round.updateMany({ where: { id: round.id, status: { in: ["closed", "evaluated"] } }, data: { status: "evaluated" } });
+    if (moved.count !== 1) {
+      throw platformError("CONFLICT", {
+        message: `Round ${roundCode} left the closed/evaluated state while it was being evaluated (published or reopened): this evaluation is not stored.`,
+        messageZh: `轮次 ${roundCode} 在评价过程中已不处于已截止/已评价状态（已发布或重新开放）：本次评价未保存。`,
+        details: { reason: "roundStatus" },
+      });
+    }
     const last = await tx.evaluation.findFirst({ where: { roundId: round.id }, orderBy: { version: "desc" }, select: { version: true } });
     const version = (last?.version ?? 0) + 1;
     await tx.evaluation.create({
       data: { roundId: round.id, version, schemeJson: JSON.stringify(schemes), resultJson: JSON.stringify(evaluation), computedAt: now, computedBy: actor },
     });
-    await tx.round.update({ where: { id: round.id }, data: { status: "evaluated" } });
-    await tx.auditEvent.create({
-      data: {
-        at: now,
-        actor,
-        action: "round.evaluate",
-        roundCode,
-        labCode: null,
-        detailsJson: JSON.stringify({ version, provenance: schemes.provenance, overrides: schemes.overrides, consistency: evaluation.consistency.status, collusionGroups: evaluation.collusion.length }),
-      },
+    await tx.labEvaluation.createMany({ data: labParts(evaluation).map((part) => ({ roundId: round.id, version, labCode: part.labCode, json: JSON.stringify(part) })) });
+    await writeAudit(tx, {
+      at: now,
+      actor,
+      action: "round.evaluate",
+      roundCode,
+      details: { version, provenance: schemes.provenance, overrides: schemes.overrides, consistency: evaluation.consistency.status, collusionGroups: evaluation.collusion.length },
     });
     return version;
   });

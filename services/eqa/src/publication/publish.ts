@@ -47,13 +47,18 @@ export interface PublishResult {
   labsIssued: number;
   labsRemaining: number;
   documents: number;
+  /** Labs whose documents could not be issued in this pass (retried at the next one). */
+  failed: { lab: string; error: string }[];
 }
 
 const NUMBER_PREFIX = { report: "R", history: "H", certificate: "C", truenessCertificate: "T", recognition: "M" } as const;
 
-/** Document number of one lab's document of a round: <round>-<kind letter>-<lab>. */
+/**
+ * Document number of one lab's document of a round: <round>:<kind letter>:<lab>. Codes cannot
+ * contain ":", so no two (round, kind, lab) share a number — nor, therefore, a certificate id.
+ */
 export function documentNumber(roundCode: string, kind: keyof typeof NUMBER_PREFIX, labCode: string): string {
-  return `${roundCode}-${NUMBER_PREFIX[kind]}-${labCode}`;
+  return `${roundCode}:${NUMBER_PREFIX[kind]}:${labCode}`;
 }
 
 function pad32(address: string): string {
@@ -71,18 +76,21 @@ export async function publishRoundDocuments(db: EqaDb, roundCode: string, option
       details: { reason: "roundStatus", status: context.round.status },
     });
   }
-  const stored = await latestEvaluation(db, roundCode);
-  if (stored === null) {
+  const latest = await latestEvaluation(db, roundCode);
+  if (latest === null) {
     throw platformError("CONFLICT", { message: `Round ${roundCode} has no evaluation.`, messageZh: `轮次 ${roundCode} 尚无评价结果。`, details: { reason: "notEvaluated" } });
   }
+  const stored = latest;
   const roundId = context.round.id;
-  const publishedEvent = await db.auditEvent.findFirst({ where: { roundCode, action: "round.status", detailsJson: { contains: '"to":"published"' } }, orderBy: { id: "desc" }, select: { at: true } });
-  const publishedAt = new Date(Math.floor((publishedEvent?.at ?? now).getTime() / 1000) * 1000).toISOString();
+  const roundRow = await db.round.findUniqueOrThrow({ where: { id: roundId }, select: { publishedAt: true } });
+  const publishedAt = new Date(Math.floor((roundRow.publishedAt ?? now).getTime() / 1000) * 1000).toISOString();
+  // The schemes the evaluation used (the previous round's, or an override), not the plan's definitions.
+  const analytes = context.analytes.map((a) => ({ ...a, scheme: stored.schemes.schemes[a.code] ?? a.scheme }));
   const pub: PublicationContext = {
     centre: options.centre,
     plan: { code: context.plan.code, name: context.plan.name, nameEn: context.plan.nameEn, year: context.plan.year },
     round: { code: context.round.code, name: context.round.name, deadline: context.round.deadline.toISOString(), publishedAt },
-    analytes: context.analytes,
+    analytes,
     signatory: options.signatory,
     validityDays: options.validityDays ?? 365,
   };
@@ -100,7 +108,7 @@ export async function publishRoundDocuments(db: EqaDb, roundCode: string, option
   );
   const pending = enrolments.filter((e) => !issued.has(e.lab.id));
   const slice = options.maxLabs === undefined ? pending : pending.slice(0, options.maxLabs);
-  if (slice.length === 0) return { round: roundCode, labsIssued: 0, labsRemaining: 0, documents: 0 };
+  if (slice.length === 0) return { round: roundCode, labsIssued: 0, labsRemaining: 0, documents: 0, failed: [] };
 
   const labIds = slice.map((e) => e.lab.id);
   const resultRows = await db.result.findMany({ where: { roundId, labId: { in: labIds } }, select: { labId: true, sampleId: true, analyteCode: true, valueJson: true } });
@@ -114,7 +122,20 @@ export async function publishRoundDocuments(db: EqaDb, roundCode: string, option
 
   const issuedAt = now.toISOString();
   let documents = 0;
+  let labsIssued = 0;
+  const failed: PublishResult["failed"] = [];
   for (const enrolment of slice) {
+    try {
+      documents += await issueLab(enrolment);
+      labsIssued++;
+    } catch (error) {
+      // One lab's failure (a render error, a database error) must not hold back every other lab.
+      failed.push({ lab: enrolment.lab.code, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return { round: roundCode, labsIssued, labsRemaining: pending.length - labsIssued, documents, failed };
+
+  async function issueLab(enrolment: (typeof slice)[number]): Promise<number> {
     const lab: PublicationLab = {
       code: enrolment.lab.code,
       name: enrolment.lab.name,
@@ -136,7 +157,7 @@ export async function publishRoundDocuments(db: EqaDb, roundCode: string, option
     const historyRef = ref("history");
     const rounds: HistoryRound[] = [
       ...history.map((h) => historyRound({ ...h, labCode: lab.code })).filter((h) => h.analytes.some((a) => a.scores.some((s) => s !== null) || a.passed !== null)),
-      historyRound({ round: { code: pub.round.code, name: pub.round.name, publishedAt }, analytes: context.analytes, evaluation: stored.evaluation, labCode: lab.code, samples }),
+      historyRound({ round: { code: pub.round.code, name: pub.round.name, publishedAt }, analytes, evaluation: stored.evaluation, labCode: lab.code, samples }),
     ].slice(-3);
     rows.push({ kind: "history", number: historyRef.number, certId: historyRef.certId, validity: false, bytes: await renderHistoryReport({ centre: { name: pub.centre.name, nameEn: pub.centre.nameEn }, lab: { code: lab.code, name: lab.name, department: lab.department, institution: lab.institution }, document: historyRef.document, rounds }, options.render) });
 
@@ -164,6 +185,7 @@ export async function publishRoundDocuments(db: EqaDb, roundCode: string, option
             certId: row.certId,
             subject: pad32(lab.institution),
             ...(row.validity ? { validFrom: new Date(validFrom), validUntil: new Date(validUntil) } : {}),
+            evaluationVersion: stored.version,
             status: "pending",
           },
           select: { id: true },
@@ -176,30 +198,41 @@ export async function publishRoundDocuments(db: EqaDb, roundCode: string, option
           data: statement.analytes.map((a) => ({ labId: enrolment.lab.id, analyteCode: a.code, roundId, documentId: recognitionId, validFrom: new Date(validFrom), validUntil: new Date(validUntil) })),
         });
       }
-      await writeAudit(tx, { at: now, actor: options.actor, action: "documents.issue", roundCode, labCode: lab.code, details: { documents: rows.map((r) => ({ kind: r.kind, number: r.number, certId: r.certId })) } });
+      // The lab's recognition statements of earlier rounds of this plan are superseded by this
+      // round's outcome, passed or not: revoked on chain as Superseded (they held until now), or
+      // never anchored if still waiting.
+      const earlier = { kind: "recognition", labId: enrolment.lab.id, roundId: { not: roundId }, round: { planId: context.plan.id } };
+      await tx.document.updateMany({ where: { ...earlier, status: "anchored" }, data: { status: "superseding" } });
+      await tx.document.updateMany({ where: { ...earlier, status: { in: ["pending", "failed"] } }, data: { status: "withdrawn" } });
+      await writeAudit(tx, {
+        at: now,
+        actor: options.actor,
+        action: "documents.issue",
+        roundCode,
+        labCode: lab.code,
+        details: { evaluationVersion: stored.version, documents: rows.map((r) => ({ kind: r.kind, number: r.number, certId: r.certId, sm3: sm3Hex(r.bytes) })) },
+      });
     });
-    documents += rows.length;
+    return rows.length;
   }
-  return { round: roundCode, labsIssued: slice.length, labsRemaining: pending.length - slice.length, documents };
 }
 
 /** The plan's earlier rounds that have an evaluation, oldest first (the two latest are kept). */
 async function earlierRounds(db: EqaDb, planId: number, roundId: number) {
   const rounds = await db.round.findMany({
     where: { planId, id: { not: roundId }, status: "published" },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    orderBy: [{ publishedAt: "desc" }, { id: "desc" }],
     take: 2,
-    select: { code: true },
+    select: { code: true, publishedAt: true },
   });
   const out = [];
   for (const r of rounds.reverse()) {
     const context = await loadRoundContext(db, r.code);
     const stored = await latestEvaluation(db, r.code);
     if (stored === null) continue;
-    const published = await db.auditEvent.findFirst({ where: { roundCode: r.code, action: "round.status", detailsJson: { contains: '"to":"published"' } }, orderBy: { id: "desc" }, select: { at: true } });
     out.push({
-      round: { code: r.code, name: context.round.name, publishedAt: (published?.at ?? context.round.deadline).toISOString() },
-      analytes: context.analytes,
+      round: { code: r.code, name: context.round.name, publishedAt: (r.publishedAt ?? context.round.deadline).toISOString() },
+      analytes: context.analytes.map((a) => ({ ...a, scheme: stored.schemes.schemes[a.code] ?? a.scheme })),
       evaluation: stored.evaluation,
       samples: context.samples.map((s) => s.code),
     });

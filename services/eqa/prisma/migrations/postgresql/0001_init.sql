@@ -33,6 +33,7 @@ CREATE TABLE "Round" (
     "status" TEXT NOT NULL DEFAULT 'draft',
     "opensAt" TIMESTAMP(3) NOT NULL,
     "deadline" TIMESTAMP(3) NOT NULL,
+    "publishedAt" TIMESTAMP(3),
     "createdBy" TEXT NOT NULL,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
@@ -174,6 +175,7 @@ CREATE TABLE "Document" (
     "labId" INTEGER,
     "kind" TEXT NOT NULL,
     "number" TEXT NOT NULL,
+    "evaluationVersion" INTEGER,
     "sm3" TEXT NOT NULL,
     "bytes" BYTEA NOT NULL,
     "certId" TEXT,
@@ -201,6 +203,31 @@ CREATE TABLE "Recognition" (
     "validUntil" TIMESTAMP(3) NOT NULL,
 
     CONSTRAINT "Recognition_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "LabEvaluation" (
+    "id" SERIAL NOT NULL,
+    "roundId" INTEGER NOT NULL,
+    "version" INTEGER NOT NULL,
+    "labCode" TEXT NOT NULL,
+    "json" TEXT NOT NULL,
+
+    CONSTRAINT "LabEvaluation_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "HomogeneityStudy" (
+    "id" SERIAL NOT NULL,
+    "roundId" INTEGER NOT NULL,
+    "version" INTEGER NOT NULL,
+    "inputJson" TEXT NOT NULL,
+    "resultJson" TEXT NOT NULL,
+    "documentId" TEXT,
+    "createdBy" TEXT NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "HomogeneityStudy_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateIndex
@@ -275,6 +302,12 @@ CREATE INDEX "Recognition_labId_analyteCode_idx" ON "Recognition"("labId", "anal
 -- CreateIndex
 CREATE INDEX "Recognition_roundId_idx" ON "Recognition"("roundId");
 
+-- CreateIndex
+CREATE UNIQUE INDEX "LabEvaluation_roundId_version_labCode_key" ON "LabEvaluation"("roundId", "version", "labCode");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "HomogeneityStudy_roundId_version_key" ON "HomogeneityStudy"("roundId", "version");
+
 -- AddForeignKey
 ALTER TABLE "PlanAnalyte" ADD CONSTRAINT "PlanAnalyte_planId_fkey" FOREIGN KEY ("planId") REFERENCES "Plan"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
 
@@ -328,3 +361,9 @@ ALTER TABLE "Recognition" ADD CONSTRAINT "Recognition_roundId_fkey" FOREIGN KEY 
 
 -- AddForeignKey
 ALTER TABLE "Recognition" ADD CONSTRAINT "Recognition_documentId_fkey" FOREIGN KEY ("documentId") REFERENCES "Document"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "LabEvaluation" ADD CONSTRAINT "LabEvaluation_roundId_fkey" FOREIGN KEY ("roundId") REFERENCES "Round"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "HomogeneityStudy" ADD CONSTRAINT "HomogeneityStudy_roundId_fkey" FOREIGN KEY ("roundId") REFERENCES "Round"("id") ON DELETE RESTRICT ON UPDATE CASCADE;

@@ -30,6 +30,7 @@ CREATE TABLE "Round" (
     "status" TEXT NOT NULL DEFAULT 'draft',
     "opensAt" DATETIME NOT NULL,
     "deadline" DATETIME NOT NULL,
+    "publishedAt" DATETIME,
     "createdBy" TEXT NOT NULL,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT "Round_planId_fkey" FOREIGN KEY ("planId") REFERENCES "Plan" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
@@ -163,6 +164,7 @@ CREATE TABLE "Document" (
     "labId" INTEGER,
     "kind" TEXT NOT NULL,
     "number" TEXT NOT NULL,
+    "evaluationVersion" INTEGER,
     "sm3" TEXT NOT NULL,
     "bytes" BLOB NOT NULL,
     "certId" TEXT,
@@ -191,6 +193,29 @@ CREATE TABLE "Recognition" (
     CONSTRAINT "Recognition_labId_fkey" FOREIGN KEY ("labId") REFERENCES "Lab" ("id") ON DELETE RESTRICT ON UPDATE CASCADE,
     CONSTRAINT "Recognition_roundId_fkey" FOREIGN KEY ("roundId") REFERENCES "Round" ("id") ON DELETE RESTRICT ON UPDATE CASCADE,
     CONSTRAINT "Recognition_documentId_fkey" FOREIGN KEY ("documentId") REFERENCES "Document" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "LabEvaluation" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "roundId" INTEGER NOT NULL,
+    "version" INTEGER NOT NULL,
+    "labCode" TEXT NOT NULL,
+    "json" TEXT NOT NULL,
+    CONSTRAINT "LabEvaluation_roundId_fkey" FOREIGN KEY ("roundId") REFERENCES "Round" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "HomogeneityStudy" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "roundId" INTEGER NOT NULL,
+    "version" INTEGER NOT NULL,
+    "inputJson" TEXT NOT NULL,
+    "resultJson" TEXT NOT NULL,
+    "documentId" TEXT,
+    "createdBy" TEXT NOT NULL,
+    "createdAt" DATETIME NOT NULL,
+    CONSTRAINT "HomogeneityStudy_roundId_fkey" FOREIGN KEY ("roundId") REFERENCES "Round" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
 );
 
 -- CreateIndex
@@ -264,3 +289,9 @@ CREATE INDEX "Recognition_labId_analyteCode_idx" ON "Recognition"("labId", "anal
 
 -- CreateIndex
 CREATE INDEX "Recognition_roundId_idx" ON "Recognition"("roundId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "LabEvaluation_roundId_version_labCode_key" ON "LabEvaluation"("roundId", "version", "labCode");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "HomogeneityStudy_roundId_version_key" ON "HomogeneityStudy"("roundId", "version");
