@@ -185,7 +185,7 @@ describe("other quantitative scores", () => {
     assert.equal(scoreOf(evaluation, "L2", "S1", "HBV").notEvaluated?.code, "nonPositiveForLog");
   });
 
-  it("pairedDifference pairs consecutive samples: |x1 − x2|/√2 against σpt", () => {
+  it("pairedDifference pairs consecutive samples: each result's z and the pair's difference against σpt", () => {
     const scheme = reference({ score: "pairedDifference" });
     const ten = { GLU: { type: "quantitative" as const, value: 10 } };
     const evaluation = evaluateRound(
@@ -206,11 +206,15 @@ describe("other quantitative scores", () => {
         ],
       }),
     );
-    // σpt = 0.6 / 3 = 0.2 for both samples; L1: 0.4/√2 = 0.28284 → 1.4142σ; L2: 0.6/√2 = 0.42426 → 2.1213σ
-    assertClose(scoreOf(evaluation, "L1", "S1").score ?? NaN, Math.SQRT2, 1e-9);
-    assertClose(scoreOf(evaluation, "L1", "S2").score ?? NaN, Math.SQRT2, 1e-9);
+    // σpt = 0.6 / 3 = 0.2 for both samples, x_pt 10 for both (Δx_pt = 0).
+    // L1: z = 0.2/0.2 = 1 and −1; pair D = 0.4/√2 = 0.28284 → 1.4142σ: all satisfactory.
+    assertClose(scoreOf(evaluation, "L1", "S1").score ?? NaN, 1, 1e-9);
+    assertClose(scoreOf(evaluation, "L1", "S2").score ?? NaN, -1, 1e-9);
+    assertClose(scoreOf(evaluation, "L1", "S1").pair?.score ?? NaN, Math.SQRT2, 1e-9);
+    assertClose(scoreOf(evaluation, "L1", "S2").pair?.score ?? NaN, -Math.SQRT2, 1e-9);
     assert.equal(scoreOf(evaluation, "L1", "S1").judgement, "satisfactory");
-    assertClose(scoreOf(evaluation, "L2", "S2").score ?? NaN, 0.6 / Math.SQRT2 / 0.2, 1e-9);
+    // L2: z(S2) = −0.1/0.2 = −0.5 but the pair D = 0.6/√2 = 0.42426 → 2.1213σ questionable → S2 questionable.
+    assertClose(scoreOf(evaluation, "L2", "S2").pair?.score ?? NaN, -0.6 / Math.SQRT2 / 0.2, 1e-9);
     assert.equal(scoreOf(evaluation, "L2", "S2").judgement, "questionable");
     assert.equal(scoreOf(evaluation, "L1", "S3").notEvaluated?.code, "noPair");
     assert.equal(scoreOf(evaluation, "L3", "S1").notEvaluated?.code, "pairIncomplete");

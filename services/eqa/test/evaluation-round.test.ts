@@ -55,16 +55,27 @@ describe("consistency check", () => {
     assert.deepEqual([red.status, red.differences], ["red", [{ what: "results", submitted: 10, stored: 12, reported: 10 }]]);
   });
 
-  it("turns red in a round where a lab that did not submit has stored results", () => {
+  it("counts only submitted labs' results as stored: a draft of a lab that has not submitted stays out and green", () => {
     const results = [1, 2, 3, 4].map((v, i) => quantitative(`L${i}`, "GLU", "S1", v));
     const input = round({ analytes: [quantitativeAnalyte("GLU", MEDIAN_MADE)], results });
     assert.equal(evaluateRound(input).consistency.status, "green");
     const draft = { ...input, labs: input.labs.map((lab) => (lab.code === "L3" ? { ...lab, submitted: false } : lab)) };
     const evaluation = evaluateRound(draft);
-    assert.equal(evaluation.consistency.status, "red");
-    // 4 stored, 3 submitted and reported; L3 listed as not submitted
-    assert.deepEqual(evaluation.consistency.differences.find((d) => d.what === "results"), { what: "results", submitted: 3, stored: 4, reported: 3 });
+    // L3's result is a draft: submitted 3 labs / 3 results, stored (submitted labs) 3 / 3, reported 3 / 3.
+    assert.equal(evaluation.consistency.status, "green");
+    assert.deepEqual(evaluation.consistency.stored, { labs: 3, results: 3 });
     assert.deepEqual(evaluation.summaries.nonSubmission.map((l) => l.labCode), ["L3"]);
+  });
+
+  it("takes the submitted side from the declared counts: a result declared but missing from the input turns it red", () => {
+    const results = [1, 2, 3, 4].map((v, i) => quantitative(`L${i}`, "GLU", "S1", v));
+    const input = round({ analytes: [quantitativeAnalyte("GLU", MEDIAN_MADE)], results });
+    assert.equal(evaluateRound({ ...input, declared: { labs: 4, results: 4 } }).consistency.status, "green");
+    // Labs declared 5 results on submission; 4 reached the evaluation → red, results 5 / 4 / 4.
+    const lost = evaluateRound({ ...input, declared: { labs: 4, results: 5 } }).consistency;
+    assert.equal(lost.status, "red");
+    assert.deepEqual(lost.differences, [{ what: "results", submitted: 5, stored: 4, reported: 4 }]);
+    assertInvalidInput(() => evaluateRound({ ...input, declared: { labs: 4, results: -1 } }));
   });
 });
 

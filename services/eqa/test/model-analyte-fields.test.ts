@@ -79,3 +79,36 @@ describe("HPV genotyping analytes", () => {
     assert.deepEqual(expectedValueIssues(HBSAG, { type: "genotyping", calls: { POS: "positive" } }, "e").issues.map((i) => i.path), ["e.type"]);
   });
 });
+
+describe("log10 schemes", () => {
+  // A log10 analyte (HBV DNA, IU/mL) is judged in log10 units; 10 % of log10(1000) = 3 is 0.3 log, but
+  // 10 % of log10(1 000 000 copies) = 6 is 0.6 log for the same material: the percentage has no meaning.
+  const HBV: AnalyteDefinition = {
+    ...GLU,
+    code: "HBV",
+    unit: "IU/mL",
+    min: 1,
+    max: 1e9,
+    scheme: { assignedValue: "algorithmA", sigma: "robustS", outliers: { test: "none", alpha: 0.05 }, score: "z" },
+  };
+
+  it("accept absolute limits in log10 units (allowed.absolute, fitnessAbsolute)", () => {
+    const allowed = { ...HBV, scheme: { ...HBV.scheme, log10: true, score: "allowedRange" as const, allowed: { absolute: 0.5 } } };
+    assert.equal(validateAnalyteDefinitions([allowed])[0]?.scheme.allowed?.absolute, 0.5);
+    const fitness = { ...HBV, scheme: { ...HBV.scheme, log10: true, score: "z" as const, sigma: "fitnessAbsolute" as const, sigmaValue: 0.17 } };
+    assert.equal(validateAnalyteDefinitions([fitness])[0]?.scheme.sigma, "fitnessAbsolute");
+  });
+
+  it("refuse allowed.percent and sigma fitnessPercent with a typed field error in English and Chinese", () => {
+    const percent = { ...HBV, scheme: { ...HBV.scheme, log10: true, score: "allowedRange" as const, allowed: { percent: 10, absolute: 0.5 } } };
+    const issues = issuesOf(() => validateAnalyteDefinitions([percent]));
+    assert.deepEqual(issues.map((i) => i.path), ["analytes[0].scheme.allowed.percent"]);
+    assert.match(issues[0]?.messageZh ?? "", /log10/);
+    const fitness = { ...HBV, scheme: { ...HBV.scheme, log10: true, score: "z" as const, sigma: "fitnessPercent" as const, sigmaValue: 10 } };
+    const sigmaIssues = issuesOf(() => validateAnalyteDefinitions([fitness]));
+    assert.deepEqual(sigmaIssues.map((i) => i.path), ["analytes[0].scheme.sigma"]);
+    assert.match(sigmaIssues[0]?.message ?? "", /fitnessAbsolute/);
+    // Without log10 the same percentages are the ordinary TEa rules.
+    assert.equal(validateAnalyteDefinitions([{ ...fitness, scheme: { ...fitness.scheme, log10: false } }]).length, 1);
+  });
+});

@@ -100,26 +100,36 @@ function plainOf(values: readonly number[]): CellStatistics["plain"] {
   return { mean: centre, sd, cvPercent: sd === null || centre === 0 ? null : (sd / Math.abs(centre)) * 100 };
 }
 
+/**
+ * The cell's numbers. A z-type score needs σpt; an allowedRange score needs only the assigned value
+ * (its limits are TEa around x_pt), so there σpt is computed when possible, for the report and the CV
+ * tables, and its absence (e.g. MADe = 0 when more than half the results are identical, common at 0
+ * decimals) never refuses the cell: sigmaPt is then null.
+ */
 function statistics(values: readonly number[], context: CellContext): CellStatistics | NotComputable {
   const { scheme } = context;
+  const sigmaOptional = scheme.score === "allowedRange";
   if (values.length === 0 && scheme.assignedValue !== "reference") return tooFewResults(0, MIN_RESULTS_FLOOR);
   const robust = robustOf(values);
-  if (usesAlgorithmA(scheme) && robust === null) return zeroSpread();
+  if (usesAlgorithmA(scheme) && robust === null && !sigmaOptional) return zeroSpread();
   let assigned: number;
   if (scheme.assignedValue === "reference") {
     if (context.reference === null) {
       return notComputable("noReferenceValue", "No reference value is given for this sample.", "该样本未给出参考值。");
     }
     assigned = context.reference.value;
-  } else if (scheme.assignedValue === "median") {
+  } else if (scheme.assignedValue === "median" || robust === null) {
+    // robust === null here only for allowedRange with MADe = 0: Algorithm A's start is then
+    // x* = median, s* = 0, and winsorising at x* ± 1.5 s* maps every value onto x*, so the median is
+    // the algorithm's fixed point (ISO 13528:2015 C.3.1 start values); only s* is missing.
     assigned = median(values);
   } else {
-    assigned = (robust as { mean: number }).mean;
+    assigned = robust.mean;
   }
-  let sigma: number;
+  let sigma: number | null;
   switch (scheme.sigma) {
     case "robustS":
-      sigma = (robust as { sd: number }).sd;
+      sigma = robust?.sd ?? null;
       break;
     case "made":
       sigma = madE(values);
@@ -129,28 +139,33 @@ function statistics(values: readonly number[], context: CellContext): CellStatis
       break;
     default: {
       const fitness = fitnessSigma(scheme, assigned);
-      if (typeof fitness !== "number") return fitness;
-      sigma = fitness;
+      if (typeof fitness !== "number" && !sigmaOptional) return fitness;
+      sigma = typeof fitness === "number" ? fitness : null;
     }
   }
-  if (!(sigma > 0)) return zeroSpread();
+  if (!(sigma !== null && sigma > 0)) {
+    if (!sigmaOptional) return zeroSpread();
+    sigma = null;
+  }
   // u(x_pt) = 1.25 s*/√p for a consensus value (ISO 13528:2015 7.7.3); s* is the robust scale the
-  // scheme uses (MADe or nIQR), else Algorithm A's s*.
+  // scheme uses (MADe or nIQR), else Algorithm A's s*. The 0.3 σpt check needs σpt.
+  const checkOf = (u: number) => (sigma === null ? null : copyCheck(checkAssignedValueUncertainty(u, sigma)));
   let uncertainty: CellStatistics["uncertainty"];
   if (scheme.assignedValue === "reference") {
     const u = context.reference?.uncertainty;
-    uncertainty = { value: u ?? null, source: "reference", check: u === undefined ? null : copyCheck(checkAssignedValueUncertainty(u, sigma)) };
+    uncertainty = { value: u ?? null, source: "reference", check: u === undefined ? null : checkOf(u) };
   } else {
-    const sStar = scheme.sigma === "made" || scheme.sigma === "niqr" ? sigma : (robust?.sd ?? madE(values));
-    const u = uncertaintyOfAssignedValue(sStar, values.length);
-    uncertainty = { value: u, source: "consensus", check: copyCheck(checkAssignedValueUncertainty(u, sigma)) };
+    const sStar = (scheme.sigma === "made" || scheme.sigma === "niqr") && sigma !== null ? sigma : (robust?.sd ?? madE(values));
+    // s* = 0 (no robust scale): u(x_pt) is unknown, not 0.
+    const u = sStar > 0 ? uncertaintyOfAssignedValue(sStar, values.length) : null;
+    uncertainty = { value: u, source: "consensus", check: u === null ? null : checkOf(u) };
   }
   return {
     n: values.length,
     plain: values.length > 0 ? plainOf(values) : { mean: assigned, sd: null, cvPercent: null },
     robust,
     assignedValue: { value: assigned, method: scheme.assignedValue },
-    sigmaPt: { value: sigma, method: scheme.sigma },
+    sigmaPt: sigma === null ? null : { value: sigma, method: scheme.sigma },
     uncertainty,
   };
 }

@@ -12,7 +12,8 @@ import { evaluateQuantitative } from "./quantitative.ts";
 import { compare } from "./resolve-schemes.ts";
 import { counted, summarise } from "./summaries.ts";
 import { evaluateTrueness } from "./trueness.ts";
-import type { Cell, LabAnalyte, LabSummary, RoundEvaluation, RoundInput, RoundResult, Score, Summaries } from "./types.ts";
+import { SLOPE_MIN_SAMPLES, truenessSlope } from "./trueness-slope.ts";
+import type { Cell, LabAnalyte, LabSlope, LabSummary, RoundEvaluation, RoundInput, RoundResult, Score, Summaries } from "./types.ts";
 import { validateRoundInput } from "./validate-input.ts";
 
 const SEP = "\u0000";
@@ -118,32 +119,53 @@ export function evaluateRound(input: RoundInput): RoundEvaluation {
 
   // Standings per lab × analyte, from the (sorted, hence contiguous) scores.
   const labAnalytes: LabAnalyte[] = [];
-  const strictOf = new Map(analytes.map((a) => [a.code, a.special === "strict"]));
+  const analyteOf = new Map(analytes.map((a) => [a.code, a]));
+  // ⌈passThreshold × samples⌉ evaluated samples for a standing (the slack keeps 0.7 × 10 at 7, not 8);
+  // strict and HPV schemes judge whatever was evaluated, as before.
+  const minimumEvaluated = Math.ceil(input.round.passThreshold * sampleCodes.length - 1e-9);
+  const ruleOf = (analyteCode: string, slope?: LabSlope) => {
+    const analyte = analyteOf.get(analyteCode) as AnalyteDefinition;
+    const strict = analyte.special === "strict";
+    const free = strict || analyte.special === "hpv";
+    return { strict, passThreshold: input.round.passThreshold, minimumEvaluated: free ? 0 : minimumEvaluated, ...(slope === undefined ? {} : { slope }) };
+  };
+  // The slope method applies to trueness analytes whose round has ≥ 3 samples with reference values.
+  const slopeAnalytes = new Set(
+    analytes
+      .filter((a) => a.resultType === "trueness")
+      .filter((a) => input.samples.filter((s) => s.expected?.[a.code]?.type === "trueness" || s.expected?.[a.code]?.type === "quantitative").length >= SLOPE_MIN_SAMPLES)
+      .map((a) => a.code),
+  );
   for (let start = 0; start < scores.length; ) {
     const first = scores[start] as Score;
     let end = start + 1;
     while (end < scores.length && (scores[end] as Score).labCode === first.labCode && (scores[end] as Score).analyteCode === first.analyteCode) end++;
     const lab = labOf.get(first.labCode);
     if (lab !== undefined) {
-      labAnalytes.push(labAnalyteStanding(lab, first.analyteCode, scores.slice(start, end), strictOf.get(first.analyteCode) === true, input.round.passThreshold));
+      const slice = scores.slice(start, end);
+      const slope = slopeAnalytes.has(first.analyteCode) && allowed(first.labCode, first.analyteCode) ? truenessSlope(slice) : undefined;
+      labAnalytes.push(labAnalyteStanding(lab, first.analyteCode, slice, ruleOf(first.analyteCode, slope)));
     }
     start = end;
   }
   for (const labCode of evaluable) {
     for (const analyte of analytes) {
       if (!reportedAnalyte.has(`${labCode}${SEP}${analyte.code}`) && allowed(labCode, analyte.code)) {
-        labAnalytes.push(labAnalyteStanding(labOf.get(labCode) as RoundInput["labs"][number], analyte.code, [], false, input.round.passThreshold));
+        labAnalytes.push(labAnalyteStanding(labOf.get(labCode) as RoundInput["labs"][number], analyte.code, [], ruleOf(analyte.code)));
       }
     }
   }
   labAnalytes.sort((a, b) => compare(a.labCode, b.labCode) || compare(a.analyteCode, b.analyteCode));
 
   const labSummaries = summariseLabs(labs, nonParticipating, labAnalytes, scores);
-  const resultKeys = new Set(input.results.map((r) => `${r.labCode}${SEP}${r.analyteCode}${SEP}${r.sampleCode}`));
-  const reportedScores = scores.filter((s) => resultKeys.has(`${s.labCode}${SEP}${s.analyteCode}${SEP}${s.sampleCode}`));
+  // Submitted: what the labs declared on submission when the caller passes it (otherwise counted from
+  // this input). Stored: the results of submitted labs in the input; drafts of labs that have not
+  // submitted are not part of the round's data. Reported: those that received a score record.
+  const reportedScores = scores.filter((s) => reportedKeys.has(`${s.labCode}${SEP}${s.analyteCode}${SEP}${s.sampleCode}`));
+  const stored = { labs: new Set(submittedResults.map((r) => r.labCode)).size, results: submittedResults.length };
   const consistency = consistencyCheck({
-    submitted: { labs: evaluable.size, results: submittedResults.length },
-    stored: { labs: new Set(input.results.map((r) => r.labCode)).size, results: input.results.length },
+    submitted: input.declared === undefined ? { labs: evaluable.size, results: submittedResults.length } : { labs: input.declared.labs, results: input.declared.results },
+    stored,
     reported: { labs: new Set(reportedScores.map((s) => s.labCode)).size, results: reportedScores.length },
   });
   return {

@@ -1,4 +1,4 @@
-import type { LabAnalyte, RoundLab, Score } from "./types.ts";
+import type { LabAnalyte, LabSlope, RoundLab, Score } from "./types.ts";
 
 /** Fractions are compared with this slack so 4/5 = 0.8 meets a threshold of 0.8 despite rounding. */
 const THRESHOLD_TOLERANCE = 1e-12;
@@ -10,9 +10,17 @@ const THRESHOLD_TOLERANCE = 1e-12;
  * - a sample the lab did not report → failed: the lab's own omission cannot be excused;
  * - nothing evaluable (e.g. no consensus) → "notEvaluated", not counted;
  * - strict scheme → passed only when every evaluated sample is acceptable;
- * - otherwise passed when acceptable / evaluated ≥ passThreshold.
+ * - otherwise fewer than `minimumEvaluated` evaluated samples → "notEvaluated" (one evaluable sample
+ *   out of five says nothing of the lab), else passed when acceptable / evaluated ≥ passThreshold;
+ * - a trueness slope that is computed and not acceptable fails an analyte its samples would pass.
  */
-export function labAnalyteStanding(lab: RoundLab, analyteCode: string, scores: readonly Score[], strict: boolean, passThreshold: number): LabAnalyte {
+export function labAnalyteStanding(
+  lab: RoundLab,
+  analyteCode: string,
+  scores: readonly Score[],
+  rule: { strict: boolean; passThreshold: number; minimumEvaluated: number; slope?: LabSlope },
+): LabAnalyte {
+  const { strict, passThreshold, slope } = rule;
   const base = { labCode: lab.code, analyteCode, group: scores.find((s) => s.group !== null)?.group ?? "all" };
   let evaluated = 0;
   let acceptable = 0;
@@ -26,7 +34,7 @@ export function labAnalyteStanding(lab: RoundLab, analyteCode: string, scores: r
       if (score.acceptable) acceptable++;
     }
   }
-  const counts = { evaluated, acceptable, missing };
+  const counts = { evaluated, acceptable, missing, ...(slope === undefined ? {} : { slope }) };
   if (lab.allowedToTest?.[analyteCode] === false) {
     return { ...base, ...counts, status: "notAllowed", passed: false, reason: { en: "Not allowed to test: not evaluated, not failed.", zh: "未获准开展：不评价，不计为不合格。" } };
   }
@@ -39,8 +47,22 @@ export function labAnalyteStanding(lab: RoundLab, analyteCode: string, scores: r
   if (evaluated === 0) {
     return { ...base, ...counts, status: "notEvaluated", passed: false, reason: { en: "No sample could be evaluated.", zh: "无可评价的样本。" } };
   }
-  const passed = strict ? acceptable === evaluated : acceptable / evaluated >= passThreshold - THRESHOLD_TOLERANCE;
-  const rule = strict
+  if (!strict && evaluated < rule.minimumEvaluated) {
+    return {
+      ...base,
+      ...counts,
+      status: "notEvaluated",
+      passed: false,
+      reason: {
+        en: `Too few samples could be evaluated: ${evaluated}, at least ${rule.minimumEvaluated} needed.`,
+        zh: `可评价的样本过少：${evaluated} 个，至少需要 ${rule.minimumEvaluated} 个。`,
+      },
+    };
+  }
+  const samplesPassed = strict ? acceptable === evaluated : acceptable / evaluated >= passThreshold - THRESHOLD_TOLERANCE;
+  const slopeFails = slope !== undefined && slope.notComputable === null && !slope.acceptable;
+  const passed = samplesPassed && !slopeFails;
+  const criterion = strict
     ? { en: "strict scheme: every result must be acceptable", zh: "严格评价：所有结果均须合格" }
     : { en: `at least ${(passThreshold * 100).toFixed(0)}% acceptable`, zh: `合格率不低于 ${(passThreshold * 100).toFixed(0)}%` };
   return {
@@ -48,6 +70,9 @@ export function labAnalyteStanding(lab: RoundLab, analyteCode: string, scores: r
     ...counts,
     status: passed ? "passed" : "failed",
     passed,
-    reason: { en: `${acceptable}/${evaluated} acceptable; ${rule.en}.`, zh: `${acceptable}/${evaluated} 合格；${rule.zh}。` },
+    reason: {
+      en: `${acceptable}/${evaluated} acceptable; ${criterion.en}.${slope === undefined ? "" : ` Slope method: ${slope.notComputable === null ? slope.verdict.en : slope.notComputable.message}`}`,
+      zh: `${acceptable}/${evaluated} 合格；${criterion.zh}。${slope === undefined ? "" : `斜率法：${slope.notComputable === null ? slope.verdict.zh : slope.notComputable.messageZh}`}`,
+    },
   };
 }

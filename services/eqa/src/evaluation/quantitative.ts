@@ -1,4 +1,4 @@
-import { enNumber, judgeZ, pairedDifference, zetaScore, zPrimeScore, zScore } from "../statistics/index.ts";
+import { enNumber, judgeZ, zetaScore, zPrimeScore, zScore } from "../statistics/index.ts";
 import type { EvaluationScheme } from "../types.ts";
 import type { AnalyteRun } from "./analyte-run.ts";
 import { computeCell } from "./cell.ts";
@@ -146,7 +146,7 @@ function scoreEntry(entry: Entry, cell: Cell, scheme: EvaluationScheme, reticulo
       if ("code" in range) return { ...withTarget, ...notEvaluated("zeroAllowedError") };
       half = range.halfWidth;
     }
-    return allowedRangeScore(withTarget, x, xpt, half, stats.sigmaPt?.value);
+    return allowedRangeScore(withTarget, x, xpt, half, stats.sigmaPt?.value, cell.log10);
   }
   const sigma = (stats.sigmaPt as { value: number }).value;
   const uXpt = stats.uncertainty.value;
@@ -180,7 +180,7 @@ function scoreEntry(entry: Entry, cell: Cell, scheme: EvaluationScheme, reticulo
   }
 }
 
-function allowedRangeScore(base: Omit<Score, "judgement" | "acceptable" | "label" | "score">, x: number, xpt: number, half: number, sigma: number | undefined): Score {
+function allowedRangeScore(base: Omit<Score, "judgement" | "acceptable" | "label" | "score">, x: number, xpt: number, half: number, sigma: number | undefined, log10: boolean): Score {
   const difference = x - xpt;
   const within = Math.abs(difference) <= half + BOUNDARY_TOLERANCE * Math.max(Math.abs(x), Math.abs(xpt), half);
   const score: Score = {
@@ -191,15 +191,25 @@ function allowedRangeScore(base: Omit<Score, "judgement" | "acceptable" | "label
     ...judged(within ? "pass" : "fail"),
   };
   if (sigma !== undefined) score.sigmaPt = sigma;
-  if (xpt !== 0) score.biasPercent = (difference / xpt) * 100;
+  // A percentage of a logarithm means nothing: no bias % on the log10 scale.
+  if (xpt !== 0 && !log10) score.biasPercent = (difference / xpt) * 100;
   return score;
 }
 
+const JUDGEMENT_RANK = { satisfactory: 0, questionable: 1, unsatisfactory: 2 } as const;
+type ZJudgement = keyof typeof JUDGEMENT_RANK;
+
 /**
- * The |x₁ − x₂| / √2 scheme: samples pair in the round's order (1st with 2nd, 3rd with 4th, ...), and
- * are meant to be two portions of one material. D = |x₁ − x₂| / √2 is put on the σ scale with
- * σ = √((σpt,1² + σpt,2²) / 2) and judged like z (≤ 2 satisfactory, < 3 questionable). Both samples'
- * score records carry the pair's score. An odd last sample has no pair.
+ * The paired (split-level) scheme: samples pair in the round's order (1st with 2nd, 3rd with 4th, ...).
+ * Each result is judged twice, as in split-level designs and the Youden plot (Youden 1959; ISO 13528:2015
+ * clause 10, the graphical methods for paired / split-level samples — clause number unverified):
+ * - its bias: z = (x − x_pt)/σpt against its own sample's cell (a lab at 9.0/9.0 against 5.0/5.0 is
+ *   biased however small its within-lab difference is);
+ * - the pair's within-lab difference, corrected for the difference of the assigned values so samples
+ *   at two concentrations can pair: D = ((x₁ − x₂) − (x_pt,1 − x_pt,2))/√2, on the σ scale with
+ *   σ = √((σpt,1² + σpt,2²)/2), i.e. D/σ = ((x₁ − x₂) − Δx_pt)/√(σpt,1² + σpt,2²), judged like z.
+ * The result's judgement is the worse of the two: acceptable only when both are satisfactory. `score`
+ * keeps the result's own z; `pair` carries the difference score. An odd last sample has no pair (noPair).
  */
 function scorePairs(samples: readonly string[], scores: Score[], pending: ReadonlyMap<string, Score>): void {
   const partnerOf = new Map<string, string | null>();
@@ -209,20 +219,41 @@ function scorePairs(samples: readonly string[], scores: Score[], pending: Readon
     partnerOf.set(first, second ?? null);
     if (second !== undefined) partnerOf.set(second, first);
   }
+  const waiting = (score: Score | undefined): score is Score & { value: number; assignedValue: number; sigmaPt: number } =>
+    score !== undefined && score.notEvaluated?.code === "noPair" && score.value !== null && score.assignedValue !== undefined && score.sigmaPt !== undefined;
+  const outcomes: { score: Score; judged: { z: number; pair: NonNullable<Score["pair"]> } | null }[] = [];
   for (const score of scores) {
     const own = pending.get(`${score.labCode}\u0000${score.sampleCode}`);
-    if (own !== score || score.judgement !== "notEvaluated" || score.notEvaluated?.code !== "noPair") continue;
+    if (own !== score || !waiting(score)) continue;
     const partnerCode = partnerOf.get(score.sampleCode) ?? null;
     if (partnerCode === null) continue;
     const partner = pending.get(`${score.labCode}\u0000${partnerCode}`);
-    if (partner === undefined || partner.sigmaPt === undefined || score.sigmaPt === undefined || partner.value === null || score.value === null) {
+    if (!waiting(partner)) {
+      outcomes.push({ score, judged: null });
+      continue;
+    }
+    // Signed so that both records of a pair carry the same |D|; the sign says which sample reads higher.
+    const difference = (score.value - partner.value - (score.assignedValue - partner.assignedValue)) / Math.SQRT2;
+    const sigma = Math.sqrt((score.sigmaPt ** 2 + partner.sigmaPt ** 2) / 2);
+    const pairScore = difference / sigma;
+    outcomes.push({
+      score,
+      judged: {
+        z: zScore(score.value, score.assignedValue, score.sigmaPt),
+        pair: { partnerSampleCode: partnerCode, difference, sigma, score: pairScore, judgement: judgeZ(pairScore).judgement },
+      },
+    });
+  }
+  // Applied after the loop: a record's "noPair" state is what its partner reads above.
+  for (const { score, judged: outcome } of outcomes) {
+    if (outcome === null) {
       Object.assign(score, notEvaluated("pairIncomplete"));
       continue;
     }
-    const d = pairedDifference(score.value, partner.value);
-    const sigma = Math.sqrt((score.sigmaPt ** 2 + partner.sigmaPt ** 2) / 2);
-    const value = d / sigma;
+    const { z, pair } = outcome;
+    const own: ZJudgement = judgeZ(z).judgement;
+    const worse = JUDGEMENT_RANK[pair.judgement] > JUDGEMENT_RANK[own] ? pair.judgement : own;
     delete score.notEvaluated;
-    Object.assign(score, { score: value, ...judged(judgeZ(value).judgement) });
+    Object.assign(score, { score: z, pair, ...judged(worse) });
   }
 }

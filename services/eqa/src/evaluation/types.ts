@@ -60,6 +60,11 @@ export interface RoundInput {
   results: RoundResult[];
   /** Labs registered as not participating (with a reason, elsewhere). */
   nonParticipating: string[];
+  /**
+   * What the labs declared on submission (counts recorded when each lab submitted): the "submitted"
+   * side of the consistency check. Without it, the submitted side is counted from this input.
+   */
+  declared?: ConsistencyCounts;
 }
 
 // ---------------------------------------------------------------------------------------------- cells
@@ -71,7 +76,11 @@ export type NotComputableCode =
   | "zeroAllowedError"
   | "groupTooSmall"
   | "noReferenceValue"
-  | "outOfRange";
+  | "outOfRange"
+  /** Slope method: fewer than 3 samples with both a lab mean and a reference value. */
+  | "tooFewSamples"
+  /** Slope method: every reference value is the same, no slope exists. */
+  | "zeroReferenceSpread";
 
 /** A statistic that cannot be computed: reports print the message, never a number. */
 export interface NotComputable {
@@ -187,9 +196,35 @@ export interface Score {
   items?: ScoreItem[];
   /** Qualitative target: the expected answer(s), or the consensus answer and its agreement. */
   target?: { source: "expected" | "consensus"; answers: string[]; agreement?: number };
+  /**
+   * pairedDifference: the within-lab difference of the pair, D = ((x₁ − x₂) − (x_pt,1 − x_pt,2))/√2
+   * (signed, this sample minus its partner), σ = √((σpt,1² + σpt,2²)/2), score = D/σ and its judgement.
+   * The record's own `score` is then the result's z; `judgement` is the worse of the two.
+   */
+  pair?: { partnerSampleCode: string; difference: number; sigma: number; score: number; judgement: "satisfactory" | "questionable" | "unsatisfactory" };
 }
 
 // ---------------------------------------------------------------------------------------- aggregates
+
+/**
+ * Trueness slope method of one lab × analyte: OLS of the lab's sample means on the reference values
+ * (src/statistics slopeMethod, 95 % CIs). Either computed or not computable with the reason.
+ */
+export type LabSlope =
+  | {
+      n: number;
+      slope: number;
+      intercept: number;
+      slopeCi: [number, number];
+      interceptCi: [number, number];
+      /** Confidence level of the intervals (0.95). */
+      confidence: number;
+      /** Slope CI includes 1 and intercept CI includes 0 (no proportional or constant bias shown). */
+      acceptable: boolean;
+      verdict: Bilingual;
+      notComputable: null;
+    }
+  | { n: number; notComputable: NotComputable };
 
 export type LabAnalyteStatus = "passed" | "failed" | "notEvaluated" | "notAllowed" | "notReported";
 
@@ -205,6 +240,8 @@ export interface LabAnalyte {
   /** Peer group of the lab's first result of this analyte ("all" without peer grouping). */
   group: string;
   reason: Bilingual;
+  /** Trueness analytes with ≥ 3 samples carrying reference values: the slope method over the lab's means. */
+  slope?: LabSlope;
 }
 
 export interface LabSummary {

@@ -36,6 +36,14 @@ function checkScheme(analyte: AnalyteDefinition, scheme: EvaluationScheme | unde
   if (needsAllowed && !allowedOk && analyte.special !== "reticulocyte") {
     refuse(`analyte ${code}: the allowed range needs allowed.percent or allowed.absolute > 0.`, `项目 ${code}：允许范围需要大于 0 的 allowed.percent 或 allowed.absolute。`, { field: "allowed", analyte: code });
   }
+  // On the log10 scale the limits are absolute, in log10 units (e.g. ± 0.5 log IU/mL): a percentage of
+  // a logarithm depends on the unit the value happens to be expressed in and means nothing.
+  if (scheme.log10 === true && scheme.allowed?.percent !== undefined) {
+    refuse(`analyte ${code}: a log10 scheme's allowed limit is absolute in log10 units; allowed.percent does not apply.`, `项目 ${code}：log10 评价的允许限为 log10 单位的绝对值，不适用 allowed.percent。`, { field: "allowed.percent", analyte: code });
+  }
+  if (scheme.log10 === true && scheme.sigma === "fitnessPercent") {
+    refuse(`analyte ${code}: a log10 scheme's σpt is absolute in log10 units; use fitnessAbsolute, not fitnessPercent.`, `项目 ${code}：log10 评价的 σpt 为 log10 单位的绝对值，应使用 fitnessAbsolute 而非 fitnessPercent。`, { field: "sigma", analyte: code });
+  }
   if (scheme.minResults !== undefined && !(Number.isInteger(scheme.minResults) && scheme.minResults >= 3)) {
     refuse(`analyte ${code}: minResults must be a whole number ≥ 3.`, `项目 ${code}：minResults 必须是 ≥ 3 的整数。`, { field: "minResults", analyte: code });
   }
@@ -56,6 +64,12 @@ export function validateRoundInput(input: RoundInput): void {
   if (typeof round?.code !== "string" || round.code === "") refuse("round.code is required.", "缺少轮次代码。", { field: "round.code" });
   if (!(typeof round.passThreshold === "number" && round.passThreshold > 0 && round.passThreshold <= 1)) {
     refuse("round.passThreshold must be a fraction in (0, 1].", "round.passThreshold 必须是 (0, 1] 之间的比例。", { field: "round.passThreshold" });
+  }
+  if (input.declared !== undefined) {
+    const { labs, results } = input.declared;
+    if (![labs, results].every((n) => Number.isInteger(n) && n >= 0)) {
+      refuse("declared counts must be whole numbers ≥ 0.", "申报数量必须是 ≥ 0 的整数。", { field: "declared" });
+    }
   }
   const analyteCodes = uniqueCodes(input.analytes.map((a) => a.code), "analytes", "项目");
   const sampleCodes = uniqueCodes(input.samples.map((s) => s.code), "samples", "样本");

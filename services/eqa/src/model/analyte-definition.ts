@@ -112,6 +112,14 @@ function consistencyIssues(a: AnalyteDefinition, at: string): InputIssue[] {
   if (s.assignedValue === "peerConsensus" && s.peerGroups === undefined) add("scheme.peerGroups", "The peer-consensus assigned value needs peerGroups.", "同组公议值必须给出 peerGroups。");
   if (s.peerGroups) for (const d of duplicates(s.peerGroups.by)) add("scheme.peerGroups.by", `"${d}" is listed twice.`, `“${d}”重复列出。`);
   if (s.log10 === true && !numeric) add("scheme.log10", "log10 evaluation applies to quantitative and trueness analytes only.", "log10 评价仅适用于定量和正确度项目。");
+  // On the log10 scale limits are absolute in log10 units (e.g. ± 0.5 log IU/mL): a percentage of a
+  // logarithm changes with the unit the value is expressed in and means nothing.
+  if (s.log10 === true && s.allowed?.percent !== undefined) {
+    add("scheme.allowed.percent", "A log10 scheme's allowed limit is absolute in log10 units (allowed.absolute); allowed.percent does not apply.", "log10 评价的允许限为 log10 单位的绝对值（allowed.absolute），不适用 allowed.percent。");
+  }
+  if (s.log10 === true && s.sigma === "fitnessPercent") {
+    add("scheme.sigma", "A log10 scheme's σpt is absolute in log10 units: use fitnessAbsolute, not fitnessPercent.", "log10 评价的 σpt 为 log10 单位的绝对值：应使用 fitnessAbsolute 而非 fitnessPercent。");
+  }
   if (s.log10 === true && a.min !== undefined && a.min <= 0) add("min", "A log10 analyte's values must be positive: min must be > 0.", "log10 项目的结果必须为正：下限必须大于 0。");
   if (s.score === "pairedDifference" && !numeric) add("scheme.score", "The paired-difference score needs numeric results.", "成对差值评价需要数值结果。");
   if (a.special === "reticulocyte" && a.resultType !== "quantitative") add("special", "The reticulocyte scheme needs a quantitative analyte.", "网织红细胞方案需要定量项目。");
