@@ -248,6 +248,30 @@ describe("an EQA round from plan to anchored certificates and the mutual-recogni
     assert.ok((await xlsx.arrayBuffer()).byteLength > 1000);
   });
 
+  test("the centre records the samples' homogeneity and stability study; a bad study is refused per field; the conclusion is anchored", async () => {
+    const study = {
+      analytes: [
+        {
+          code: "GLU",
+          name: "葡萄糖",
+          unit: "mmol/L",
+          sigmaPt: { value: 0.2, basis: "7 % of 5.5 mmol/L / 2" },
+          homogeneity: { samples: [{ sample: "T01", replicates: [5.51, 5.49] }, { sample: "T02", replicates: [5.5, 5.52] }, { sample: "T03", replicates: [5.48, 5.5] }] },
+          stability: { before: { measuredAt: "2027-02-01", values: [5.5, 5.51, 5.49] }, after: { measuredAt: "2027-02-20", values: [5.49, 5.5, 5.52] }, storage: "2–8 °C" },
+        },
+      ],
+    };
+    const bad = await call("POST", "/v1/eqa/rounds/CHEM-2027-1/homogeneity", "eqa-admin", { analytes: [{ ...study.analytes[0], sigmaPt: { value: -1, basis: "" } }] });
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { message: string }).message, /sigmaPt/);
+    assert.equal((await call("POST", "/v1/eqa/rounds/CHEM-2027-1/homogeneity", "hospital-lab", study)).status, 403);
+    const recorded = await ok<{ acceptable: boolean; number: string }>(await call("POST", "/v1/eqa/rounds/CHEM-2027-1/homogeneity", "eqa-admin", study));
+    assert.equal(recorded.acceptable, true);
+    await runWorkerPass(eqa.prisma, worker);
+    const stored = await ok<{ document: { status: string; number: string } }>(await call("GET", "/v1/eqa/rounds/CHEM-2027-1/homogeneity", "eqa-admin"));
+    assert.deepEqual([stored.document.number, stored.document.status], [recorded.number, "anchored"]);
+  });
+
   test("publication issues every lab's documents and anchors them on chain, signed by the centre", async () => {
     await ok(await call("POST", "/v1/eqa/rounds/CHEM-2027-1/status", "eqa-admin", { status: "published" }));
     const pass = await runWorkerPass(eqa.prisma, worker);
@@ -255,6 +279,7 @@ describe("an EQA round from plan to anchored certificates and the mutual-recogni
     assert.deepEqual(pass.anchoring?.failed, []);
     const documents = await ok<{ counts: Record<string, number>; items: { kind: string; number: string; lab: string; status: string }[] }>(await call("GET", "/v1/eqa/rounds/CHEM-2027-1/documents", "eqa-admin"));
     assert.deepEqual(documents.counts, { anchored: documents.items.length });
+    assert.equal(documents.items.filter((d) => d.kind === "homogeneity").length, 1, "the round's conclusion report is among them");
     const hospitalKinds = documents.items.filter((d) => d.lab === "L01").map((d) => d.kind).sort();
     assert.deepEqual(hospitalKinds, ["certificate", "history", "recognition", "report"]);
     reportNumber = documents.items.find((d) => d.lab === "L01" && d.kind === "report")!.number;

@@ -31,7 +31,9 @@ import {
 import { analyteDefinitionSchema } from "../../../services/eqa/src/model/analyte-definition.ts";
 import { latestEvaluation, latestLabEvaluation } from "../../../services/eqa/src/publication/evaluate.ts";
 import { exportSummariesXlsx } from "../../../services/eqa/src/evaluation/index.ts";
-import { parseStatement, recognitionAt, type StatementCandidate } from "../../../services/eqa/src/recognition/index.ts";
+import { certificateIdOf, parseStatement, recognitionAt, type StatementCandidate } from "../../../services/eqa/src/recognition/index.ts";
+import { evaluateStudy } from "../../../services/eqa/src/homogeneity/index.ts";
+import { renderHomogeneityReport } from "../../../services/eqa/src/reports/index.ts";
 
 // ---------------------------------------------------------------- schemas
 
@@ -216,6 +218,20 @@ export function eqaRoutes(deps: GatewayDeps) {
     summary: "Verify a file against its anchor: valid, revoked, expired or altered (public) / 上传文件核验",
     request: { params: CertIdParam, body: { content: { "application/octet-stream": { schema: z.any().openapi({ type: "string", format: "binary" }) } }, required: true } },
     responses: { 200: { description: "The chain's answer for this file", content: { "application/json": { schema: Ok } } }, ...errorResponses(400, 502) },
+  });
+  const homogeneityPostRoute = eqaRoute({
+    method: "post",
+    path: "/rounds/{round}/homogeneity",
+    summary: "Record the homogeneity and stability study of a round's samples; its conclusion report is issued and anchored / 样品均匀性与稳定性检验",
+    middleware: [requirePermission("eqa:manage"), withAudit("eqa.homogeneity", roundTarget)] as const,
+    request: { params: RoundParam, ...json(Json.openapi({ description: "HomogeneityStudyInput (services/eqa/src/homogeneity/types.ts); round is taken from the path" })) },
+  });
+  const homogeneityGetRoute = eqaRoute({
+    method: "get",
+    path: "/rounds/{round}/homogeneity",
+    summary: "The latest homogeneity and stability study of a round with its conclusion / 均匀性与稳定性结论",
+    middleware: [requirePermission("eqa:read")] as const,
+    request: { params: RoundParam },
   });
   const recognitionRoute = eqaRoute({ method: "get", path: "/recognition", summary: "Was institution X's lab recognised for analyte Y at date Z? (互认) / 结果互认查询", middleware: [requirePermission("eqa:recognition")] as const, request: {
       query: z.object({
@@ -480,6 +496,46 @@ export function eqaRoutes(deps: GatewayDeps) {
       const label = statusLabel(status);
       return c.json({ certId, documentHash, status: label, valid: status === CERTIFICATE_STATUS.valid.code, altered: status === CERTIFICATE_STATUS.hashMismatch.code } as never, 200);
     })
+    .openapi(homogeneityPostRoute, async (c) => {
+      const actor = requireCentre(deps, c);
+      const { round } = c.req.valid("param");
+      const db = eqaOf(deps);
+      const view = await getRound(db, round);
+      const study = { ...(c.req.valid("json") as Record<string, unknown>), round: { code: view.round.code, name: view.round.name } };
+      const evaluated = evaluateStudy(study as never);
+      const centre = principalOf(c).institution as string;
+      const now = deps.clock.now();
+      // Rendered before the transaction (a PDF takes ~0.1 s; the database's write turn is not held for it);
+      // the version's uniqueness, and the document number's, make a concurrent recording a 409.
+      const last = await db.homogeneityStudy.findFirst({ where: { roundId: view.round.id }, orderBy: { version: "desc" }, select: { version: true } });
+      const version = (last?.version ?? 0) + 1;
+      const number = `${round}:S:${version}`;
+      const certId = certificateIdOf(centre, number);
+      const bytes = await renderHomogeneityReport({
+        centre: { name: institutionName(deps, centre), nameEn: institutionName(deps, centre, "en") },
+        plan: { code: view.plan.code, name: view.plan.name, nameEn: view.plan.nameEn, year: view.plan.year },
+        document: { number, issuedAt: now.toISOString(), verifyUrl: `${(deps.config.eqa?.verifyBaseUrl ?? "http://localhost/v1/eqa/verify").replace(/\/$/, "")}/${certId}` },
+        study: study as never,
+      });
+      const saved = await db.$transaction(async (tx) => {
+        const doc = await tx.document.create({
+          data: { roundId: view.round.id, labId: null, kind: "homogeneity", number, sm3: sm3Hex(bytes), bytes: Buffer.from(bytes), certId, subject: `0x${centre.slice(2).toLowerCase().padStart(64, "0")}`, status: "pending" },
+          select: { id: true },
+        });
+        await tx.homogeneityStudy.create({ data: { roundId: view.round.id, version, inputJson: JSON.stringify(study), resultJson: JSON.stringify(evaluated), documentId: doc.id, createdBy: actor, createdAt: now } });
+        await tx.auditEvent.create({ data: { at: now, actor, action: "homogeneity.record", roundCode: round, labCode: null, detailsJson: JSON.stringify({ version, number, acceptable: evaluated.overall.acceptable }) } });
+        return { version, number, certId };
+      });
+      return c.json({ round, ...saved, acceptable: evaluated.overall.acceptable, overall: evaluated.overall } as never, 200);
+    })
+    .openapi(homogeneityGetRoute, async (c) => {
+      const { round } = c.req.valid("param");
+      const db = eqaOf(deps);
+      const row = await db.homogeneityStudy.findFirst({ where: { round: { code: round } }, orderBy: { version: "desc" } });
+      if (!row) throw platformError("NOT_FOUND", { message: `Round ${round} has no homogeneity study yet.`, messageZh: `轮次 ${round} 尚无均匀性与稳定性检验。`, details: { round } });
+      const doc = row.documentId ? await db.document.findUnique({ where: { id: row.documentId }, select: { number: true, sm3: true, certId: true, status: true, txHash: true } }) : null;
+      return c.json({ round, version: row.version, createdAt: row.createdAt.toISOString(), createdBy: row.createdBy, study: JSON.parse(row.inputJson) as unknown, evaluation: JSON.parse(row.resultJson) as unknown, document: doc } as never, 200);
+    })
     .openapi(recognitionRoute, async (c) => {
       const { institution, analyte, date } = c.req.valid("query");
       const db = eqaOf(deps);
@@ -503,6 +559,14 @@ export function eqaRoutes(deps: GatewayDeps) {
       const at = new Date(date.length === 10 ? `${date}T12:00:00+08:00` : date);
       return c.json(recognitionAt({ institution: checksummed, analyte, at, candidates, trustedIssuers: deps.config.eqa?.centres ?? [] }) as never, 200);
     });
+}
+
+/** An institution's configured name in one language ("中文 English" names are split at the first Latin letter). */
+function institutionName(deps: GatewayDeps, address: string, language: "zh" | "en" = "zh"): string {
+  const name = deps.config.institutions.find((i) => i.address.toLowerCase() === address.toLowerCase())?.name ?? address;
+  const latin = name.search(/[A-Za-z]/);
+  if (latin <= 0) return name;
+  return language === "zh" ? name.slice(0, latin).trim() : name.slice(latin).trim();
 }
 
 function statusLabel(code: number) {

@@ -12,8 +12,9 @@ import { GatewayError, createSystemSession, type SystemSessionOptions } from "..
 import type { EqaDb } from "../db.ts";
 
 /** CertificateRegistry document type of each kind of document (sdk DOCUMENT_TYPES names). */
-export const DOCUMENT_TYPE_OF_KIND: Readonly<Record<string, "eqaCertificate" | "proficiencyTestingReport">> = {
+export const DOCUMENT_TYPE_OF_KIND: Readonly<Record<string, IssueInput["documentType"]>> = {
   report: "proficiencyTestingReport",
+  homogeneity: "proficiencyTestingReport",
   history: "proficiencyTestingReport",
   certificate: "eqaCertificate",
   truenessCertificate: "eqaCertificate",
