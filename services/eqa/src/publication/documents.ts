@@ -33,6 +33,8 @@ export interface DocumentRef {
   verifyUrl: string;
 }
 
+const JUDGEMENT_ZH: Record<string, string> = { satisfactory: "满意", questionable: "有问题", unsatisfactory: "不满意" };
+
 const ASSIGNED_TEXT: Record<string, string> = {
   algorithmA: "稳健均值（ISO 13528 算法 A）Robust mean (algorithm A)",
   median: "中位数 Median",
@@ -84,7 +86,11 @@ export function resultText(value: RoundResultValue | undefined, analyte: Analyte
 
 function row(score: Score | undefined, cell: Cell | undefined, sample: string, value: RoundResultValue | undefined, analyte: AnalyteDefinition): ResultRow {
   const warning = cell?.statistics?.uncertainty.check?.warning;
-  const note = score?.notEvaluated ? `${score.notEvaluated.zh} ${score.notEvaluated.en}` : cell?.notComputable ? `${cell.notComputable.messageZh} ${cell.notComputable.message}` : undefined;
+  const pair = score?.pair;
+  const pairNote = pair
+    ? `配对差（与 ${pair.partnerSampleCode}）${pair.score.toFixed(2)}，${JUDGEMENT_ZH[pair.judgement]}；Pair difference (with ${pair.partnerSampleCode}) ${pair.score.toFixed(2)}, ${pair.judgement}`
+    : undefined;
+  const note = score?.notEvaluated ? `${score.notEvaluated.zh} ${score.notEvaluated.en}` : cell?.notComputable ? `${cell.notComputable.messageZh} ${cell.notComputable.message}` : pairNote;
   return {
     sample,
     result: resultText(value, analyte),
@@ -180,6 +186,13 @@ export function labReportData(input: {
   });
   const summary = evaluation.labs.find((l) => l.labCode === lab.code);
   const notes: string[] = [];
+  // Trueness rounds: the slope method over the samples' reference values (proportional bias).
+  for (const analyte of context.analytes) {
+    const slope = index.standings.get(key(lab.code, analyte.code))?.slope;
+    if (slope === undefined) continue;
+    if (slope.notComputable !== null) notes.push(`${analyte.name} 斜率法：${slope.notComputable.messageZh} ${analyte.nameEn} slope method: ${slope.notComputable.message}`);
+    else notes.push(`${analyte.name} 斜率法：${slope.verdict.zh} ${analyte.nameEn} slope method: ${slope.verdict.en}`);
+  }
   if (lab.nonParticipationReason !== null) notes.push(`本轮未参加，原因：${lab.nonParticipationReason} Did not take part in this round: ${lab.nonParticipationReason}`);
   else if (!lab.submitted) notes.push("本轮未在截止时间前提交结果。 No results were submitted by the deadline.");
   return {
