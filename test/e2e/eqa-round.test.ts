@@ -211,6 +211,17 @@ describe("an EQA round from plan to anchored certificates and the mutual-recogni
     const again = await call("PUT", "/v1/eqa/rounds/CHEM-2027-1/labs/L01/results", "hospital-lab", { entries: entries() });
     assert.equal(again.status, 409, "submitted results are locked");
 
+    // The lab asks for an unlock with a reason; the centre sees it pending and approves; the lab resubmits.
+    await ok(await call("POST", "/v1/eqa/rounds/CHEM-2027-1/labs/L01/unlock-requests", "hospital-lab", { reason: "样本 202712 钾结果录入错误 K entry error" }));
+    const pending = await ok<{ items: { id: number; lab: { code: string }; reason: string }[] }>(await call("GET", "/v1/eqa/unlock-requests", "eqa-admin"));
+    assert.deepEqual(pending.items.map((r) => r.lab.code), ["L01"]);
+    await ok(await call("POST", `/v1/eqa/unlock-requests/${pending.items[0]!.id}/decision`, "eqa-admin", { approve: true, note: "同意更正" }));
+    assert.equal((await ok<{ count: number }>(await call("POST", "/v1/eqa/rounds/CHEM-2027-1/labs/L01/submit", "hospital-lab", { entries: entries() }))).count, 6);
+    const trail = await ok<{ items: { action: string }[] }>(await call("GET", "/v1/eqa/rounds/CHEM-2027-1/audit?lab=L01", "eqa-admin"));
+    assert.deepEqual(trail.items.map((i) => i.action).reverse(), ["results.submit", "unlock.request", "unlock.approve", "results.submit"]);
+    const listed = await ok<{ items: { code: string; status: string }[] }>(await call("GET", "/v1/eqa/rounds", "hospital-lab"));
+    assert.deepEqual(listed.items.map((r) => `${r.code}:${r.status}`), ["CHEM-2027-1:open"]);
+
     // Labs never see expected values or other labs before publication.
     const round = await ok<{ labs: { code: string }[]; samples: Record<string, unknown>[] }>(await call("GET", "/v1/eqa/rounds/CHEM-2027-1", "hospital-lab"));
     assert.deepEqual(round.labs.map((l) => l.code), ["L01"]);

@@ -20,6 +20,7 @@ import { BEARER, createRouter } from "../router.ts";
 import type { EqaDb } from "../../../services/eqa/src/db.ts";
 import { createPlan, createRound, enrolLabs, getRound, registerLab, setRoundStatus } from "../../../services/eqa/src/model/index.ts";
 import {
+  auditTrail,
   decideUnlock,
   labStatus,
   registerNonParticipation,
@@ -232,6 +233,33 @@ export function eqaRoutes(deps: GatewayDeps) {
     summary: "The latest homogeneity and stability study of a round with its conclusion / 均匀性与稳定性结论",
     middleware: [requirePermission("eqa:read")] as const,
     request: { params: RoundParam },
+  });
+  const listRoundsRoute = eqaRoute({
+    method: "get",
+    path: "/rounds",
+    summary: "Rounds with their plan, status, deadline and counts (labs see the rounds their institution's labs are enrolled in) / 轮次列表",
+    middleware: [requirePermission("eqa:read")] as const,
+    request: { query: z.object({ status: z.enum(["draft", "open", "closed", "evaluated", "published"]).optional() }) },
+  });
+  const listLabsRoute = eqaRoute({
+    method: "get",
+    path: "/labs",
+    summary: "Registered laboratories (the centre sees all, others their institution's) / 实验室列表",
+    middleware: [requirePermission("eqa:read")] as const,
+  });
+  const unlockListRoute = eqaRoute({
+    method: "get",
+    path: "/unlock-requests",
+    summary: "Unlock requests waiting for (or given) the centre's decision / 解锁申请",
+    middleware: [requirePermission("eqa:manage")] as const,
+    request: { query: z.object({ status: z.enum(["pending", "approved", "rejected"]).default("pending") }) },
+  });
+  const auditRoute = eqaRoute({
+    method: "get",
+    path: "/rounds/{round}/audit",
+    summary: "The round's audit trail: creations, saves, submissions, unlocks, resets, evaluations, documents / 轮次审计记录",
+    middleware: [requirePermission("eqa:manage")] as const,
+    request: { params: RoundParam, query: z.object({ lab: Code.optional(), limit: z.coerce.number().int().min(1).max(10_000).default(200) }) },
   });
   const recognitionRoute = eqaRoute({ method: "get", path: "/recognition", summary: "Was institution X's lab recognised for analyte Y at date Z? (互认) / 结果互认查询", middleware: [requirePermission("eqa:recognition")] as const, request: {
       query: z.object({
@@ -535,6 +563,69 @@ export function eqaRoutes(deps: GatewayDeps) {
       if (!row) throw platformError("NOT_FOUND", { message: `Round ${round} has no homogeneity study yet.`, messageZh: `轮次 ${round} 尚无均匀性与稳定性检验。`, details: { round } });
       const doc = row.documentId ? await db.document.findUnique({ where: { id: row.documentId }, select: { number: true, sm3: true, certId: true, status: true, txHash: true } }) : null;
       return c.json({ round, version: row.version, createdAt: row.createdAt.toISOString(), createdBy: row.createdBy, study: JSON.parse(row.inputJson) as unknown, evaluation: JSON.parse(row.resultJson) as unknown, document: doc } as never, 200);
+    })
+    .openapi(listRoundsRoute, async (c) => {
+      const db = eqaOf(deps);
+      const { status } = c.req.valid("query");
+      const principal = principalOf(c);
+      const centre = isCentre(deps, principal);
+      const institution = principal.institution ?? "";
+      const rounds = await db.round.findMany({
+        where: {
+          ...(status ? { status } : {}),
+          ...(centre ? {} : { enrolments: { some: { lab: { institution: { in: [institution, institution.toLowerCase()] } } } } }),
+        },
+        orderBy: [{ opensAt: "desc" }, { id: "desc" }],
+        take: 500,
+        select: { code: true, name: true, status: true, opensAt: true, deadline: true, publishedAt: true, plan: { select: { code: true, name: true, nameEn: true, year: true } }, _count: { select: { enrolments: true } } },
+      });
+      return c.json(
+        {
+          items: rounds.map((r) => ({
+            code: r.code,
+            name: r.name,
+            status: r.status,
+            plan: r.plan,
+            opensAt: r.opensAt.toISOString(),
+            deadline: r.deadline.toISOString(),
+            publishedAt: r.publishedAt?.toISOString() ?? null,
+            labs: r._count.enrolments,
+          })),
+        } as never,
+        200,
+      );
+    })
+    .openapi(listLabsRoute, async (c) => {
+      const principal = principalOf(c);
+      const institution = principal.institution ?? "";
+      const labs = await eqaOf(deps).lab.findMany({
+        where: isCentre(deps, principal) ? {} : { institution: { in: [institution, institution.toLowerCase()] } },
+        orderBy: { code: "asc" },
+        take: 10_000,
+        select: { code: true, name: true, institution: true, department: true, level: true, region: true, allowedToTestJson: true },
+      });
+      return c.json({ items: labs.map(({ allowedToTestJson, ...l }) => ({ ...l, allowedToTest: allowedToTestJson ? (JSON.parse(allowedToTestJson) as unknown) : null })) } as never, 200);
+    })
+    .openapi(unlockListRoute, async (c) => {
+      requireCentre(deps, c);
+      const { status } = c.req.valid("query");
+      const rows = await eqaOf(deps).unlockRequest.findMany({
+        where: { status },
+        orderBy: { id: "asc" },
+        take: 1000,
+        select: { id: true, reason: true, status: true, requestedBy: true, requestedAt: true, decidedBy: true, decidedAt: true, note: true, round: { select: { code: true } }, lab: { select: { code: true, name: true } } },
+      });
+      return c.json(
+        { items: rows.map((r) => ({ ...r, round: r.round.code, requestedAt: r.requestedAt.toISOString(), decidedAt: r.decidedAt?.toISOString() ?? null })) } as never,
+        200,
+      );
+    })
+    .openapi(auditRoute, async (c) => {
+      requireCentre(deps, c);
+      const { round } = c.req.valid("param");
+      const { lab, limit } = c.req.valid("query");
+      const items = await auditTrail(eqaOf(deps), { roundCode: round, ...(lab ? { labCode: lab } : {}), limit });
+      return c.json({ items: items.map((i) => ({ ...i, at: i.at.toISOString() })) } as never, 200);
     })
     .openapi(recognitionRoute, async (c) => {
       const { institution, analyte, date } = c.req.valid("query");
