@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { systemGatewayProblems, systemGatewaySchema, systemKeyOf } from "../../../gateway/src/system-key.ts";
 import { pino, type Logger } from "pino";
 import { z } from "zod";
 import { isPlatformError, platformError } from "@health-chain/sdk";
@@ -43,7 +44,6 @@ the demo wallet secret ($HIS_WALLET_SECRET), the gateway SM2 key (gateway.keyFil
 const DEV_RESIDENT_SALT = "health-chain development resident salt; never use in production";
 const DEV_WALLET_SECRET = "health-chain development wallet secret; never use in production";
 /** The public development SM2 keys of the gateway's dev staff (gateway/config/dev.json). */
-const DEV_STAFF_KEYS = resolve(import.meta.dirname, "..", "..", "..", "gateway", "config", "dev-staff-keys.json");
 
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name");
 const port = z.number().int().min(0).max(65535);
@@ -68,19 +68,7 @@ const fileSchema = z
       .array(z.object({ taskId: z.string().min(1), host: z.string().min(1).default("127.0.0.1"), port, encoding: z.string().min(1).optional() }).strict())
       .default([]),
     /** How the service anchors: as an institution system of the platform's gateway. */
-    gateway: z
-      .object({
-        baseUrl: z.url(),
-        staffId: z.string().min(1),
-        /** A file holding the SM2 private key (hex), relative to this file. */
-        keyFile: z.string().min(1).optional(),
-        /** An environment variable holding it. */
-        keyEnv: envName.optional(),
-        /** Dev mode only: the staff's public development key in gateway/config/dev-staff-keys.json. */
-        keyFrom: z.literal("dev-staff-keys").optional(),
-        timeoutMs: z.number().int().positive().optional(),
-      })
-      .strict(),
+    gateway: systemGatewaySchema,
     secrets: z
       .object({ residentSaltEnv: envName.default("HIS_RESIDENT_SALT"), walletSecretEnv: envName.default("HIS_WALLET_SECRET") })
       .strict()
@@ -126,9 +114,7 @@ export function parseHisConfig(value: unknown, options: { baseDir: string; env?:
   if (!parsed.success) throw invalid(parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`), source);
   const c = parsed.data;
   const problems: string[] = [];
-  const keySources = [c.gateway.keyFile, c.gateway.keyEnv, c.gateway.keyFrom].filter((k) => k !== undefined).length;
-  if (keySources !== 1) problems.push("gateway: exactly one of keyFile, keyEnv and keyFrom");
-  if (c.gateway.keyFrom !== undefined && c.mode !== "dev") problems.push('gateway.keyFrom: "dev-staff-keys" only in dev mode');
+  problems.push(...systemGatewayProblems(c.gateway, c.mode));
   const endpoints = new Set<string>([`${c.push.host}:${c.push.port}`]);
   for (const [i, l] of c.mllp.entries()) {
     if (l.port !== 0 && endpoints.has(`${l.host}:${l.port}`)) problems.push(`mllp.${i}: ${l.host}:${l.port} is already used`);
@@ -191,32 +177,7 @@ function secretOf(config: HisConfig, env: NodeJS.ProcessEnv, name: string, what:
 
 /** The SM2 private key the service signs in to the gateway with. */
 export function gatewayKeyOf(config: HisConfig, env: NodeJS.ProcessEnv = process.env): string {
-  const g = config.gateway;
-  let text: string | undefined;
-  let from: string;
-  if (g.keyFile !== undefined) {
-    from = g.keyFile;
-    try {
-      text = readFileSync(g.keyFile, "utf8");
-    } catch (cause) {
-      throw platformError("INVALID_KEY", { message: `Cannot read the gateway key file ${g.keyFile}.`, messageZh: `无法读取网关密钥文件 ${g.keyFile}。`, details: { file: g.keyFile }, cause });
-    }
-  } else if (g.keyEnv !== undefined) {
-    from = `$${g.keyEnv}`;
-    text = env[g.keyEnv];
-  } else {
-    from = `${DEV_STAFF_KEYS} (${g.staffId})`;
-    text = (JSON.parse(readFileSync(DEV_STAFF_KEYS, "utf8")) as { keys: Record<string, string> }).keys[g.staffId];
-  }
-  const hex = (text ?? "").trim().replace(/^0x/i, "");
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
-    throw platformError("INVALID_KEY", {
-      message: `The gateway SM2 key from ${from} is not a 32-byte hex private key.`,
-      messageZh: `来自 ${from} 的网关 SM2 密钥不是 32 字节十六进制私钥。`,
-      details: { source: from },
-    });
-  }
-  return `0x${hex.toLowerCase()}`;
+  return systemKeyOf(config.gateway, env);
 }
 
 /** For the commands that never anchor: the service needs an anchorer and a directory, which must not be called. */
