@@ -160,3 +160,6 @@ export {
   createHealthChainClient,
   toPlatformError,
 } from "./client.ts";
+
+// LOINC codes: shape and check digit.
+export { LOINC_PATTERN, isValidLoinc, loincCheckDigit } from "./loinc.ts";

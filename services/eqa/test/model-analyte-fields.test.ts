@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isPlatformError } from "@health-chain/sdk";
-import { expectedValueIssues, isValidLoinc, loincCheckDigit, validateAnalyteDefinitions, type InputIssue } from "../src/model/index.ts";
+import { isValidLoinc, loincCheckDigit } from "@health-chain/sdk";
+import { expectedValueIssues, validateAnalyteDefinitions, type InputIssue } from "../src/model/index.ts";
 import type { AnalyteDefinition } from "../src/types.ts";
 import { GLU, HBSAG, MICRO, QUALITATIVE_SCHEME } from "./intake-fixture.ts";
 

@@ -129,7 +129,20 @@ describe("plans, rounds and labs in the database", () => {
     await setRoundStatus(t.db, "R1", "evaluated", "c");
     await setRoundStatus(t.db, "R1", "closed", "c");
     await setRoundStatus(t.db, "R1", "evaluated", "c");
+    // Published only from an evaluation that nothing overtook: there must be one, no request still
+    // waiting, and no scheme override made after it.
+    await refused("published");
+    const round = await t.db.round.findUniqueOrThrow({ where: { code: "R1" } });
+    const computedAt = new Date("2027-01-01T00:00:00Z");
+    await t.db.evaluation.create({ data: { roundId: round.id, version: 1, schemeJson: "{}", resultJson: "{}", computedAt, computedBy: "w" } });
+    const request = await t.db.evaluationRequest.create({ data: { roundId: round.id, requestedBy: "c", requestedAt: computedAt } });
+    await refused("published");
+    await t.db.evaluationRequest.update({ where: { id: request.id }, data: { finishedAt: computedAt } });
+    const override = await t.db.schemeOverride.create({ data: { roundId: round.id, analyteCode: "GLU", schemeJson: "{}", reason: "r", actor: "c", at: new Date("2027-01-02T00:00:00Z") } });
+    await refused("published");
+    await t.db.schemeOverride.delete({ where: { id: override.id } });
     await setRoundStatus(t.db, "R1", "published", "c");
+    assert.ok((await t.db.round.findUniqueOrThrow({ where: { code: "R1" } })).publishedAt instanceof Date, "the publication time is kept");
     await refused("closed");
     assert.equal(await t.db.auditEvent.count({ where: { action: "round.status" } }), 6);
   });

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import type { AnalyteDefinition } from "../types.ts";
 import { invalidInput, type InputIssue } from "./errors.ts";
-import { isValidLoinc, LOINC_PATTERN } from "./loinc.ts";
+import { isValidLoinc, LOINC_PATTERN } from "@health-chain/sdk";
 import { zodIssues } from "./zod-issues.ts";
 
 /** Codes of analytes, samples, labs, plans, rounds, choices: what appears in files and URLs. */

@@ -3,7 +3,6 @@ export { analyteDefinitionSchema, validateAnalyteDefinitions } from "./analyte-d
 export { writeAudit, type AuditAction, type AuditRecord } from "./audit.ts";
 export { conflict, notFound, type InputIssue, type RefusalReason } from "./errors.ts";
 export { expectedValueIssues } from "./expected-value.ts";
-export { isValidLoinc, loincCheckDigit, LOINC_PATTERN } from "./loinc.ts";
 export { registerLab, type LabInput, type LabLevel } from "./labs.ts";
 export { createPlan, type CreatedPlan, type PlanInput } from "./plans.ts";
 export { cachedRoundContext, loadRoundContext, type RoundContext, type RoundStatus } from "./round-context.ts";
