@@ -11,7 +11,12 @@
 //   HIS_PORT           port of the collection service's push endpoints on 127.0.0.1 (default 8090)
 //   HIS_MLLP_PORT      port of its HL7 v2 MLLP listener on 127.0.0.1 (default 2575)
 //   SEED_RESIDENTS     residents of the synthetic district seeded through the collection service (default 300)
+//
+// The EQA service (services/eqa) is seeded with its demonstration (`eqa seed`: labs, plans, round 1
+// published with its documents anchored through the gateway, round 2 open for entry), then its
+// worker runs (`eqa serve`, log cache/eqa.log); the gateway serves it under /v1/eqa.
 import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import { createWriteStream, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
@@ -29,6 +34,8 @@ const GATEWAY_CLI = join(ROOT, "gateway", "src", "cli.ts");
 const GATEWAY_DEV_CONFIG = join(ROOT, "gateway", "config", "dev.json");
 const HIS_CLI = join(ROOT, "services", "his", "src", "cli.ts");
 const HIS_DEV_CONFIG = join(ROOT, "services", "his", "config", "his.dev.json");
+const EQA_CLI = join(ROOT, "services", "eqa", "src", "cli.ts");
+const EQA_DEV_CONFIG = join(ROOT, "services", "eqa", "config", "eqa.dev.json");
 
 const hardhatCli = (() => {
   const require = createRequire(import.meta.url);
@@ -113,19 +120,24 @@ interface Service {
   exited: Promise<number | null>;
 }
 
-/** Runs a CLI to completion (e.g. a migration), failing with its output. */
-async function runCli(what: string, cli: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+/** Runs a CLI to completion (e.g. a migration), failing with its output; returns its stdout. */
+async function runCli(what: string, cli: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   const child = spawnCli(cli, args, env);
   let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk));
+  let stdout = "";
+  child.stdout!.on("data", (chunk: Buffer) => ((output += chunk), (stdout += chunk)));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk));
   if ((await exitOf(child)) !== 0) throw new StartError(`${what} failed:\n${output.trimEnd()}`);
+  return stdout;
 }
 
 /** Starts a long-running CLI with its output in `logFile` and resolves once `ready()` holds. */
 async function startService(name: string, url: string, cli: string, args: string[], env: NodeJS.ProcessEnv, ready: () => Promise<unknown>): Promise<Service> {
   const logFile = join(ROOT, "cache", `${name}.log`);
   const log = createWriteStream(logFile);
+  // The stream opens (and truncates) asynchronously: wait for it, or a readiness check that reads
+  // the log could find the previous run's lines there.
+  await once(log, "open");
   const child = spawnCli(cli, args, env);
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
@@ -164,7 +176,7 @@ async function startPlatform(chain: Chain, deploymentsDir: string): Promise<Serv
   await assertPortFree(metricsPort, "MIRROR_METRICS_PORT");
   const cache = join(ROOT, "cache");
   // The chain is new: rows and originals of an earlier chain would describe blocks that no longer exist.
-  for (const db of ["mirror.db", "gateway.db", "his.db", "platform.db"]) for (const suffix of ["", "-wal", "-shm"]) rmSync(join(cache, `${db}${suffix}`), { force: true });
+  for (const db of ["mirror.db", "gateway.db", "his.db", "platform.db", "eqa.db"]) for (const suffix of ["", "-wal", "-shm"]) rmSync(join(cache, `${db}${suffix}`), { force: true });
   for (const dir of ["store-hospital", "store-authority"]) rmSync(join(cache, dir), { recursive: true, force: true });
 
   const mirrorEnv = {
@@ -191,6 +203,7 @@ async function startPlatform(chain: Chain, deploymentsDir: string): Promise<Serv
       GATEWAY_DATABASE_URL: `file:${join(cache, "gateway.db")}`,
       GATEWAY_MIRROR_DATABASE_URL: `file:${join(cache, "mirror.db")}`,
       GATEWAY_HIS_DATABASE_URL: `file:${join(cache, "his.db")}`,
+      GATEWAY_EQA_DATABASE_URL: `file:${join(cache, "eqa.db")}`,
     },
     () => httpOk(`${gatewayUrl}/healthz`),
   );
@@ -203,11 +216,39 @@ async function startPlatform(chain: Chain, deploymentsDir: string): Promise<Serv
   await assertPortFree(mllpPort, "HIS_MLLP_PORT");
   const hisEnv = { HIS_DATABASE_URL: `file:${join(cache, "his.db")}`, HIS_PORT: String(hisPort), HIS_MLLP_PORT: String(mllpPort), HIS_GATEWAY_URL: gatewayUrl };
   const residents = process.env.SEED_RESIDENTS ?? "300";
-  console.log(`seeding the synthetic district (${residents} residents) through the collection service ...`);
-  await runCli("seeding the synthetic district", HIS_CLI, ["seed", "--config", HIS_DEV_CONFIG, "--source-url", `file:${join(cache, "platform.db")}`, "--residents", residents], hisEnv);
+  console.log(`seeding the synthetic district (${residents} residents) through the collection service, and the EQA demonstration ...`);
+  // The EQA seed runs alongside: its own database, and its anchoring goes through the gateway's
+  // queue of chain writes like the collection service's.
+  // The QR codes on the demo's PDFs point at this gateway's verification route, whatever its port.
+  const eqaEnv = { EQA_DATABASE_URL: `file:${join(cache, "eqa.db")}`, EQA_GATEWAY_URL: gatewayUrl, EQA_VERIFY_BASE_URL: `${gatewayUrl}/v1/eqa/verify` };
+  const [, eqaSeed] = await Promise.all([
+    runCli("seeding the synthetic district", HIS_CLI, ["seed", "--config", HIS_DEV_CONFIG, "--source-url", `file:${join(cache, "platform.db")}`, "--residents", residents], hisEnv),
+    timed(() => runCli("seeding the EQA demonstration", EQA_CLI, ["seed", "--config", EQA_DEV_CONFIG], eqaEnv)),
+  ]);
+  eqaDemo = { ...(JSON.parse(eqaSeed.value) as EqaSeedSummary), seconds: eqaSeed.seconds };
   const hisUrl = `http://${HOST}:${hisPort}`;
   const his = await startService("his", hisUrl, HIS_CLI, ["serve", "--config", HIS_DEV_CONFIG], hisEnv, () => httpOk(`${hisUrl}/healthz`));
-  return [mirror, gateway, his];
+  // The worker has no port: it is up once it logs that it started.
+  const eqaLog = join(cache, "eqa.log");
+  const eqa = await startService("eqa", `${gatewayUrl}/v1/eqa`, EQA_CLI, ["serve", "--config", EQA_DEV_CONFIG], eqaEnv, async () => {
+    if (!readFileSync(eqaLog, "utf8").includes('"worker started"')) throw new Error("not yet started");
+  });
+  return [mirror, gateway, his, eqa];
+}
+
+/** What `eqa seed` printed (the part start.ts shows). */
+interface EqaSeedSummary {
+  rounds: { code: string; status: string; enrolled: number; submitted: number }[];
+  labs: { created: string[]; existing: string[] };
+  documents: { byStatus: Record<string, number> };
+}
+
+let eqaDemo: (EqaSeedSummary & { seconds: number }) | undefined;
+
+async function timed<T>(run: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+  const started = performance.now();
+  const value = await run();
+  return { value, seconds: (performance.now() - started) / 1000 };
 }
 
 /**
@@ -279,7 +320,19 @@ function printSummary(chain: Chain, deployments: Deployments, services: Service[
         ? [`  gateway           ${service.url}`, `  API docs          ${service.url}/docs`, `  gateway log       ${show(service.logFile)}`]
         : service.name === "his"
           ? [`  collection (his)  ${service.url}`, `  FHIR R4 push      ${service.url}/fhir/his-fhir`, `  HL7 v2 (MLLP)     ${HOST}:${process.env.HIS_MLLP_PORT ?? 2575} (task his-lis-oru)`, `  his log           ${show(service.logFile)}`]
-          : [`  mirror metrics    ${service.url}`, `  mirror log        ${show(service.logFile)}`],
+          : service.name === "eqa"
+            ? [
+                `  EQA service       ${service.url}`,
+                ...(eqaDemo
+                  ? [
+                      `  EQA demo rounds   ${eqaDemo.rounds.map((r) => `${r.code} (${r.status}, ${r.submitted}/${r.enrolled} submitted)`).join(", ")}`,
+                      `  EQA demo          ${eqaDemo.labs.created.length + eqaDemo.labs.existing.length} labs, ${eqaDemo.documents.byStatus.anchored ?? 0} documents anchored; seeded in ${eqaDemo.seconds.toFixed(1)} s`,
+                    ]
+                  : []),
+                `  EQA database      ${show(join(ROOT, "cache", "eqa.db"))}`,
+                `  EQA worker log    ${show(service.logFile)}`,
+              ]
+            : [`  mirror metrics    ${service.url}`, `  mirror log        ${show(service.logFile)}`],
     ),
     "",
     `  ${"contract".padEnd(20)}  ${"address".padEnd(42)}  block`,
@@ -315,7 +368,7 @@ async function shutdown(exitCode: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   if (children.size > 0) {
-    console.log("\nstopping the collection service, the gateway, the mirror and the chain ...");
+    console.log("\nstopping the EQA worker, the collection service, the gateway, the mirror and the chain ...");
     await Promise.all([...children].map(stopProcess));
     console.log("stopped");
   }

@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { Contract, JsonRpcProvider, id } from "ethers";
 import Database from "libsql";
+import { signInWithSm2 } from "../../gateway/src/client.ts";
 import { DEV_FOUNDERS } from "../ignition/modules/HealthChain.ts";
 import { CONTRACT_NAMES, type Deployments } from "../scripts/deployments.ts";
 
@@ -72,7 +73,7 @@ function groupAlive(pid: number): boolean {
   }
 }
 
-test("npm start runs a chain with the contract suite deployed, the mirror, the gateway and the collection service with the seeded district, and stops cleanly on Ctrl-C", { timeout: READY_TIMEOUT_MS + 60_000 }, async (t) => {
+test("npm start runs a chain with the contract suite deployed, the mirror, the gateway, the collection service with the seeded district and the EQA service with its demonstration, and stops cleanly on Ctrl-C", { timeout: READY_TIMEOUT_MS + 60_000 }, async (t) => {
   const port = await freePort();
   const gatewayPort = await freePort();
   const metricsPort = await freePort();
@@ -186,6 +187,32 @@ test("npm start runs a chain with the contract suite deployed, the mirror, the g
     }
   });
 
+  await t.test("seeds the EQA demonstration: round 1 published with the hospital recognised for glucose, and runs the EQA worker", async () => {
+    const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+    const round = /^\s+EQA demo rounds\s+(CHEM-\d{4}-1) \(published/m.exec(output)?.[1];
+    assert.ok(round, `no published chemistry round printed:\n${output}`);
+    const { keys } = JSON.parse(readFileSync(join(ROOT, "gateway", "config", "dev-staff-keys.json"), "utf8")) as { keys: Record<string, string> };
+    const token = async (staffId: string) => (await signInWithSm2({ baseUrl: gatewayUrl, staffId, privateKey: keys[staffId]! })).token;
+    const get = async (path: string, staffId: string) => {
+      const res = await fetch(`${gatewayUrl}${path}`, { headers: { authorization: `Bearer ${await token(staffId)}` } });
+      const text = await res.text();
+      assert.equal(res.status, 200, `${path}: ${text}`);
+      return JSON.parse(text) as unknown;
+    };
+    const view = (await get(`/v1/eqa/rounds/${round}`, "eqa-admin")) as { round: { status: string }; labs: { code: string; status: string }[] };
+    assert.equal(view.round.status, "published");
+    assert.equal(view.labs.length, 12);
+    const documents = (await get(`/v1/eqa/rounds/${round}/documents`, "eqa-admin")) as { counts: Record<string, number> };
+    assert.ok((documents.counts.anchored ?? 0) > 0 && Object.keys(documents.counts).every((status) => status === "anchored"), `documents: ${JSON.stringify(documents.counts)}`);
+    const hospital = DEV_FOUNDERS[1]!.institution;
+    const answer = (await get(`/v1/eqa/recognition?institution=${hospital}&analyte=2345-7&date=${encodeURIComponent(new Date().toISOString())}`, "hospital-doctor")) as { recognised: boolean; basis: { round: string } };
+    assert.deepEqual([answer.recognised, answer.basis?.round], [true, round], "the hospital's glucose is recognised from round 1");
+    const open = (await get(`/v1/eqa/rounds/${round.replace(/-1$/, "-2")}`, "hospital-lab")) as { round: { status: string }; labs: { code: string; status: string }[] };
+    assert.equal(open.round.status, "open");
+    assert.deepEqual(open.labs.find((l) => l.code === "L01")?.status, "invited", "the hospital's lab has round 2 left to enter");
+    assert.match(readFileSync(join(ROOT, "cache", "eqa.log"), "utf8"), /"worker started"/);
+  });
+
   await t.test("refuses to start a second chain on the same port, with a clear error", () => {
     const second = spawnSync(process.execPath, ["deploy/scripts/start.ts"], {
       cwd: ROOT,
@@ -203,7 +230,7 @@ test("npm start runs a chain with the contract suite deployed, the mirror, the g
     const { code, signal } = await started.exited;
     clearTimeout(timer);
     assert.deepEqual({ code, signal }, { code: 0, signal: null }, started.output());
-    assert.match(started.output(), /stopping the collection service, the gateway, the mirror and the chain \.\.\.\nstopped/);
+    assert.match(started.output(), /stopping the EQA worker, the collection service, the gateway, the mirror and the chain \.\.\.\nstopped/);
     await assert.rejects(fetch(`http://127.0.0.1:${hisPort}/healthz`, { signal: AbortSignal.timeout(2_000) }), "the collection service still answers");
     assert.equal(groupAlive(started.child.pid!), false, "a process of npm start is still running");
     await assert.rejects(

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { systemGatewayProblems, systemGatewaySchema, systemKeyOf } from "../../../gateway/src/system-key.ts";
 import { pino, type Logger } from "pino";
 import { z } from "zod";
 import { isPlatformError, platformError } from "@health-chain/sdk";
@@ -15,6 +16,7 @@ import { migrateEqaDatabase, openEqaDatabase, type EqaDb } from "./db.ts";
 import { anchorPendingDocuments, createGatewayCertificateAnchorer, type AnchorPendingResult, type CertificateAnchorer } from "./publication/anchor.ts";
 import { evaluateStoredRound } from "./publication/evaluate.ts";
 import { publishRoundDocuments, type PublishOptions } from "./publication/publish.ts";
+import { seedDemo } from "./seed/seed-demo.ts";
 import { passDidWork, runWorkerPass, type WorkerOptions } from "./worker.ts";
 
 const USAGE = `Usage: node services/eqa/src/cli.ts <command> --config <file>
@@ -27,16 +29,16 @@ Commands:
   publish <round>    issue the documents of a published round for every lab still without them,
                      then anchor the pending documents; prints the counts (exit 1 if any failed)
   anchor             anchor the pending and failed documents now (exit 1 if any failed)
+  seed               dev mode only: the demonstration (labs, plans, round 1 published with its
+                     documents anchored through the gateway, round 2 open); existing data is kept
 
   --config, -c   the service configuration (JSON), e.g. services/eqa/config/eqa.dev.json; default $EQA_CONFIG
 
-Environment overrides: EQA_DATABASE_URL, EQA_GATEWAY_URL, EQA_LOG_LEVEL, EQA_PDF_FONT.
+Environment overrides: EQA_DATABASE_URL, EQA_GATEWAY_URL, EQA_VERIFY_BASE_URL, EQA_LOG_LEVEL, EQA_PDF_FONT.
 Secret: the gateway SM2 key (gateway.keyFile / gateway.keyEnv; dev mode: "keyFrom": "dev-staff-keys").`;
 
 /** The public development SM2 keys of the gateway's dev staff (gateway/config/dev.json). */
-const DEV_STAFF_KEYS = resolve(import.meta.dirname, "..", "..", "..", "gateway", "config", "dev-staff-keys.json");
 
-const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name");
 
 const fileSchema = z
   .object({
@@ -44,19 +46,7 @@ const fileSchema = z
     /** The service's database: `file:` (SQLite, relative to this file) or `postgres(ql)://`. */
     databaseUrl: z.string().min(1),
     /** How the worker anchors: as the centre's institution system in the platform's gateway. */
-    gateway: z
-      .object({
-        baseUrl: z.url(),
-        staffId: z.string().min(1),
-        /** A file holding the SM2 private key (hex), relative to this file. */
-        keyFile: z.string().min(1).optional(),
-        /** An environment variable holding it. */
-        keyEnv: envName.optional(),
-        /** Dev mode only: the staff's public development key in gateway/config/dev-staff-keys.json. */
-        keyFrom: z.literal("dev-staff-keys").optional(),
-        timeoutMs: z.number().int().positive().optional(),
-      })
-      .strict(),
+    gateway: systemGatewaySchema,
     /** The centre as printed on documents, and its consortium address (the issuer on chain). */
     centre: z
       .object({
@@ -110,7 +100,7 @@ function invalid(problems: string[], source: string): Error {
 
 /**
  * Checks a configuration object; relative paths are resolved against `baseDir`. `env` overrides:
- * EQA_DATABASE_URL, EQA_GATEWAY_URL, EQA_LOG_LEVEL, EQA_PDF_FONT (drops render.fontPath so the
+ * EQA_DATABASE_URL, EQA_GATEWAY_URL, EQA_VERIFY_BASE_URL, EQA_LOG_LEVEL, EQA_PDF_FONT (drops render.fontPath so the
  * renderer takes the variable).
  */
 export function parseEqaConfig(value: unknown, options: { baseDir: string; env?: NodeJS.ProcessEnv; source?: string }): EqaConfig {
@@ -121,15 +111,14 @@ export function parseEqaConfig(value: unknown, options: { baseDir: string; env?:
   const section = (key: string) => (raw[key] = { ...((raw[key] as object | undefined) ?? {}) }) as Record<string, unknown>;
   if (env.EQA_DATABASE_URL) raw.databaseUrl = env.EQA_DATABASE_URL;
   if (env.EQA_GATEWAY_URL) section("gateway").baseUrl = env.EQA_GATEWAY_URL;
+  if (env.EQA_VERIFY_BASE_URL) raw.verifyBaseUrl = env.EQA_VERIFY_BASE_URL;
   if (env.EQA_LOG_LEVEL) raw.logLevel = env.EQA_LOG_LEVEL;
 
   const parsed = fileSchema.safeParse(raw);
   if (!parsed.success) throw invalid(parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`), source);
   const c = parsed.data;
   const problems: string[] = [];
-  const keySources = [c.gateway.keyFile, c.gateway.keyEnv, c.gateway.keyFrom].filter((k) => k !== undefined).length;
-  if (keySources !== 1) problems.push("gateway: exactly one of keyFile, keyEnv and keyFrom");
-  if (c.gateway.keyFrom !== undefined && c.mode !== "dev") problems.push('gateway.keyFrom: "dev-staff-keys" only in dev mode');
+  problems.push(...systemGatewayProblems(c.gateway, c.mode));
   if (problems.length > 0) throw invalid(problems, source);
 
   const path = (p: string) => (isAbsolute(p) ? p : resolve(options.baseDir, p));
@@ -164,32 +153,7 @@ export function loadEqaConfig(file: string, env: NodeJS.ProcessEnv = process.env
 
 /** The SM2 private key the worker signs in to the gateway and signs document hashes with. */
 export function gatewayKeyOf(config: EqaConfig, env: NodeJS.ProcessEnv = process.env): string {
-  const g = config.gateway;
-  let text: string | undefined;
-  let from: string;
-  if (g.keyFile !== undefined) {
-    from = g.keyFile;
-    try {
-      text = readFileSync(g.keyFile, "utf8");
-    } catch (cause) {
-      throw platformError("INVALID_KEY", { message: `Cannot read the gateway key file ${g.keyFile}.`, messageZh: `无法读取网关密钥文件 ${g.keyFile}。`, details: { file: g.keyFile }, cause });
-    }
-  } else if (g.keyEnv !== undefined) {
-    from = `$${g.keyEnv}`;
-    text = env[g.keyEnv];
-  } else {
-    from = `${DEV_STAFF_KEYS} (${g.staffId})`;
-    text = (JSON.parse(readFileSync(DEV_STAFF_KEYS, "utf8")) as { keys: Record<string, string> }).keys[g.staffId];
-  }
-  const hex = (text ?? "").trim().replace(/^0x/i, "");
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
-    throw platformError("INVALID_KEY", {
-      message: `The gateway SM2 key from ${from} is not a 32-byte hex private key.`,
-      messageZh: `来自 ${from} 的网关 SM2 密钥不是 32 字节十六进制私钥。`,
-      details: { source: from },
-    });
-  }
-  return `0x${hex.toLowerCase()}`;
+  return systemKeyOf(config.gateway, env);
 }
 
 /**
@@ -282,6 +246,52 @@ async function serve(config: EqaConfig, env: NodeJS.ProcessEnv, log: Logger): Pr
   }
 }
 
+/**
+ * `seed`: the demonstration data (src/seed), then the worker's passes until idle, so that round 1's
+ * documents are issued and anchored through the gateway before it returns. Dev mode only: demo labs
+ * and rounds have no place in a production database.
+ */
+async function seed(config: EqaConfig, env: NodeJS.ProcessEnv, log: Logger): Promise<{ summary: unknown; failed: number }> {
+  if (config.mode !== "dev") {
+    throw platformError("FORBIDDEN", {
+      message: `eqa seed writes demonstration data: it runs in dev mode only (${config.source} is "${config.mode}").`,
+      messageZh: `eqa seed 写入演示数据，仅限开发模式（${config.source} 为“${config.mode}”）。`,
+      details: { mode: config.mode },
+    });
+  }
+  // Read the key before writing anything: a bad key changes nothing.
+  const anchoring = anchoringOf(config, env);
+  await migrateEqaDatabase(config.databaseUrl);
+  const database = openEqaDatabase(config.databaseUrl);
+  try {
+    const db = database.prisma;
+    const seeded = await seedDemo(db);
+    for (const note of seeded.skipped) log.info({ note }, "seed: kept what exists");
+    const options: WorkerOptions = { actor: workerActor(config), publish: publishOptionsOf(config), labsPerPass: config.worker.labsPerPass, anchoring, log };
+    const work = { labsIssued: 0, documentsIssued: 0, anchored: 0, failed: [] as { number: string; error: string }[] };
+    for (;;) {
+      const pass = await runWorkerPass(db, options);
+      for (const p of pass.published) {
+        work.labsIssued += p.labsIssued;
+        work.documentsIssued += p.documents;
+      }
+      work.anchored += pass.anchoring?.anchored ?? 0;
+      work.failed.push(...(pass.anchoring?.failed ?? []));
+      // A pass that anchored nothing new ends it: failures are left to `eqa serve` / `eqa anchor`.
+      if (!passDidWork(pass)) break;
+    }
+    const documents = await db.document.groupBy({ by: ["status"], where: { round: { code: { in: seeded.publishedRounds } } }, _count: { _all: true } });
+    const summary = {
+      database: config.databaseUrl,
+      ...seeded,
+      documents: { ...work, byStatus: Object.fromEntries(documents.map((d) => [d.status, d._count._all])) },
+    };
+    return { summary, failed: work.failed.length };
+  } finally {
+    await database.close();
+  }
+}
+
 /** Runs a command; returns the process exit code. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -292,7 +302,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const [command, ...args] = positionals;
   const file = values.config ?? env.EQA_CONFIG;
   const needsRound = command === "evaluate" || command === "publish";
-  const known = ["migrate", "serve", "evaluate", "publish", "anchor"];
+  const known = ["migrate", "serve", "evaluate", "publish", "anchor", "seed"];
   if (values.help || command === undefined || !known.includes(command) || file === undefined || (needsRound && args[0] === undefined)) {
     console.log(USAGE);
     return values.help ? 0 : 2;
@@ -308,6 +318,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (command === "serve") {
     await serve(config, env, log);
     return 0;
+  }
+  if (command === "seed") {
+    const { summary, failed } = await seed(config, env, log);
+    print(summary);
+    return failed === 0 ? 0 : 1;
   }
   // Read the key before opening the database: a bad key changes nothing.
   const anchoring = command === "evaluate" ? undefined : anchoringOf(config, env);

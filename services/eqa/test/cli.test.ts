@@ -113,7 +113,7 @@ describe("eqa cli", () => {
     assert.equal((await run(["migrate", "--config", file])).code, 0);
     const result = await run(["anchor", "--config", file]);
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(JSON.parse(result.stdout), { anchored: 0, failed: [] });
+    assert.deepEqual(JSON.parse(result.stdout), { anchored: 0, superseded: 0, failed: [] });
   });
 
   it("serve runs idle passes without a gateway and stops cleanly on SIGTERM", async () => {

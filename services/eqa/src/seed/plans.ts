@@ -76,7 +76,7 @@ export function specialSchemesAnalytes(): AnalyteDefinition[] {
       min: 1,
       max: 1e10,
       requires: ["HBSAG"],
-      scheme: { assignedValue: "median", sigma: "fitnessAbsolute", sigmaValue: 0.25, outliers: { test: "none", alpha: 0.05 }, score: "z", log10: true, minResults: 5 },
+      scheme: { assignedValue: "median", sigma: "fitnessAbsolute", sigmaValue: 0.5, outliers: { test: "none", alpha: 0.05 }, score: "z", log10: true, minResults: 5 },
     },
     {
       code: "RET",
