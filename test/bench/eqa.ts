@@ -73,8 +73,17 @@ async function main(): Promise<void> {
   await setRoundStatus(setup.prisma, "BENCH-1", "open", "bench");
   await setup.close();
 
-  // ---- chain and gateway in their own processes
+  // ---- chain and gateway in their own processes (stopped however the run ends)
   const chain = await startTestChain({ separateProcess: true });
+  try {
+    await burst(dir, eqaUrl, chain, labCodes, analytes);
+  } finally {
+    await chain.stop();
+    await postgres?.stop();
+  }
+}
+
+async function burst(dir: string, eqaUrl: string, chain: Awaited<ReturnType<typeof startTestChain>>, labCodes: string[], analytes: AnalyteDefinition[]): Promise<void> {
   const labKey = generateSm2KeyPair();
   const configFile = join(dir, "gateway.json");
   writeFileSync(
@@ -154,8 +163,6 @@ async function main(): Promise<void> {
   console.log(`  client process CPU ${((process.cpuUsage(cpuBefore).user + process.cpuUsage(cpuBefore).system) / 1000).toFixed(0)} ms`);
 
   await stopChild(gateway.child);
-  await chain.stop();
-  await postgres?.stop();
   if (stored !== LABS * ANALYTES * 2 || locked !== LABS) process.exitCode = 1;
 }
 

@@ -22,6 +22,16 @@ export function migrateEqaDatabase(url: string): Promise<string[]> {
   return migrateDatabase(url, EQA_MIGRATIONS_DIR);
 }
 
+const providers = new WeakMap<object, "sqlite" | "postgresql">();
+
+/**
+ * The provider of a client opened by openEqaDatabase (null for any other client): the few hot
+ * statements written per provider (e.g. a lab's result set inserted from one JSON parameter) ask.
+ */
+export function eqaProviderOf(db: object): "sqlite" | "postgresql" | null {
+  return providers.get(db) ?? null;
+}
+
 /** Opens the service's database (migrate it first). */
 export function openEqaDatabase(url: string, options: { poolSize?: number } = {}): EqaDatabase {
   const database = openDatabase<EqaDb>({
@@ -29,6 +39,7 @@ export function openEqaDatabase(url: string, options: { poolSize?: number } = {}
     clients: { sqlite: SqliteClient, postgresql: PostgresClient },
     ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
   });
-  if (database.provider !== "sqlite") return database;
-  return { ...database, prisma: serialiseSqliteWrites(database.prisma, url) };
+  const opened = database.provider === "sqlite" ? { ...database, prisma: serialiseSqliteWrites(database.prisma, url) } : database;
+  providers.set(opened.prisma, database.provider);
+  return opened;
 }

@@ -216,7 +216,11 @@ describe("reset and non-participation", () => {
     const before = await labStatus(t.db, "R1", "L1");
     assert.equal(before.canDownloadReport, false);
     assert.equal(before.reason?.code, "notPublished");
-    for (const s of ["closed", "evaluated", "published"] as const) await setRoundStatus(t.db, "R1", s, "centre");
+    for (const s of ["closed", "evaluated"] as const) await setRoundStatus(t.db, "R1", s, "centre");
+    // Published from an evaluation (its content does not matter to intake).
+    const round = await t.db.round.findUniqueOrThrow({ where: { code: "R1" } });
+    await t.db.evaluation.create({ data: { roundId: round.id, version: 1, schemeJson: "{}", resultJson: "{}", computedAt: new Date(), computedBy: "worker" } });
+    await setRoundStatus(t.db, "R1", "published", "centre");
     assert.equal((await labStatus(t.db, "R1", "L1")).canDownloadReport, true);
     const l2 = await labStatus(t.db, "R1", "L2");
     assert.equal(l2.canDownloadReport, true);

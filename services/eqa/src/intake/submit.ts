@@ -2,7 +2,7 @@
 // sample, dependency rules) and locks it, in one transaction; a refusal changes nothing, including
 // the entries sent with it.
 import { fingerprint } from "@health-chain/sdk";
-import type { EqaDb } from "../db.ts";
+import { eqaProviderOf, type EqaDb } from "../db.ts";
 import { checkActor } from "../model/actor.ts";
 import { writeAudit } from "../model/audit.ts";
 import type { RoundContext } from "../model/round-context.ts";
@@ -70,7 +70,7 @@ export async function submitResults(db: EqaDb, input: SubmitResultsInput): Promi
     let set: { sample: string; analyte: string; value: unknown }[];
     let saved: Awaited<ReturnType<typeof writeEntries>> | undefined;
     if (accepted.length > 0) {
-      saved = await writeEntries(tx, context, lab, enrolment, accepted, actor, now);
+      saved = await writeEntries(tx, context, lab, enrolment, accepted, actor, now, eqaProviderOf(db), true);
       set = saved.set;
     } else {
       const rows = await tx.result.findMany({ where: { roundId: context.round.id, labId: lab.id }, select: { sampleId: true, analyteCode: true, valueJson: true } });
