@@ -9,6 +9,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { isPlatformError } from "@health-chain/sdk";
 import type { GatewayDeps, GatewayEnv } from "./context.ts";
+import { writeQueueOf } from "./write-queue.ts";
 import type { GatewayDb, GatewayTx } from "./db.ts";
 
 export interface AuditState {
@@ -58,25 +59,29 @@ function jsonSafe(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
 }
 
+/** The audit row of the current request, as stored. */
+function auditRowOf(c: Context<GatewayEnv>, facts: AuditFacts, action?: string) {
+  const state = c.get("audit");
+  const principal = c.get("principal");
+  return {
+    at: new Date(),
+    subject: principal?.subject ?? "anonymous",
+    role: principal?.roles.join(",") ?? "",
+    institution: principal?.institution ?? null,
+    action: action ?? state?.action ?? `${c.req.method} ${c.req.path}`,
+    target: facts.target ?? null,
+    purpose: facts.purpose ?? null,
+    outcome: facts.outcome ?? "success",
+    requestId: c.get("requestId") ?? "",
+    ip: clientIp(c, state?.trustedProxies ?? []),
+    detailsJson: facts.details === undefined ? null : jsonSafe(facts.details),
+  };
+}
+
 /** Writes the audit row of the current request (inside `tx` when given) and marks it written. */
 export async function recordAudit(db: GatewayDb | GatewayTx, c: Context<GatewayEnv>, facts: AuditFacts = {}, action?: string): Promise<void> {
   const state = c.get("audit");
-  const principal = c.get("principal");
-  await db.auditLog.create({
-    data: {
-      at: new Date(),
-      subject: principal?.subject ?? "anonymous",
-      role: principal?.roles.join(",") ?? "",
-      institution: principal?.institution ?? null,
-      action: action ?? state?.action ?? `${c.req.method} ${c.req.path}`,
-      target: facts.target ?? null,
-      purpose: facts.purpose ?? null,
-      outcome: facts.outcome ?? "success",
-      requestId: c.get("requestId") ?? "",
-      ip: clientIp(c, state?.trustedProxies ?? []),
-      detailsJson: facts.details === undefined ? null : jsonSafe(facts.details),
-    },
-  });
+  await db.auditLog.create({ data: auditRowOf(c, facts, action) });
   if (state && (facts.outcome ?? "success") === "success") state.written = true;
 }
 
@@ -91,14 +96,14 @@ export function audited(deps: Pick<GatewayDeps, "db" | "log" | "config">, action
     await next();
     const error = c.error;
     try {
+      // Rows written here go through the group-commit queue: concurrent requests share one
+      // transaction (and, on SQLite, one fsync) for their audit rows; each request still waits
+      // for its row to be committed before its answer leaves.
       if (error === undefined && c.res.status < 400) {
-        if (!state.written) await recordAudit(deps.db, c, { target: target?.(c) });
+        if (!state.written) await writeQueueOf(deps.db).enqueueInserts([{ model: "auditLog", data: auditRowOf(c, { target: target?.(c) }) }]);
       } else if (error !== undefined && isPlatformError(error) && error.kind !== "validation" && error.kind !== "crypto" && error.kind !== "unauthenticated") {
-        await recordAudit(deps.db, c, {
-          target: target?.(c),
-          outcome: "failure",
-          details: { code: error.code, ...(error.details.errorName ? { errorName: error.details.errorName } : {}) },
-        });
+        const details = { code: error.code, ...(error.details.errorName ? { errorName: error.details.errorName } : {}) };
+        await writeQueueOf(deps.db).enqueueInserts([{ model: "auditLog", data: auditRowOf(c, { target: target?.(c), outcome: "failure", details }) }]);
       }
     } catch (auditError) {
       deps.log.error({ err: auditError, requestId: c.get("requestId"), action }, "writing the audit row failed");
