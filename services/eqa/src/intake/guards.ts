@@ -42,10 +42,24 @@ interface EnrolmentRow {
   deadline: Date;
 }
 
-/** The lab's enrolment in the round with the round's state; CONFLICT notEnrolled when absent.
- * Plain SQL (both providers): read on every save, twice. */
-export async function loadEnrolment(db: EqaDb | EqaTx, roundId: number, lab: { id: number; code: string }): Promise<EnrolmentState> {
-  const [e] = await db.$queryRaw<EnrolmentRow[]>`
+/**
+ * The lab's enrolment in the round with the round's state; CONFLICT notEnrolled when absent.
+ * Plain SQL (both providers): read on every save, twice. Inside a PostgreSQL transaction
+ * (`provider` "postgresql") the round's row is share-locked: an evaluation or a publication, which
+ * update that row, then waits for this change to commit (and sees it), and this change, if it comes
+ * second, reads the round's new status and is refused — SQLite's writes take turns anyway.
+ */
+export async function loadEnrolment(db: EqaDb | EqaTx, roundId: number, lab: { id: number; code: string }, provider: "sqlite" | "postgresql" | null = null): Promise<EnrolmentState> {
+  const [e] =
+    provider === "postgresql"
+      ? await db.$queryRaw<EnrolmentRow[]>`
+    SELECT e."id" AS "id", e."status" AS "status", e."submittedAt" AS "submittedAt", e."lockedAt" AS "lockedAt",
+           e."correctionUntil" AS "correctionUntil", r."id" AS "roundId", r."code" AS "roundCode", r."status" AS "roundStatus",
+           r."opensAt" AS "opensAt", r."deadline" AS "deadline"
+    FROM "Enrolment" e JOIN "Round" r ON r."id" = e."roundId"
+    WHERE e."roundId" = ${roundId} AND e."labId" = ${lab.id}
+    FOR SHARE OF r`
+      : await db.$queryRaw<EnrolmentRow[]>`
     SELECT e."id" AS "id", e."status" AS "status", e."submittedAt" AS "submittedAt", e."lockedAt" AS "lockedAt",
            e."correctionUntil" AS "correctionUntil", r."id" AS "roundId", r."code" AS "roundCode", r."status" AS "roundStatus",
            r."opensAt" AS "opensAt", r."deadline" AS "deadline"

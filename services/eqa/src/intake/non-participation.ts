@@ -1,7 +1,7 @@
 // Non-participation (不参加 / 未检测) registered with a reason: what a lab that does not submit must
 // do before it can download its report. Allowed once the round is open, also after the deadline;
 // refused once results were submitted. Draft results are deleted and kept in the audit record.
-import type { EqaDb } from "../db.ts";
+import { eqaProviderOf, type EqaDb } from "../db.ts";
 import { checkActor } from "../model/actor.ts";
 import { writeAudit } from "../model/audit.ts";
 import { conflict, notFound } from "../model/errors.ts";
@@ -23,7 +23,7 @@ export async function registerNonParticipation(db: EqaDb, input: NonParticipatio
   const round = await db.round.findUnique({ where: { code: input.roundCode }, select: { id: true } });
   if (!round) throw notFound("round", input.roundCode);
   return db.$transaction(async (tx) => {
-    const e = await loadEnrolment(tx, round.id, lab);
+    const e = await loadEnrolment(tx, round.id, lab, eqaProviderOf(db));
     const where = { round: e.round.code, lab: lab.code };
     if (e.round.status === "draft") {
       throw conflict("notOpen", `Round ${e.round.code} is not open yet.`, `轮次 ${e.round.code} 尚未开放。`, { ...where, status: e.round.status });

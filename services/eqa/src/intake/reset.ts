@@ -1,7 +1,7 @@
 // Resetting a lab's participation (centre only; the gateway checks the role): its results are
 // deleted and the enrolment goes back to invited — also undoing a non-participation registered by
 // mistake. The audit record keeps every deleted result, so nothing accepted is lost.
-import type { EqaDb } from "../db.ts";
+import { eqaProviderOf, type EqaDb } from "../db.ts";
 import { checkActor } from "../model/actor.ts";
 import { writeAudit } from "../model/audit.ts";
 import { notFound } from "../model/errors.ts";
@@ -23,7 +23,7 @@ export async function resetResults(db: EqaDb, input: ResetResultsInput): Promise
   const round = await db.round.findUnique({ where: { code: input.roundCode }, select: { id: true } });
   if (!round) throw notFound("round", input.roundCode);
   return db.$transaction(async (tx) => {
-    const e = await loadEnrolment(tx, round.id, lab);
+    const e = await loadEnrolment(tx, round.id, lab, eqaProviderOf(db));
     assertNotEvaluated(e.round);
     const results = await tx.result.findMany({
       where: { roundId: round.id, labId: lab.id },

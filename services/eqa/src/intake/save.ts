@@ -96,7 +96,7 @@ export async function saveResults(db: EqaDb, input: SaveResultsInput): Promise<{
   const { accepted, errors } = checkEntries(context, lab, input.entries);
   if (errors.length > 0) throw fieldErrorsToError(errors, { en: "saved", zh: "保存" });
   return db.$transaction(async (tx) => {
-    const enrolment = await loadEnrolment(tx, context.round.id, lab);
+    const enrolment = await loadEnrolment(tx, context.round.id, lab, eqaProviderOf(db));
     assertWritable(enrolment, lab.code, now);
     const { saved, replaced } = await writeEntries(tx, context, lab, enrolment, accepted, actor, now, eqaProviderOf(db));
     await writeAudit(tx, { at: now, actor, action: "results.save", roundCode: context.round.code, labCode: lab.code, details: { saved, replaced } });

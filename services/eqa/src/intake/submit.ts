@@ -65,7 +65,7 @@ export async function submitResults(db: EqaDb, input: SubmitResultsInput): Promi
   if (errors.length > 0) throw fieldErrorsToError(errors, { en: "saved or submitted", zh: "保存或提交" });
   const sampleCode = new Map(context.samples.map((s) => [s.id, s.code]));
   return db.$transaction(async (tx) => {
-    const enrolment = await loadEnrolment(tx, context.round.id, lab);
+    const enrolment = await loadEnrolment(tx, context.round.id, lab, eqaProviderOf(db));
     assertWritable(enrolment, lab.code, now);
     let set: { sample: string; analyte: string; value: unknown }[];
     let saved: Awaited<ReturnType<typeof writeEntries>> | undefined;

@@ -4,7 +4,7 @@
 // of its own, so an approval always leaves it at least `correctionHours` (default 48 h) to correct
 // and resubmit. Results of an evaluated or published round are not unlocked.
 import { platformError } from "@health-chain/sdk";
-import type { EqaDb } from "../db.ts";
+import { eqaProviderOf, type EqaDb } from "../db.ts";
 import { checkActor } from "../model/actor.ts";
 import { writeAudit } from "../model/audit.ts";
 import { conflict, iso, notFound } from "../model/errors.ts";
@@ -28,7 +28,7 @@ export async function requestUnlock(db: EqaDb, input: UnlockRequestInput): Promi
   const round = await db.round.findUnique({ where: { code: input.roundCode }, select: { id: true } });
   if (!round) throw notFound("round", input.roundCode);
   return db.$transaction(async (tx) => {
-    const e = await loadEnrolment(tx, round.id, lab);
+    const e = await loadEnrolment(tx, round.id, lab, eqaProviderOf(db));
     assertNotEvaluated(e.round);
     if (e.status !== "submitted") {
       throw conflict("notLocked", `The results of laboratory ${lab.code} in round ${e.round.code} are not locked (${e.status}).`, `实验室 ${lab.code} 在轮次 ${e.round.code} 的结果未锁定（${e.status}）。`, {
@@ -82,7 +82,7 @@ export async function decideUnlock(
       select: { id: true, status: true, roundId: true, lab: { select: { id: true, code: true } } },
     });
     if (!request) throw notFound("unlockRequest", input.requestId);
-    const e = await loadEnrolment(tx, request.roundId, request.lab);
+    const e = await loadEnrolment(tx, request.roundId, request.lab, eqaProviderOf(db));
     const where = { round: e.round.code, lab: request.lab.code, requestId: request.id };
     if (request.status !== "pending") {
       throw conflict("decided", `Unlock request ${request.id} was already ${request.status}.`, `解锁申请 ${request.id} 已${request.status === "approved" ? "批准" : "驳回"}。`, { ...where, status: request.status });

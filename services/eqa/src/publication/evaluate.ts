@@ -171,7 +171,17 @@ export async function evaluateStoredRound(db: EqaDb, roundCode: string, actor: s
   const { input, schemes, declared } = await roundInputOf(db, roundCode);
   const evaluation = evaluateRound({ ...input, declared });
   const stored = await db.$transaction(async (tx) => {
-    // What was evaluated must still be what is stored: a lab correcting its results in a late
+    // The round's row first: on PostgreSQL this waits for any intake change holding it (intake
+    // share-locks it) and keeps later ones out, so the snapshot below sees every committed change.
+    const moved = await tx.round.updateMany({ where: { id: round.id, status: { in: ["closed", "evaluated"] } }, data: { status: "evaluated" } });
+    if (moved.count !== 1) {
+      throw platformError("CONFLICT", {
+        message: `Round ${roundCode} left the closed/evaluated state while it was being evaluated (published or reopened): this evaluation is not stored.`,
+        messageZh: `轮次 ${roundCode} 在评价过程中已不处于已截止/已评价状态（已发布或重新开放）：本次评价未保存。`,
+        details: { reason: "roundStatus" },
+      });
+    }
+    // Then: what was evaluated must still be what is stored: a lab correcting its results in a late
     // correction window, or the round being published meanwhile, makes this evaluation stale.
     const after = await intakeSnapshot(tx, round.id);
     if (after !== before) {
@@ -179,14 +189,6 @@ export async function evaluateStoredRound(db: EqaDb, roundCode: string, actor: s
         message: `Results of round ${roundCode} changed while it was being evaluated: evaluate it again.`,
         messageZh: `轮次 ${roundCode} 的结果在评价过程中发生了变化：请重新评价。`,
         details: { reason: "resultsChanged" },
-      });
-    }
-    const moved = await tx.round.updateMany({ where: { id: round.id, status: { in: ["closed", "evaluated"] } }, data: { status: "evaluated" } });
-    if (moved.count !== 1) {
-      throw platformError("CONFLICT", {
-        message: `Round ${roundCode} left the closed/evaluated state while it was being evaluated (published or reopened): this evaluation is not stored.`,
-        messageZh: `轮次 ${roundCode} 在评价过程中已不处于已截止/已评价状态（已发布或重新开放）：本次评价未保存。`,
-        details: { reason: "roundStatus" },
       });
     }
     const last = await tx.evaluation.findFirst({ where: { roundId: round.id }, orderBy: { version: "desc" }, select: { version: true } });
