@@ -3,7 +3,8 @@
 // are not locked, the lab has not declared non-participation. Made once before the work and again
 // inside the transaction, so a concurrent change can never slip between check and write.
 import { platformError } from "@health-chain/sdk";
-import type { EqaDb, EqaTx } from "../db.ts";
+import { eqaProviderOf, type EqaDb, type EqaTx } from "../db.ts";
+import { checkActor } from "../model/actor.ts";
 import { conflict, iso, notFound } from "../model/errors.ts";
 import type { EnrolmentStatus } from "../model/rounds.ts";
 
@@ -156,4 +157,29 @@ export function checkNow(now: unknown): Date {
     throw platformError("INVALID_INPUT", { message: "now must be a valid Date.", messageZh: "now 必须是有效的日期。", details: { field: "now" } });
   }
   return now;
+}
+
+/** What a lab's change with a reason (reset, unlock request, non-participation) names. */
+export interface ReasonedChange {
+  roundCode: string;
+  labCode: string;
+  reason: string;
+  actor: string;
+  now?: Date;
+}
+
+/**
+ * The checked inputs of a reasoned change, and its transaction's way to read the enrolment: the
+ * actor, the time, the reason (required, named by `reasonName` in the refusal), the lab and the
+ * round (NOT_FOUND when unknown).
+ */
+export async function prepareReasonedChange(db: EqaDb, input: ReasonedChange, reasonName: { en: string; zh: string }) {
+  const actor = checkActor(input.actor);
+  const now = checkNow(input.now);
+  const reason = requiredText(input.reason, reasonName.en, reasonName.zh);
+  const lab = await loadLab(db, input.labCode);
+  const round = await db.round.findUnique({ where: { code: input.roundCode }, select: { id: true } });
+  if (!round) throw notFound("round", input.roundCode);
+  const provider = eqaProviderOf(db);
+  return { actor, now, reason, lab, roundId: round.id, enrolmentIn: (tx: EqaTx) => loadEnrolment(tx, round.id, lab, provider) };
 }

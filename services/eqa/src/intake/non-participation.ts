@@ -1,11 +1,10 @@
 // Non-participation (不参加 / 未检测) registered with a reason: what a lab that does not submit must
 // do before it can download its report. Allowed once the round is open, also after the deadline;
 // refused once results were submitted. Draft results are deleted and kept in the audit record.
-import { eqaProviderOf, type EqaDb } from "../db.ts";
-import { checkActor } from "../model/actor.ts";
+import type { EqaDb } from "../db.ts";
 import { writeAudit } from "../model/audit.ts";
-import { conflict, notFound } from "../model/errors.ts";
-import { checkNow, loadEnrolment, loadLab, requiredText } from "./guards.ts";
+import { conflict } from "../model/errors.ts";
+import { prepareReasonedChange } from "./guards.ts";
 
 export interface NonParticipationInput {
   roundCode: string;
@@ -16,14 +15,9 @@ export interface NonParticipationInput {
 }
 
 export async function registerNonParticipation(db: EqaDb, input: NonParticipationInput): Promise<{ registeredAt: Date; draftsDeleted: number }> {
-  const actor = checkActor(input.actor);
-  const now = checkNow(input.now);
-  const reason = requiredText(input.reason, "reason for not participating", "不参加原因");
-  const lab = await loadLab(db, input.labCode);
-  const round = await db.round.findUnique({ where: { code: input.roundCode }, select: { id: true } });
-  if (!round) throw notFound("round", input.roundCode);
+  const { actor, now, reason, lab, roundId, enrolmentIn } = await prepareReasonedChange(db, input, { en: "reason for not participating", zh: "不参加原因" });
   return db.$transaction(async (tx) => {
-    const e = await loadEnrolment(tx, round.id, lab, eqaProviderOf(db));
+    const e = await enrolmentIn(tx);
     const where = { round: e.round.code, lab: lab.code };
     if (e.round.status === "draft") {
       throw conflict("notOpen", `Round ${e.round.code} is not open yet.`, `轮次 ${e.round.code} 尚未开放。`, { ...where, status: e.round.status });
@@ -35,10 +29,10 @@ export async function registerNonParticipation(db: EqaDb, input: NonParticipatio
       throw conflict("nonParticipating", `Laboratory ${lab.code} already registered non-participation in round ${e.round.code}.`, `实验室 ${lab.code} 已登记不参加轮次 ${e.round.code}。`, where);
     }
     const drafts = await tx.result.findMany({
-      where: { roundId: round.id, labId: lab.id },
+      where: { roundId: roundId, labId: lab.id },
       select: { analyteCode: true, valueJson: true, sample: { select: { code: true } } },
     });
-    if (drafts.length > 0) await tx.result.deleteMany({ where: { roundId: round.id, labId: lab.id } });
+    if (drafts.length > 0) await tx.result.deleteMany({ where: { roundId: roundId, labId: lab.id } });
     await tx.enrolment.update({ where: { id: e.id }, data: { status: "nonParticipating", nonParticipationReason: reason, nonParticipationAt: now, correctionUntil: null } });
     await writeAudit(tx, {
       at: now,

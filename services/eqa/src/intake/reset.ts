@@ -1,11 +1,9 @@
 // Resetting a lab's participation (centre only; the gateway checks the role): its results are
 // deleted and the enrolment goes back to invited — also undoing a non-participation registered by
 // mistake. The audit record keeps every deleted result, so nothing accepted is lost.
-import { eqaProviderOf, type EqaDb } from "../db.ts";
-import { checkActor } from "../model/actor.ts";
+import type { EqaDb } from "../db.ts";
 import { writeAudit } from "../model/audit.ts";
-import { notFound } from "../model/errors.ts";
-import { assertNotEvaluated, checkNow, loadEnrolment, loadLab, requiredText } from "./guards.ts";
+import { assertNotEvaluated, prepareReasonedChange } from "./guards.ts";
 
 export interface ResetResultsInput {
   roundCode: string;
@@ -16,21 +14,16 @@ export interface ResetResultsInput {
 }
 
 export async function resetResults(db: EqaDb, input: ResetResultsInput): Promise<{ deleted: number }> {
-  const actor = checkActor(input.actor);
-  const now = checkNow(input.now);
-  const reason = requiredText(input.reason, "reason for the reset", "重置原因");
-  const lab = await loadLab(db, input.labCode);
-  const round = await db.round.findUnique({ where: { code: input.roundCode }, select: { id: true } });
-  if (!round) throw notFound("round", input.roundCode);
+  const { actor, now, reason, lab, roundId, enrolmentIn } = await prepareReasonedChange(db, input, { en: "reason for the reset", zh: "重置原因" });
   return db.$transaction(async (tx) => {
-    const e = await loadEnrolment(tx, round.id, lab, eqaProviderOf(db));
+    const e = await enrolmentIn(tx);
     assertNotEvaluated(e.round);
     const results = await tx.result.findMany({
-      where: { roundId: round.id, labId: lab.id },
+      where: { roundId: roundId, labId: lab.id },
       select: { analyteCode: true, valueJson: true, instrument: true, reagent: true, method: true, enteredAt: true, enteredBy: true, sample: { select: { code: true } } },
       orderBy: { id: "asc" },
     });
-    await tx.result.deleteMany({ where: { roundId: round.id, labId: lab.id } });
+    await tx.result.deleteMany({ where: { roundId: roundId, labId: lab.id } });
     await tx.enrolment.update({
       where: { id: e.id },
       data: { status: "invited", submittedAt: null, lockedAt: null, correctionUntil: null, nonParticipationReason: null, nonParticipationAt: null },

@@ -4,11 +4,11 @@
 // of its own, so an approval always leaves it at least `correctionHours` (default 48 h) to correct
 // and resubmit. Results of an evaluated or published round are not unlocked.
 import { platformError } from "@health-chain/sdk";
-import { eqaProviderOf, type EqaDb } from "../db.ts";
+import { type EqaDb, eqaProviderOf } from "../db.ts";
 import { checkActor } from "../model/actor.ts";
 import { writeAudit } from "../model/audit.ts";
 import { conflict, iso, notFound } from "../model/errors.ts";
-import { assertNotEvaluated, checkNow, loadEnrolment, loadLab, requiredText } from "./guards.ts";
+import { assertNotEvaluated, checkNow, loadEnrolment, prepareReasonedChange, requiredText } from "./guards.ts";
 
 export const DEFAULT_CORRECTION_HOURS = 48;
 
@@ -21,14 +21,9 @@ export interface UnlockRequestInput {
 }
 
 export async function requestUnlock(db: EqaDb, input: UnlockRequestInput): Promise<{ requestId: number }> {
-  const actor = checkActor(input.actor);
-  const now = checkNow(input.now);
-  const reason = requiredText(input.reason, "reason for the unlock", "解锁原因");
-  const lab = await loadLab(db, input.labCode);
-  const round = await db.round.findUnique({ where: { code: input.roundCode }, select: { id: true } });
-  if (!round) throw notFound("round", input.roundCode);
+  const { actor, now, reason, lab, roundId, enrolmentIn } = await prepareReasonedChange(db, input, { en: "reason for the unlock", zh: "解锁原因" });
   return db.$transaction(async (tx) => {
-    const e = await loadEnrolment(tx, round.id, lab, eqaProviderOf(db));
+    const e = await enrolmentIn(tx);
     assertNotEvaluated(e.round);
     if (e.status !== "submitted") {
       throw conflict("notLocked", `The results of laboratory ${lab.code} in round ${e.round.code} are not locked (${e.status}).`, `实验室 ${lab.code} 在轮次 ${e.round.code} 的结果未锁定（${e.status}）。`, {
@@ -37,7 +32,7 @@ export async function requestUnlock(db: EqaDb, input: UnlockRequestInput): Promi
         status: e.status,
       });
     }
-    const pending = await tx.unlockRequest.findFirst({ where: { roundId: round.id, labId: lab.id, status: "pending" }, select: { id: true } });
+    const pending = await tx.unlockRequest.findFirst({ where: { roundId: roundId, labId: lab.id, status: "pending" }, select: { id: true } });
     if (pending) {
       throw conflict("pendingRequest", `Unlock request ${pending.id} of laboratory ${lab.code} is still pending.`, `实验室 ${lab.code} 的解锁申请 ${pending.id} 尚待审批。`, {
         round: e.round.code,
@@ -46,7 +41,7 @@ export async function requestUnlock(db: EqaDb, input: UnlockRequestInput): Promi
       });
     }
     const created = await tx.unlockRequest.create({
-      data: { roundId: round.id, labId: lab.id, reason, requestedBy: actor, requestedAt: now },
+      data: { roundId: roundId, labId: lab.id, reason, requestedBy: actor, requestedAt: now },
       select: { id: true },
     });
     await writeAudit(tx, { at: now, actor, action: "unlock.request", roundCode: e.round.code, labCode: lab.code, details: { requestId: created.id, reason } });
