@@ -1,0 +1,6 @@
+// The analytics service's public surface: the screening criteria language, its evaluation in
+// DuckDB (with the reference evaluator the tests compare against), and the privacy protections
+// of what leaves an institution (small cells of counts, k-anonymity of exports).
+export * from "./criteria/index.ts";
+export * from "./engine/index.ts";
+export * from "./privacy/index.ts";
