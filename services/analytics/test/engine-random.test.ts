@@ -7,18 +7,10 @@ import { after, before, describe, it } from "node:test";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { countResidents, createSchema, funnel, loadRows, referenceCount, referenceFunnel, type EventTables } from "../src/engine/index.ts";
 import { parseCriteria } from "../src/criteria/index.ts";
+import { mulberry32 as mulberry32Rng } from "../src/synthetic/random.ts";
 
-/** mulberry32: a small seeded PRNG, so a failure is reproducible from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG of the synthetic district (mulberry32): a failure is reproducible from its seed. */
+const prng = (seed: number): (() => number) => mulberry32Rng(seed).next;
 
 const DX = ["E11", "E11.9", "E11.900", "E10.1", "I10", "I10.x01", "N18.3", "E110"];
 const ATC = ["A10BA02", "A10BB01", "C09AA02", "C10AA05", "A10AE04"];

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { checkKAnonymity, generalise, generaliseValue, type ExportRow, type QuasiIdentifier } from "../src/privacy/index.ts";
 import { assertClose, assertInvalidInput } from "./helpers.ts";
+import { mulberry32 as mulberry32Rng } from "../src/synthetic/random.ts";
 
 const QIS: QuasiIdentifier[] = [
   { field: "age", kind: "age" },
@@ -19,16 +20,8 @@ const ROWS: ExportRow[] = [
 ];
 const levelsOf = (outcome: ReturnType<typeof generalise>) => outcome.report.levels.map((level) => level.level);
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG of the synthetic district (mulberry32): a failure is reproducible from its seed. */
+const mulberry32 = (seed: number): (() => number) => mulberry32Rng(seed).next;
 
 describe("checkKAnonymity", () => {
   it("lists the classes below k and the smallest class", () => {

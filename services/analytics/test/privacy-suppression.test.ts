@@ -10,6 +10,7 @@ import {
   type ProtectedCell,
 } from "../src/privacy/index.ts";
 import { assertInvalidInput } from "./helpers.ts";
+import { mulberry32 as mulberry32Rng } from "../src/synthetic/random.ts";
 
 /** The cells as plain values for comparison: a number, or "S" for suppressed. */
 function shown(cells: readonly { readonly key: string; readonly cell: ProtectedCell }[]): Record<string, number | "S"> {
@@ -30,17 +31,8 @@ function independentNoise(fingerprint: string, cell: string, maxNoise: number): 
   return (mac.readUInt32BE(0) % (2 * maxNoise + 1)) - maxNoise;
 }
 
-/** Seeded PRNG (mulberry32) so random cases are reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG of the synthetic district (mulberry32): a failure is reproducible from its seed. */
+const mulberry32 = (seed: number): (() => number) => mulberry32Rng(seed).next;
 
 describe("small cells: suppress mode", () => {
   it("hides 1..4, keeps 0, and hides the next smallest non-zero cell so the small one cannot be recovered from the total", () => {
