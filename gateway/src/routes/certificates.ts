@@ -102,7 +102,8 @@ const CertIdParam = z.object({ certId: Bytes32Schema.openapi({ param: { name: "c
 
 const tags = ["certificates"];
 
-function label<T extends Record<string, { code: number; zh: string; en: string }>>(table: T, code: number) {
+/** A code of one of the sdk's code tables with its name and labels (unknown codes say so). */
+export function label<T extends Record<string, { code: number; zh: string; en: string }>>(table: T, code: number) {
   const entry = byCode(table, code);
   return { code, name: String(entry?.name ?? "unknown"), zh: entry?.zh ?? "未知", en: entry?.en ?? "Unknown" };
 }
@@ -113,6 +114,17 @@ function seconds(iso: string | undefined): bigint {
 
 function isoOfSeconds(value: bigint): string | null {
   return value === 0n ? null : new Date(Number(value) * 1000).toISOString();
+}
+
+/** The certificate as CertificateRegistry holds it, or null when it has none with this id. */
+export async function anchoredCertificate(deps: Pick<GatewayDeps, "chain">, certId: Hex) {
+  try {
+    return await deps.chain.contracts.certificateRegistry.read.getCertificate([certId]);
+  } catch (error) {
+    const e = toPlatformError(error);
+    if (e.code === "CONTRACT_REVERTED" && e.details.errorName === "CertificateNotFound") return null;
+    throw e;
+  }
 }
 
 export function certificatesRoutes(deps: GatewayDeps) {
@@ -132,14 +144,8 @@ export function certificatesRoutes(deps: GatewayDeps) {
 
   /** The certificate from the chain (authoritative), with its transactions from the mirror when indexed. */
   async function certificate(certId: Hex): Promise<z.infer<typeof CertificateSchema> | null> {
-    let onChain;
-    try {
-      onChain = await deps.chain.contracts.certificateRegistry.read.getCertificate([certId]);
-    } catch (error) {
-      const e = toPlatformError(error);
-      if (e.code === "CONTRACT_REVERTED" && e.details.errorName === "CertificateNotFound") return null;
-      throw e;
-    }
+    const onChain = await anchoredCertificate(deps, certId);
+    if (onChain === null) return null;
     const mirrored = await deps.mirror.certificates.byId(certId).catch(() => undefined);
     const issuer = onChain.issuer;
     return {

@@ -10,13 +10,14 @@
 import { createRoute, z, type RouteConfig } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { getAddress, isAddress, type Hex } from "viem";
-import { CERTIFICATE_STATUS, byCode, platformError, sm3Hex, toPlatformError } from "@health-chain/sdk";
+import { CERTIFICATE_STATUS, platformError, sm3Hex, toPlatformError } from "@health-chain/sdk";
 import type { GatewayDeps, GatewayEnv, Principal } from "../context.ts";
 import { audited } from "../audit-log.ts";
 import { errorResponses } from "../errors.ts";
 import { principalOf } from "../middleware/auth.ts";
 import { institutionOf, requirePermission } from "../middleware/rbac.ts";
 import { BEARER, createRouter } from "../router.ts";
+import { anchoredCertificate, label } from "./certificates.ts";
 import type { EqaDb } from "../../../services/eqa/src/db.ts";
 import { createPlan, createRound, enrolLabs, getRound, registerLab, setRoundStatus } from "../../../services/eqa/src/model/index.ts";
 import {
@@ -269,15 +270,7 @@ export function eqaRoutes(deps: GatewayDeps) {
       }),
     }, });
 
-  async function chainCertificate(certId: Hex) {
-    try {
-      return await deps.chain.contracts.certificateRegistry.read.getCertificate([certId]);
-    } catch (error) {
-      const e = toPlatformError(error);
-      if (e.code === "CONTRACT_REVERTED" && e.details.errorName === "CertificateNotFound") return null;
-      throw e;
-    }
-  }
+  const chainCertificate = (certId: Hex) => anchoredCertificate(deps, certId);
 
   return createRouter()
     .openapi(createPlanRoute, async (c) => {
@@ -660,7 +653,4 @@ function institutionName(deps: GatewayDeps, address: string, language: "zh" | "e
   return language === "zh" ? name.slice(0, latin).trim() : name.slice(latin).trim();
 }
 
-function statusLabel(code: number) {
-  const entry = byCode(CERTIFICATE_STATUS, code);
-  return { code, name: String(entry?.name ?? "unknown"), zh: entry?.zh ?? "未知", en: entry?.en ?? "Unknown" };
-}
+const statusLabel = (code: number) => label(CERTIFICATE_STATUS, code);
