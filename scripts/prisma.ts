@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const PACKAGES = ["mirror", "gateway", "services/his", "services/eqa"];
+const PACKAGES = ["mirror", "gateway", "services/his", "services/eqa", "services/analytics"];
 const PROVIDERS = ["sqlite", "postgresql"] as const;
 type Provider = (typeof PROVIDERS)[number];
 const CONFIG = join(ROOT, "mirror", "prisma.config.ts");

@@ -1,0 +1,33 @@
+// The analytics service's database through Prisma (SQLite by a `file:` URL, PostgreSQL by a
+// `postgres(ql)://` URL), with the mirror's plumbing: one migration runner, one opener, and the
+// turn-taking of SQLite writes within a process.
+import { resolve } from "node:path";
+import { migrateDatabase, openDatabase, serialiseSqliteWrites, type Database } from "../../../mirror/src/db/index.ts";
+import { PrismaClient as SqliteClient, type Prisma } from "./generated/sqlite/client.ts";
+import { PrismaClient as PostgresClient } from "./generated/postgresql/client.ts";
+
+/** The service's Prisma client (the PostgreSQL client has the same API). */
+export type AnalyticsDb = SqliteClient;
+
+/** A transaction client, as `db.$transaction(async (tx) => …)` passes it. */
+export type AnalyticsTx = Prisma.TransactionClient;
+
+export type AnalyticsDatabase = Database<AnalyticsDb>;
+
+/** The service's SQL migrations (`<dir>/{sqlite,postgresql}/NNNN_<name>.sql`). */
+export const ANALYTICS_MIGRATIONS_DIR = resolve(import.meta.dirname, "..", "prisma", "migrations");
+
+/** Applies the service's pending migrations to the database of `url`. */
+export function migrateAnalyticsDatabase(url: string): Promise<string[]> {
+  return migrateDatabase(url, ANALYTICS_MIGRATIONS_DIR);
+}
+
+/** Opens the service's database (migrate it first). */
+export function openAnalyticsDatabase(url: string, options: { poolSize?: number } = {}): AnalyticsDatabase {
+  const database = openDatabase<AnalyticsDb>({
+    url,
+    clients: { sqlite: SqliteClient, postgresql: PostgresClient },
+    ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
+  });
+  return database.provider === "sqlite" ? { ...database, prisma: serialiseSqliteWrites(database.prisma, url) } : database;
+}
