@@ -189,3 +189,51 @@ export function createSystemSession(options: SystemSessionOptions): {
     },
   };
 }
+
+// ---------------------------------------------------------------- certificates issued by a system
+
+/** A document to anchor through POST /v1/certificates (see routes/certificates.ts). */
+export interface IssueInput {
+  certificateNumber: string;
+  documentType: "eqaCertificate" | "proficiencyTestingReport" | "exportPackage";
+  subject: string;
+  documentHash: Hex;
+  issuerSignature: Hex;
+  validFrom?: string;
+  validUntil?: string;
+}
+
+export interface AnchoredView {
+  documentHash: string;
+  issuedAt: string | null;
+  txHash: string | null;
+  blockNumber: number | null;
+}
+
+/** What a back-office issuer (the EQA worker, the analytics worker) needs of the gateway's certificate API. */
+export interface CertificateAnchorer {
+  /** The institution the system signs in for (the issuer). */
+  institution(): Promise<Address>;
+  issue(input: IssueInput): Promise<{ certId: Hex; txHash: Hex; blockNumber: number; issuedAt: string | null }>;
+  /** The anchored certificate, or null when the chain has none with this id. */
+  get(certId: Hex): Promise<AnchoredView | null>;
+  /** Revokes one of the issuer's certificates (CertificateRegistry.revoke). */
+  revoke(certId: Hex, reason: "superseded" | "issuedInError" | "withdrawn"): Promise<{ txHash: string }>;
+}
+
+export function createGatewayCertificateAnchorer(options: SystemSessionOptions): CertificateAnchorer {
+  const { call, institution } = createSystemSession(options);
+  return {
+    institution,
+    issue: (input) => call("POST", "/v1/certificates", input),
+    revoke: (certId, reason) => call("POST", `/v1/certificates/${certId}/revoke`, { reason }),
+    async get(certId) {
+      try {
+        return await call<AnchoredView>("GET", `/v1/certificates/${certId}`);
+      } catch (error) {
+        if (error instanceof GatewayError && error.status === 404) return null;
+        throw error;
+      }
+    },
+  };
+}

@@ -7,8 +7,10 @@
 // document twice: the gateway refuses the second issue with CONFLICT and this step then checks that
 // what the chain holds is this document's hash before marking it anchored.
 import { signSm2, toHex } from "@health-chain/sdk";
-import type { Address, Hex } from "viem";
-import { GatewayError, createSystemSession, type SystemSessionOptions } from "../../../../gateway/src/client.ts";
+import type { Hex } from "viem";
+import { GatewayError, type CertificateAnchorer, type IssueInput } from "../../../../gateway/src/client.ts";
+
+export { createGatewayCertificateAnchorer, type AnchoredView, type CertificateAnchorer, type IssueInput } from "../../../../gateway/src/client.ts";
 import type { EqaDb } from "../db.ts";
 
 /** CertificateRegistry document type of each kind of document (sdk DOCUMENT_TYPES names). */
@@ -20,51 +22,6 @@ export const DOCUMENT_TYPE_OF_KIND: Readonly<Record<string, IssueInput["document
   truenessCertificate: "eqaCertificate",
   recognition: "eqaCertificate",
 };
-
-export interface IssueInput {
-  certificateNumber: string;
-  documentType: "eqaCertificate" | "proficiencyTestingReport";
-  subject: string;
-  documentHash: Hex;
-  issuerSignature: Hex;
-  validFrom?: string;
-  validUntil?: string;
-}
-
-export interface AnchoredView {
-  documentHash: string;
-  issuedAt: string | null;
-  txHash: string | null;
-  blockNumber: number | null;
-}
-
-/** What the worker needs of the gateway's certificate API. */
-export interface CertificateAnchorer {
-  /** The centre institution the system signs in for (the issuer). */
-  institution(): Promise<Address>;
-  issue(input: IssueInput): Promise<{ certId: Hex; txHash: Hex; blockNumber: number; issuedAt: string | null }>;
-  /** The anchored certificate, or null when the chain has none with this id. */
-  get(certId: Hex): Promise<AnchoredView | null>;
-  /** Revokes one of the centre's certificates (CertificateRegistry.revoke). */
-  revoke(certId: Hex, reason: "superseded" | "issuedInError" | "withdrawn"): Promise<{ txHash: string }>;
-}
-
-export function createGatewayCertificateAnchorer(options: SystemSessionOptions): CertificateAnchorer {
-  const { call, institution } = createSystemSession(options);
-  return {
-    institution,
-    issue: (input) => call("POST", "/v1/certificates", input),
-    revoke: (certId, reason) => call("POST", `/v1/certificates/${certId}/revoke`, { reason }),
-    async get(certId) {
-      try {
-        return await call<AnchoredView>("GET", `/v1/certificates/${certId}`);
-      } catch (error) {
-        if (error instanceof GatewayError && error.status === 404) return null;
-        throw error;
-      }
-    },
-  };
-}
 
 export interface AnchorPendingOptions {
   /** The centre system's SM2 private key (the one registered with the gateway for its staff id). */
