@@ -237,3 +237,41 @@ export function createGatewayCertificateAnchorer(options: SystemSessionOptions):
     },
   };
 }
+
+/**
+ * Signs a document hash with the system's SM2 key and anchors it, at most once: when an earlier
+ * attempt anchored it but its answer was lost, the gateway refuses the second issue
+ * (CertificateAlreadyExists) and the certificate already on chain is taken if it holds this hash.
+ * With `certId`, the gateway's derived id must equal it (the id printed on the document).
+ */
+export async function issueCertificateOnce(
+  anchorer: CertificateAnchorer,
+  input: Omit<IssueInput, "issuerSignature"> & { certId?: Hex | null },
+  privateKey: string,
+): Promise<{ txHash: string | null; blockNumber: number | null; issuedAt: string | null }> {
+  const { certId, ...issue } = input;
+  try {
+    const issued = await anchorer.issue({ ...issue, issuerSignature: toHex(signSm2(hexBytes(issue.documentHash), privateKey)) as Hex });
+    if (certId != null && issued.certId.toLowerCase() !== certId.toLowerCase()) {
+      throw new Error(`the gateway derived certificate id ${issued.certId}, the document carries ${certId}`);
+    }
+    return issued;
+  } catch (error) {
+    if (revertedWith(error, "CertificateAlreadyExists") && certId != null) {
+      const existing = await anchorer.get(certId);
+      if (existing !== null && existing.documentHash.toLowerCase() === issue.documentHash.toLowerCase()) return existing;
+    }
+    throw error;
+  }
+}
+
+/** Whether the gateway refused because the contract reverted with `name` (or answered 409 for it). */
+export function revertedWith(error: unknown, name: string): boolean {
+  if (!(error instanceof GatewayError)) return false;
+  const details = error.details as { errorName?: string } | undefined;
+  return details?.errorName === name || (error.status === 409 && details?.errorName === undefined);
+}
+
+function hexBytes(hex: Hex): Uint8Array {
+  return Uint8Array.from(Buffer.from(hex.slice(2), "hex"));
+}

@@ -6,9 +6,8 @@
 // known — and printed in the QR code — before anchoring, and a retry after a crash cannot anchor a
 // document twice: the gateway refuses the second issue with CONFLICT and this step then checks that
 // what the chain holds is this document's hash before marking it anchored.
-import { signSm2, toHex } from "@health-chain/sdk";
 import type { Hex } from "viem";
-import { GatewayError, type CertificateAnchorer, type IssueInput } from "../../../../gateway/src/client.ts";
+import { issueCertificateOnce, revertedWith, type CertificateAnchorer, type IssueInput } from "../../../../gateway/src/client.ts";
 
 export { createGatewayCertificateAnchorer, type AnchoredView, type CertificateAnchorer, type IssueInput } from "../../../../gateway/src/client.ts";
 import type { EqaDb } from "../db.ts";
@@ -103,7 +102,7 @@ async function revokeSuperseded(db: EqaDb, anchorer: CertificateAnchorer, result
   }
 }
 
-async function anchorOne(
+function anchorOne(
   anchorer: CertificateAnchorer,
   doc: { kind: string; number: string; sm3: string; certId: string | null; subject: string | null; validFrom: Date | null; validUntil: Date | null },
   privateKey: string,
@@ -111,38 +110,13 @@ async function anchorOne(
   const documentType = DOCUMENT_TYPE_OF_KIND[doc.kind];
   if (documentType === undefined) throw new Error(`unknown document kind ${doc.kind}`);
   if (doc.subject === null) throw new Error(`document ${doc.number} has no subject`);
-  const hash = doc.sm3 as Hex;
-  try {
-    const issued = await anchorer.issue({
-      certificateNumber: doc.number,
-      documentType,
-      subject: doc.subject,
-      documentHash: hash,
-      issuerSignature: toHex(signSm2(hexBytes(hash), privateKey)) as Hex,
-      ...(doc.validFrom ? { validFrom: doc.validFrom.toISOString() } : {}),
-      ...(doc.validUntil ? { validUntil: doc.validUntil.toISOString() } : {}),
-    });
-    if (doc.certId !== null && issued.certId.toLowerCase() !== doc.certId.toLowerCase()) {
-      throw new Error(`the gateway derived certificate id ${issued.certId}, the document carries ${doc.certId}`);
-    }
-    return issued;
-  } catch (error) {
-    // Anchored by an earlier attempt whose answer was lost: take it if the chain holds this hash.
-    if (revertedWith(error, "CertificateAlreadyExists") && doc.certId !== null) {
-      const existing = await anchorer.get(doc.certId as Hex);
-      if (existing !== null && existing.documentHash.toLowerCase() === hash.toLowerCase()) return existing;
-    }
-    throw error;
-  }
-}
-
-/** Whether the gateway refused because the contract reverted with `name` (or answered 409 for it). */
-function revertedWith(error: unknown, name: string): boolean {
-  if (!(error instanceof GatewayError)) return false;
-  const details = error.details as { errorName?: string } | undefined;
-  return details?.errorName === name || (error.status === 409 && details?.errorName === undefined);
-}
-
-function hexBytes(hex: Hex): Uint8Array {
-  return Uint8Array.from(Buffer.from(hex.slice(2), "hex"));
+  return issueCertificateOnce(anchorer, {
+    certificateNumber: doc.number,
+    certId: doc.certId as Hex | null,
+    documentType,
+    subject: doc.subject,
+    documentHash: doc.sm3 as Hex,
+    ...(doc.validFrom ? { validFrom: doc.validFrom.toISOString() } : {}),
+    ...(doc.validUntil ? { validUntil: doc.validUntil.toISOString() } : {}),
+  }, privateKey);
 }
