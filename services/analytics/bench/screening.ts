@@ -6,6 +6,7 @@ import { cpus, totalmem, tmpdir } from "node:os";
 import { join } from "node:path";
 import { countResidents, funnel } from "../src/engine/index.ts";
 import { isSuppressedCell, protectCounts } from "../src/privacy/index.ts";
+import { annualReportDefinitions, runReport, type ReportDefinitionInput } from "../src/reports/index.ts";
 import { INDEX_DATE, INSTITUTIONS, closeDistrict, institutionFile, loadDistrict, openInstitution, type DistrictSummary, type InstitutionDatabase } from "../src/synthetic/index.ts";
 
 function arg(name: string, fallback: number): number {
@@ -143,6 +144,29 @@ for (const inst of institutions) {
   timesD.push(ms);
 }
 report("(d) funnel of (a) + monthly HbA1c volumes and medians 2025", timesD, 20);
+
+// ---------------------------------------------------------------- reports (src/reports)
+// The report engine's definitions, run across all 25 institutions (one statement each, counts
+// protected per institution, merged): one dimension; three dimensions with a filter; a district
+// annual report of six reports together.
+{
+  const reportInstitutions = institutions.map((inst) => ({ code: inst.code, connection: inst.connection }));
+  const reportTimed = async (label: string, definitions: readonly ReportDefinitionInput[], target: number) => {
+    const [tables, ms] = await timed(async () => {
+      const out = [];
+      for (const definition of definitions) out.push(await runReport(reportInstitutions, definition));
+      return out;
+    });
+    const rows = tables.reduce((n, t) => n + t.rows.length, 0);
+    const hidden = tables.reduce((n, t) => n + t.rows.filter((r) => r["count"] === null).length, 0);
+    console.log(`report ${label}: ${secs(ms)} for all ${reportInstitutions.length} institutions, ${rows} rows (${hidden} suppressed) (target ≤ ${target} s) ${ms / 1000 <= target ? "OK" : "OVER"}`);
+  };
+  await reportTimed("simple (diagnoses by ICD-10 chapter)", [{ measure: "diagnoses", dimensions: [{ by: "disease", level: "chapter" }] }], 5);
+  await reportTimed("composite (residents with E11/I10 by institution × sex × age band, 2025)", [
+    { measure: "residents-with-diagnosis", dimensions: [{ by: "institution" }, { by: "sex" }, { by: "age-band", at: INDEX_DATE }], filters: { from: "2025-01-01", to: "2025-12-31", icd10: ["E11", "I10"] } },
+  ], 10);
+  await reportTimed("complex (district annual report 2025: 6 reports)", annualReportDefinitions(2025), 20);
+}
 
 console.log(`peak RSS of this process (Node + DuckDB): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 closeDistrict(institutions);
