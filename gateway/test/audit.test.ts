@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { csvCell } from "../src/routes/audit.ts";
+import { csvCell } from "@health-chain/sdk";
 import { body, startTestGateway, type TestGateway } from "./helpers.ts";
 
 describe("business audit log", () => {

@@ -163,3 +163,4 @@ export {
 
 // LOINC codes: shape and check digit.
 export { LOINC_PATTERN, isValidLoinc, loincCheckDigit } from "./loinc.ts";
+export * from "./csv.ts";

@@ -3,7 +3,7 @@
 // RFC 4180 quoting, cells that a spreadsheet would run as a formula neutralised).
 import { createRoute, z } from "@hono/zod-openapi";
 import { getAddress, isAddress } from "viem";
-import { platformError } from "@health-chain/sdk";
+import { CSV_BOM, CSV_EOL, csvLine, platformError } from "@health-chain/sdk";
 import type { GatewayDeps } from "../context.ts";
 import type { Prisma } from "../generated/sqlite/client.ts";
 import { recordAudit } from "../audit-log.ts";
@@ -80,16 +80,8 @@ function entry(row: Row): z.infer<typeof AuditEntry> {
 
 const CSV_COLUMNS = ["id", "at", "subject", "role", "institution", "action", "target", "purpose", "outcome", "requestId", "ip", "details"] as const;
 
-/** One CSV cell: quoted when it holds a comma, quote or line break; a leading formula character is neutralised with an apostrophe. */
-export function csvCell(value: string | number | null): string {
-  if (value === null) return "";
-  let text = String(value);
-  if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-function csvLine(row: Row): string {
-  return [
+function auditCsvLine(row: Row): string {
+  return csvLine([
     row.id,
     row.at.toISOString(),
     row.subject,
@@ -102,9 +94,7 @@ function csvLine(row: Row): string {
     row.requestId,
     row.ip,
     row.detailsJson,
-  ]
-    .map(csvCell)
-    .join(",");
+  ]);
 }
 
 const tags = ["audit"];
@@ -162,11 +152,11 @@ export function auditRoutes(deps: GatewayDeps) {
           details: { rows: count, maxRows: MAX_EXPORT_ROWS },
         });
       }
-      const lines = [`\uFEFF${CSV_COLUMNS.join(",")}`];
+      const lines = [`${CSV_BOM}${csvLine(CSV_COLUMNS)}`];
       let after = 0;
       for (;;) {
         const rows = await deps.db.auditLog.findMany({ where: { ...where, id: { gt: after } }, orderBy: { id: "asc" }, take: 2000 });
-        for (const row of rows) lines.push(csvLine(row));
+        for (const row of rows) lines.push(auditCsvLine(row));
         const last = rows[rows.length - 1];
         if (!last || rows.length < 2000) break;
         after = last.id;
@@ -174,7 +164,7 @@ export function auditRoutes(deps: GatewayDeps) {
       // An export is itself worth a line: who took which part of the log out.
       await recordAudit(deps.db, c, { purpose: "export", details: { filters: q, rows: lines.length - 1 } }, "audit.export");
       const stamp = deps.clock.now().toISOString().replaceAll(":", "").slice(0, 15);
-      return c.body(`${lines.join("\r\n")}\r\n`, 200, {
+      return c.body(`${lines.join(CSV_EOL)}${CSV_EOL}`, 200, {
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": `attachment; filename="audit-${stamp}.csv"`,
       });
