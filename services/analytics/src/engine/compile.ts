@@ -106,20 +106,32 @@ function ordered(ctes: string[]): string[] {
   return [...ctes].reverse();
 }
 
-/**
- * One statement counting the distinct residents (of the residents table) meeting the criteria:
- * returns one row `{ residents: BIGINT }`. Throws INVALID_INPUT for an invalid tree or index date.
- */
-export function compileCount(criteria: unknown, options: EvaluationOptions): CompiledQuery {
+/** The CTEs of a tree and the SELECT of its cohort (distinct resident_ref of the residents table). */
+function cohortParts(criteria: unknown, options: EvaluationOptions): { withClause: string; cohort: string; params: CompiledQuery["params"] } {
   const resolved = resolveCriteria(parseCriteria(criteria), options);
   const p = new Params();
   const leaves = leafCtes(resolved, p);
   const nodes: string[] = [];
   const root = nodeCtes(resolved.root, nodes);
-  const sql =
-    `WITH ${[...leaves, ...ordered(nodes)].join(",\n")}\n` +
-    `SELECT count(*) AS residents FROM (SELECT resident_ref FROM ${root} INTERSECT SELECT resident_ref FROM residents) cohort`;
-  return { sql, params: p.values };
+  return { withClause: `WITH ${[...leaves, ...ordered(nodes)].join(",\n")}`, cohort: `SELECT resident_ref FROM ${root} INTERSECT SELECT resident_ref FROM residents`, params: p.values };
+}
+
+/**
+ * One statement selecting the distinct residents (of the residents table) meeting the criteria:
+ * rows `{ resident_ref }`. Throws INVALID_INPUT for an invalid tree or index date.
+ */
+export function compileCohort(criteria: unknown, options: EvaluationOptions): CompiledQuery {
+  const { withClause, cohort, params } = cohortParts(criteria, options);
+  return { sql: `${withClause}\n${cohort}`, params };
+}
+
+/**
+ * One statement counting the residents of compileCohort's cohort: returns one row
+ * `{ residents: BIGINT }`. Throws INVALID_INPUT for an invalid tree or index date.
+ */
+export function compileCount(criteria: unknown, options: EvaluationOptions): CompiledQuery {
+  const { withClause, cohort, params } = cohortParts(criteria, options);
+  return { sql: `${withClause}\nSELECT count(*) AS residents FROM (${cohort}) cohort`, params };
 }
 
 /** One step of a screening funnel. */

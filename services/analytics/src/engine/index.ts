@@ -12,7 +12,7 @@ export {
   type EventTables,
   type TableName,
 } from "./schema.ts";
-export { compileCount, compileFunnel, funnelPlan, type CompiledQuery, type FunnelStep } from "./compile.ts";
+export { compileCohort, compileCount, compileFunnel, funnelPlan, type CompiledQuery, type FunnelStep } from "./compile.ts";
 export { countResidents, funnel } from "./run.ts";
 export { referenceCount, referenceFunnel } from "./reference.ts";
 export { resolveCriteria, yearsBefore, type EvaluationOptions, type ResolvedCriteria, type ResolvedLeaf, type LabBand } from "./resolve.ts";

@@ -5,7 +5,7 @@ export { mapStandardRecord, SKIP_REASONS, TOPIC_MODELS, type StandardRecord, typ
 export { localDate, shanghaiDate } from "./dates.ts";
 export { subDistrictOf } from "./region.ts";
 export { buildTopic, type BuildTopicOptions, type BuildTopicResult } from "./build.ts";
-export { compileCohort, topicCohort } from "./cohort.ts";
+export { topicCohort } from "./cohort.ts";
 export { TOPIC_TABLES, type TopicTable } from "./tables.ts";
 export type { HisRecordSource } from "./source.ts";
 export {
