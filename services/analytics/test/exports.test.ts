@@ -359,8 +359,9 @@ describe("buildExport: k-anonymity over the policy's quasi-identifiers", () => {
     assert.deepEqual(packageOf(result).policy, { name: "research-export", version: 3, hash: publisher.published[1]!.hash });
   });
 
-  it("refuses after the allowed steps when no generalisation reaches k, still with every resident", async () => {
-    // Sex has no coarser step: the one man stays alone however far ages and districts are coarsened.
+  it("refuses without coarsening when no quasi-identifier it could coarsen splits a class, still with every resident", async () => {
+    // Sex has no coarser step, and ages (one band), districts and institutions are already shared by
+    // everyone: coarsening them could not help, so nothing is coarsened and the export is refused.
     const specs: PersonSpec[] = [
       ...group(5, { sex: "2", band: 40, district: "浦东新区", institutions: ["PD-SH-05"] }),
       { sex: "1", age: 41, district: "浦东新区", institutions: ["PD-SH-05"] },
@@ -372,11 +373,28 @@ describe("buildExport: k-anonymity over the policy's quasi-identifiers", () => {
     const result = await buildExport(options(records, people, registry, { onKFailure: "generalise", coarsen: publisher.coarsen, maxGeneralisationSteps: 4 }));
     assert.equal(result.status, "refused");
     const k = result.report.kAnonymity!;
-    assert.equal(k.steps.length, 4);
-    assert.equal(publisher.published.length, 4);
+    assert.equal(k.steps.length, 0);
+    assert.equal(publisher.published.length, 0, "no policy version is published for a useless coarsening");
+    assert.equal(k.suggestion, null);
     assert.equal(k.final.residents, 6);
     assert.deepEqual(k.final.classesBelowK.map((c) => [c.values["patient.sex"], c.size]), [["1", 1]]);
     assert.match(result.status === "refused" ? result.message.zh : "", /不会为达到 k 而删除任何居民/);
+  });
+
+  it("stops after the allowed steps and refuses when k needs more, naming the next step", async () => {
+    // Four women aged 41, 47, 52 and 58: k = 4 needs 20-year bands (two steps from 5 years); one step is allowed.
+    const specs = [41, 47, 52, 58].map((age) => ({ sex: "2" as const, age, district: "浦东新区", institutions: ["PD-SH-05"] }));
+    const { people, records } = district(12, specs);
+    const registry = new FakeConsentRegistry();
+    for (const p of people) registry.grant(p);
+    const publisher = fakePublisher(1);
+    const result = await buildExport(options(records, people, registry, { k: 4, onKFailure: "generalise", coarsen: publisher.coarsen, maxGeneralisationSteps: 1 }));
+    assert.equal(result.status, "refused");
+    const k = result.report.kAnonymity!;
+    assert.deepEqual(k.steps.map((s) => s.coarsened), ["patient.birthDate"]);
+    assert.equal(k.final.minClassSize, 2);
+    assert.equal(k.suggestion?.coarsen, "patient.birthDate");
+    assert.equal(k.final.residents, 4);
   });
 
   it("refuses a coarsen that publishes another policy than the one asked", async () => {

@@ -121,11 +121,14 @@ export function checkExportK(rows: readonly ExportRow[], qis: readonly LocatedQu
 
 /**
  * The policy one step coarser at the quasi-identifier with the most distinct values that has a
- * coarser step (ties: the policy's order), or null when none has.
+ * coarser step (ties: the policy's order), or null when none has. A quasi-identifier every resident
+ * already shares (one distinct value) is never coarsened: it splits no class, so coarsening it would
+ * only lose information.
  */
 export function nextCoarserPolicy(policy: DeidPolicy, check: ExportKCheck, qis: readonly LocatedQuasiIdentifier[]): ExportPolicySuggestion | null {
   const order = qis.map((qi, index) => ({ qi, index })).sort((a, b) => (check.distinctValues[b.qi.name] ?? 0) - (check.distinctValues[a.qi.name] ?? 0) || a.index - b.index);
   for (const { qi } of order) {
+    if ((check.distinctValues[qi.name] ?? 0) <= 1) continue;
     const coarser = coarsenDeidPolicy(policy, qi.rule);
     if (coarser !== null) return { coarsen: qi.rule, policy: coarser };
   }
