@@ -44,7 +44,8 @@ export type FoundingMember = {
 // account default even when the parameter is given, which fails on a one-key network.
 // The health authority supervises (public-health reads, workflow approvals); the hospital
 // provides and reads records; the EQA centre issues proficiency-testing certificates; the
-// platform operator runs the gateway that records access evidence.
+// platform operator runs the gateway that records access evidence and the research service whose
+// export packages it anchors as certificates.
 export const DEV_FOUNDERS: FoundingMember[] = [
   {
     institution: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
@@ -68,7 +69,7 @@ export const DEV_FOUNDERS: FoundingMember[] = [
     institution: "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
     kind: InstitutionKind.PlatformOperator,
     name: "区域卫生信息平台 Regional Health Information Platform",
-    roles: [Role.AUDIT_RECORDER],
+    roles: [Role.AUDIT_RECORDER, Role.CERT_ISSUER],
   },
 ];
 
