@@ -26,6 +26,7 @@ import { consortiumRoutes } from "./routes/consortium.ts";
 import { notificationsRoutes } from "./routes/notifications.ts";
 import { provenanceRoutes } from "./routes/provenance.ts";
 import { recordsRoutes } from "./routes/records.ts";
+import { researchRoutes } from "./routes/research.ts";
 
 /** Largest request body accepted (a batch of records is the biggest). */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -128,6 +129,7 @@ export function createGateway(deps: GatewayDeps, options: CreateGatewayOptions =
       { name: "consortium", description: "Members, alliances, proposals / 联盟管理" },
       { name: "notifications", description: "Residents' messages / 居民消息" },
       { name: "collection", description: "Collection tasks, runs, quality, quarantine, anchoring / 采集任务管理" },
+      { name: "research", description: "Research projects, screening requests, protected counts, approved exports / 科研检索与数据导出" },
     ],
   });
   mountDocs(app, "/openapi.json");
@@ -145,7 +147,8 @@ export function createGateway(deps: GatewayDeps, options: CreateGatewayOptions =
     .route("/v1/collection", collectionRoutes(deps))
     .route("/v1/empi", empiRoutes(deps))
     .route("/v1/code-mapping", codeMappingRoutes(deps))
-    .route("/v1/eqa", eqaRoutes(deps));
+    .route("/v1/eqa", eqaRoutes(deps))
+    .route("/v1/research", researchRoutes(deps));
 
   checkPermissionsDefined(deps.rbac);
   return routes;

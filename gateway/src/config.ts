@@ -69,6 +69,32 @@ const fileSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * The research service (services/analytics), for /v1/research: its database (projects,
+     * screening requests, exports, packages, usage), the directory of its topic databases (one
+     * DuckDB file per institution and version, built by the analytics worker from the collection
+     * service's standardised records), the topic screening runs on, the operator institution (its
+     * store keeps the export packages encrypted; its system anchors their hashes), and the
+     * small-cell protection of every count that leaves (threshold, method). Absent: those routes
+     * answer "research service not configured". Secrets come from the environment only:
+     * GATEWAY_ANALYTICS_NOISE_KEY (hex, 32 bytes: the key of perturbed counts) and the
+     * de-identification secrets HIS_DEID_SECRET_RESEARCH_LINK, HIS_DEID_SECRET_RESEARCH_DATE_SHIFT.
+     */
+    analytics: z
+      .object({
+        databaseUrl: z.string().min(1),
+        topicDirectory: z.string().min(1),
+        topic: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/).default("all"),
+        operator: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+        smallCells: z
+          .object({ threshold: z.number().int().min(1).max(100).default(5), method: z.enum(["suppress", "round", "perturb"]).default("suppress") })
+          .strict()
+          .default({ threshold: 5, method: "suppress" }),
+        /** Most records one export may hold (a larger cohort is refused, never cut). */
+        maxExportRecords: z.number().int().min(1).max(5_000_000).default(200_000),
+      })
+      .strict()
+      .optional(),
     chain: z
       .object({
         rpcUrl: z.string().url(),
@@ -196,6 +222,8 @@ export function parseConfig(value: unknown, options: { baseDir: string; env?: No
     if (env.GATEWAY_MIRROR_DATABASE_URL) set(["mirrorDatabaseUrl"], env.GATEWAY_MIRROR_DATABASE_URL);
     if (env.GATEWAY_HIS_DATABASE_URL) set(["his", "databaseUrl"], env.GATEWAY_HIS_DATABASE_URL);
     if (env.GATEWAY_EQA_DATABASE_URL) set(["eqa", "databaseUrl"], env.GATEWAY_EQA_DATABASE_URL);
+    if (env.GATEWAY_ANALYTICS_DATABASE_URL) set(["analytics", "databaseUrl"], env.GATEWAY_ANALYTICS_DATABASE_URL);
+    if (env.GATEWAY_ANALYTICS_TOPIC_DIR) set(["analytics", "topicDirectory"], env.GATEWAY_ANALYTICS_TOPIC_DIR);
     if (env.GATEWAY_RPC_URL) set(["chain", "rpcUrl"], env.GATEWAY_RPC_URL);
     if (env.GATEWAY_DEPLOYMENTS_DIR) set(["chain", "deploymentsDir"], env.GATEWAY_DEPLOYMENTS_DIR);
     if (env.GATEWAY_TOKEN_SECRET) set(["auth", "tokenSecret"], env.GATEWAY_TOKEN_SECRET);
@@ -258,6 +286,7 @@ export function parseConfig(value: unknown, options: { baseDir: string; env?: No
     mirrorDatabaseUrl: fileUrl(c.mirrorDatabaseUrl),
     ...(c.his ? { his: { databaseUrl: fileUrl(c.his.databaseUrl) } } : {}),
     ...(c.eqa ? { eqa: { ...c.eqa, databaseUrl: fileUrl(c.eqa.databaseUrl) } } : {}),
+    ...(c.analytics ? { analytics: { ...c.analytics, databaseUrl: fileUrl(c.analytics.databaseUrl), topicDirectory: path(c.analytics.topicDirectory) } } : {}),
     chain: { ...c.chain, deploymentsDir: path(c.chain.deploymentsDir) },
     institutions: c.institutions.map((i) =>
       "file" in i.key ? { ...i, key: { file: path(i.key.file) } } : i,

@@ -13,6 +13,7 @@ import type { MirrorQueries, InstitutionStore } from "./external.ts";
 import type { AuditState } from "./audit-log.ts";
 import type { HisDb } from "../../services/his/src/db.ts";
 import type { EqaDb } from "../../services/eqa/src/db.ts";
+import type { ResearchDeps } from "./research/deps.ts";
 
 /** The gateway's roles (configured in gateway/config/rbac.json, never hard-coded in routes). */
 export const ROLES = ["resident", "doctor", "institution-system", "researcher", "reviewer", "admin", "auditor", "lab-staff"] as const;
@@ -66,6 +67,11 @@ export interface GatewayDeps {
    * anchors.
    */
   readonly eqa?: EqaDb | undefined;
+  /**
+   * The research service (services/analytics), when configured (`analytics`): its database, topic
+   * databases and secrets, for /v1/research.
+   */
+  readonly research?: ResearchDeps | undefined;
   readonly clock: Clock;
   readonly log: Logger;
   readonly metrics: GatewayMetrics;

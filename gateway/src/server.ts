@@ -14,6 +14,8 @@ import { openMirrorDatabase } from "../../mirror/src/database.ts";
 import { createMirrorQueries } from "../../mirror/src/queries.ts";
 import { migrateHisDatabase, openHisDatabase } from "../../services/his/src/db.ts";
 import { migrateEqaDatabase, openEqaDatabase } from "../../services/eqa/src/db.ts";
+import { migrateAnalyticsDatabase, openAnalyticsDatabase } from "../../services/analytics/src/db.ts";
+import { researchSecrets } from "./research/secrets.ts";
 import { createGateway } from "./app.ts";
 import { closeHttpServer } from "./http-close.ts";
 import { createChainAccess, type ChainAccess } from "./chain.ts";
@@ -134,6 +136,20 @@ export async function createDeps(config: GatewayConfig, options: CreateDepsOptio
       closers.push(() => eqaDb.close());
       eqa = eqaDb.prisma;
     }
+    // The research service's database is the analytics service's; the gateway keeps its requests,
+    // exports and packages there, and in dev mode migrates it so /v1/research works at once.
+    let research: GatewayDeps["research"];
+    if (config.analytics) {
+      if (config.mode === "dev") await migrateAnalyticsDatabase(config.analytics.databaseUrl);
+      const analyticsDb = openAnalyticsDatabase(config.analytics.databaseUrl);
+      closers.push(() => analyticsDb.close());
+      research = {
+        db: analyticsDb.prisma,
+        topicDirectory: config.analytics.topicDirectory,
+        topic: config.analytics.topic,
+        ...researchSecrets(config.mode, process.env, log),
+      };
+    }
     const stores = await openStores(config);
     const deps: GatewayDeps = {
       config,
@@ -145,6 +161,7 @@ export async function createDeps(config: GatewayConfig, options: CreateDepsOptio
       rbac,
       ...(his ? { his } : {}),
       ...(eqa ? { eqa } : {}),
+      ...(research ? { research } : {}),
       clock: options.clock ?? systemClock,
       log,
       metrics,

@@ -19,10 +19,11 @@ import { openMirrorDatabase, type MirrorDatabase } from "../../mirror/src/databa
 import { createIndexer, type Indexer } from "../../mirror/src/indexer.ts";
 import { writeIntermediateTables } from "../../services/his/src/adapters/sql/index.ts";
 import { createGatewayAnchorer, type Anchorer } from "../../services/his/src/anchoring/index.ts";
-import { decideCodeReview, derivedDirectory } from "../../services/his/src/collection/index.ts";
+import { derivedDirectory } from "../../services/his/src/collection/index.ts";
 import { openHisService, type HisService } from "../../services/his/src/service.ts";
 import { syntheticRecords, type SyntheticRecord } from "../../services/his/src/synthetic/index.ts";
 import { DEV, devAccount, startTestChain, type TestChain } from "../helpers/chain.ts";
+import { reviewCodesAndReplay as reviewCodes } from "./his-fixtures.ts";
 
 const HOSPITAL = devAccount(DEV.hospital).address;
 const PLATFORM = devAccount(DEV.platform).address;
@@ -93,15 +94,7 @@ describe("T+1 collection from a regional-platform database to verified on-chain 
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** Decides every open code review as the lab's reviewer would (the generator knows the true LOINC) and replays. */
-  async function reviewCodesAndReplay(taskId: string, sent: readonly SyntheticRecord[] = records): Promise<void> {
-    const truth = new Map(sent.filter((r) => r.kind === "lab-result").map((r) => [`${r.institutionCode}|${(r.payload as { localCode: string }).localCode}`, r.truth.loinc!]));
-    for (const review of await his.db.prisma.codeMappingReview.findMany({ where: { status: "open" } })) {
-      await decideCodeReview(his.db.prisma, review.id, { code: truth.get(`${review.institution}|${review.localCode}`)!, reviewer: "检验科 对码员" }, (code) => his.codeMapper.entry(code) !== undefined);
-    }
-    const ids = (await his.db.prisma.quarantineItem.findMany({ where: { taskId, status: "open", replayRequestedAt: { not: null } }, select: { id: true } })).map((q) => q.id);
-    if (ids.length > 0) await his.replay(taskId, { ids, actor: "operator" });
-  }
+  const reviewCodesAndReplay = (taskId: string, sent: readonly SyntheticRecord[] = records) => reviewCodes(his, taskId, sent);
 
   async function verifyEntryOnChain(recordId: string): Promise<void> {
     const res = await fetch(`${gateway.url}/v1/records/${HOSPITAL}/${recordId}`, { headers: { authorization: `Bearer ${await tokenOf()}` } });

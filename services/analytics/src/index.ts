@@ -6,3 +6,6 @@ export * from "./criteria/index.ts";
 export * from "./engine/index.ts";
 export * from "./privacy/index.ts";
 export * from "./requests/index.ts";
+export * from "./exports/index.ts";
+export * from "./reports/index.ts";
+export * from "./topics/index.ts";

@@ -14,7 +14,8 @@ export interface RequestContext {
 
 /**
  * A RequestStore on Prisma. `contextOf` gives a new request's institution (the sponsor's, for
- * usage statistics and ownership checks); it is kept when a request is replaced.
+ * usage statistics and ownership checks) and project; it is asked only when the request is new, and
+ * they are kept when it is replaced.
  */
 export function prismaRequestStore(db: AnalyticsDb | AnalyticsTx, contextOf: (request: ScreeningRequest) => RequestContext): RequestStore {
   return {
@@ -23,13 +24,11 @@ export function prismaRequestStore(db: AnalyticsDb | AnalyticsTx, contextOf: (re
       return row === null ? undefined : (JSON.parse(row.json) as ScreeningRequest);
     },
     put: async (request) => {
-      const context = contextOf(request);
       const columns = { sponsor: request.sponsor, status: request.status, json: JSON.stringify(request), submittedAt: new Date(request.submittedAt) };
-      await db.screeningRequest.upsert({
-        where: { id: request.id },
-        create: { id: request.id, institution: context.institution, projectId: context.projectId ?? null, ...columns },
-        update: columns,
-      });
+      const updated = await db.screeningRequest.updateMany({ where: { id: request.id }, data: columns });
+      if (updated.count > 0) return;
+      const context = contextOf(request);
+      await db.screeningRequest.create({ data: { id: request.id, institution: context.institution, projectId: context.projectId ?? null, ...columns } });
     },
     list: async (filter = {}) => {
       const rows = await db.screeningRequest.findMany({

@@ -1,0 +1,108 @@
+// Building the package of an approved export. The export request is claimed (approved → building)
+// so two builds never run; the cohort is taken from the topic databases with the screening
+// request's own criteria and index date; the records come from the institutions' stores; consent
+// is asked of the chain as the project at this moment; the analytics pipeline de-identifies with
+// the collection service's active research-export policy and checks k-anonymity. A refusal is
+// kept with its report (status refused); a build that fails for another reason (the chain or a
+// store unreachable) gives the claim back so it can be tried again. Every de-identification is
+// recorded as a use of the policy version applied (services/his DeidUse).
+import type { Hex } from "viem";
+import { platformError } from "@health-chain/sdk";
+import type { GatewayDeps } from "../context.ts";
+import type { ResearchDeps } from "./deps.ts";
+import { chainResearchConsent } from "./consent.ts";
+import { cohortRecords } from "./records.ts";
+import { markRevocations, savePackage } from "./packages.ts";
+import { openResearchTopic } from "./topics.ts";
+import { buildExport } from "../../../services/analytics/src/exports/index.ts";
+import type { ScreeningRequest } from "../../../services/analytics/src/requests/types.ts";
+import { activeDeidPolicy, deidPolicyVersion, publishDeidPolicy, recordDeidUse } from "../../../services/his/src/deid/versions.ts";
+
+/** The de-identification policy research exports apply (services/his config/deid/research-export.json). */
+export const RESEARCH_EXPORT_POLICY = "research-export";
+
+function hisOf(deps: GatewayDeps) {
+  if (deps.his === undefined) {
+    throw platformError("NOT_FOUND", {
+      message: "Exports need the collection service's database (his.databaseUrl) for the de-identification policies.",
+      messageZh: "导出需要采集服务数据库（his.databaseUrl）中的脱敏策略。",
+      details: { reason: "his-not-configured" },
+    });
+  }
+  return deps.his;
+}
+
+export async function buildPackage(deps: GatewayDeps, research: ResearchDeps, exportId: string, actor: string) {
+  const { db } = research;
+  const his = hisOf(deps);
+  const claimed = await db.exportRequest.updateMany({ where: { id: exportId, status: "approved" }, data: { status: "building" } });
+  if (claimed.count === 0) {
+    const row = await db.exportRequest.findUniqueOrThrow({ where: { id: exportId } });
+    throw platformError("CONFLICT", {
+      message: row.status === "requested" ? "The export has not been approved yet." : `The export cannot be built: it is ${row.status}.`,
+      messageZh: row.status === "requested" ? "该导出申请尚未批准。" : `该导出申请当前状态为 ${row.status}，不能生成数据包。`,
+      details: { reason: "export-not-approved", status: row.status },
+    });
+  }
+  try {
+    const row = await db.exportRequest.findUniqueOrThrow({ where: { id: exportId } });
+    const request = JSON.parse((await db.screeningRequest.findUniqueOrThrow({ where: { id: row.requestId } })).json) as ScreeningRequest;
+    const project = await db.project.findUniqueOrThrow({ where: { id: row.projectId } });
+    const policy = await activeDeidPolicy(his, RESEARCH_EXPORT_POLICY);
+    if (policy === null) {
+      throw platformError("CONFLICT", {
+        message: `No active "${RESEARCH_EXPORT_POLICY}" de-identification policy is published; publish one first.`,
+        messageZh: `尚未发布有效的“${RESEARCH_EXPORT_POLICY}”脱敏策略，请先发布。`,
+        details: { reason: "no-deid-policy", policy: RESEARCH_EXPORT_POLICY },
+      });
+    }
+    const topic = await openResearchTopic(research);
+    let cohort: Hex[];
+    try {
+      cohort = await topic.cohort(request.criteria, request.indexDate, request.institutions);
+    } finally {
+      topic.close();
+    }
+    const found = await cohortRecords(deps, cohort, { maxRecords: deps.config.analytics!.maxExportRecords });
+    // The request screened these institutions' data: the cohort's records elsewhere are not part of it.
+    const targeted = new Set(request.institutions);
+    const records = found.records.filter((r) => targeted.has(r.institution));
+    const skipped = { ...found.skipped, ...(records.length < found.records.length ? { "outside-requested-institutions": found.records.length - records.length } : {}) };
+    const result = await buildExport({
+      exportId,
+      project: { id: project.id as Hex, title: project.title },
+      cohort,
+      records,
+      consent: chainResearchConsent(deps),
+      policy,
+      secrets: research.deidSecrets,
+      k: row.k,
+      onKFailure: row.onKFailure as "refuse" | "generalise",
+      // A coarser policy is published as a new, inactive version so the use records exactly what was applied.
+      coarsen: (coarser) => publishDeidPolicy(his, coarser, { actor, note: `k-anonymity generalisation for export ${exportId}`, activate: false }),
+      referenceDate: request.indexDate,
+      at: deps.clock.now(),
+    });
+    const report = { ...result.report, topic: { name: topic.name, version: topic.version }, recordsNotExported: skipped };
+    if (result.status === "refused") {
+      await db.exportRequest.update({ where: { id: exportId }, data: { status: "refused", reportJson: JSON.stringify(report) } });
+      return { status: "refused" as const, reason: result.reason, message: result.message, report };
+    }
+    const applied = await deidPolicyVersion(his, result.policy.name, result.policy.version);
+    await recordDeidUse(his, { policy: applied, purpose: `research export ${exportId} (${project.code})`, actor, recordCount: result.report.package?.records ?? 0, outputHash: result.packageHash });
+    const saved = await savePackage(deps, db, {
+      exportId,
+      bytes: result.bytes,
+      packageHash: result.packageHash,
+      records: result.report.package?.records ?? 0,
+      policy: result.policy,
+      members: result.members,
+      reportJson: JSON.stringify(report),
+    });
+    await markRevocations(deps, db, [saved.id]);
+    return { status: "built" as const, packageId: saved.id, packageHash: saved.packageHash, certId: saved.certId, anchorState: saved.anchorState, report };
+  } catch (error) {
+    await db.exportRequest.updateMany({ where: { id: exportId, status: "building" }, data: { status: "approved" } });
+    throw error;
+  }
+}

@@ -1,0 +1,353 @@
+// /v1/research: research screening and exports (科研检索与数据导出) over the analytics service's
+// database (services/analytics). A researcher registers a project with its ethics approval and
+// submits screening requests (structured criteria); a platform reviewer — never the sponsor —
+// approves or rejects each, with a reason. An approved request runs at every targeted institution's
+// topic database and answers only protected counts and funnels (small cells suppressed, rounded or
+// perturbed). After the project is approved, the researcher asks to export the cohort; a reviewer
+// decides; the build asks the chain for every resident's research consent (as the project, at that
+// moment), de-identifies with the collection service's versioned policy, checks k-anonymity (refusing
+// or generalising, with a report — never trimming) and keeps the package encrypted in the operator's
+// store; the analytics worker anchors its SM3 in CertificateRegistry, after which the researcher may
+// download it sealed for their session. Every download is logged; a revocation of consent marks the
+// packages it touches.
+import { createRoute, z, type RouteConfig } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { keccak256, stringToBytes, type Hex } from "viem";
+import { platformError } from "@health-chain/sdk";
+import type { GatewayDeps, GatewayEnv } from "../context.ts";
+import { audited } from "../audit-log.ts";
+import { errorResponses } from "../errors.ts";
+import { principalOf } from "../middleware/auth.ts";
+import { hasRole, institutionOf, requirePermission } from "../middleware/rbac.ts";
+import { readerSessionKeyOf } from "../reader-seal.ts";
+import { BEARER, createRouter } from "../router.ts";
+import { researchOf } from "../research/deps.ts";
+import { buildPackage } from "../research/build.ts";
+import { markRevocations } from "../research/packages.ts";
+import { openResearchTopic } from "../research/topics.ts";
+import { prismaRequestStore } from "../../../services/analytics/src/store/requests.ts";
+import { reviewRequest, runRequest, submitRequest } from "../../../services/analytics/src/requests/index.ts";
+import type { AnalyticsDb } from "../../../services/analytics/src/db.ts";
+
+// ---------------------------------------------------------------- schemas
+
+const Id = z.string().min(1).max(100);
+const IdParam = z.object({ id: Id.openapi({ param: { name: "id", in: "path" } }) });
+const Reason = z.string().trim().min(2).max(2000);
+const Decision = z.object({ decision: z.enum(["approved", "rejected"]), reason: Reason }).openapi("ResearchDecision");
+const Ok = z.record(z.string(), z.unknown()).openapi("ResearchResult");
+
+const ProjectRequest = z
+  .object({
+    code: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "a code: letters, digits, _ . - (1–64)"),
+    title: z.string().trim().min(1).max(300),
+    ethicsCommittee: z.string().trim().min(1).max(300),
+    ethicsApprovalNo: z.string().trim().min(1).max(100),
+  })
+  .openapi("ResearchProject");
+
+const ScreeningRequestBody = z
+  .object({
+    title: z.string().trim().min(1).max(200),
+    purpose: z.string().trim().min(1).max(4000),
+    criteria: z.unknown().openapi({ description: "The criteria tree (services/analytics/docs/criteria.md), validated by the service: a refusal names the node by JSON Pointer" }),
+    indexDate: z.string().openapi({ example: "2025-12-31" }),
+    institutions: z.array(z.string()).min(1).max(200),
+    projectId: z.string().regex(/^0x[0-9a-fA-F]{64}$/).optional(),
+  })
+  .openapi("ScreeningRequestInput");
+
+const ExportBody = z
+  .object({
+    projectId: z.string().regex(/^0x[0-9a-fA-F]{64}$/),
+    purpose: z.string().trim().min(2).max(2000),
+    k: z.number().int().min(2).max(100).default(5),
+    onKFailure: z.enum(["refuse", "generalise"]).default("refuse"),
+  })
+  .openapi("ExportRequestInput");
+
+const tags = ["research"];
+const OK_RESPONSES = {
+  200: { description: "OK", content: { "application/json": { schema: Ok } } },
+  ...errorResponses(400, 401, 403, 404, 409),
+};
+
+function researchRoute<const R extends Omit<RouteConfig, "responses" | "tags" | "security">>(config: R) {
+  return createRoute({ tags, security: BEARER, ...config, responses: OK_RESPONSES });
+}
+
+// ---------------------------------------------------------------- helpers
+
+/** A project's on-chain id: what residents name as grantee (kind project) in their research consent. */
+export function projectIdOf(code: string): Hex {
+  return keccak256(stringToBytes(`health-chain:project:${code}`));
+}
+
+function actorOf(c: Context<GatewayEnv>): string {
+  const principal = principalOf(c);
+  return principal.staffId ?? principal.subject;
+}
+
+/** Reviewers, admins and auditors see every project, request and export; researchers their own. */
+function seesAll(c: Context<GatewayEnv>): boolean {
+  return hasRole(principalOf(c), "reviewer", "admin", "auditor");
+}
+
+function notFound(what: string, id: string): Error {
+  return platformError("NOT_FOUND", { message: `No ${what} ${id}.`, messageZh: `没有该${what === "project" ? "项目" : what === "export" ? "导出申请" : "检索需求"}：${id}。`, details: { what, id } });
+}
+
+function conflict(reason: string, en: string, zh: string, details: Record<string, unknown> = {}): Error {
+  return platformError("CONFLICT", { message: en, messageZh: zh, details: { reason, ...details } });
+}
+
+/** The request, if the caller may see it (its sponsor, or a reviewer/admin/auditor). */
+async function visibleRequest(db: AnalyticsDb, c: Context<GatewayEnv>, id: string) {
+  const row = await db.screeningRequest.findUnique({ where: { id } });
+  if (row === null || (!seesAll(c) && row.sponsor !== actorOf(c))) throw notFound("request", id);
+  return row;
+}
+
+async function visibleExport(db: AnalyticsDb, c: Context<GatewayEnv>, id: string) {
+  const row = await db.exportRequest.findUnique({ where: { id } });
+  if (row === null || (!seesAll(c) && row.requestedBy !== actorOf(c))) throw notFound("export", id);
+  return row;
+}
+
+async function usage(db: AnalyticsDb, c: Context<GatewayEnv>, kind: "query" | "export" | "download", requestId: string) {
+  const principal = principalOf(c);
+  await db.usageEvent.create({ data: { kind, institution: principal.institution ?? "", department: null, person: actorOf(c), requestId } });
+}
+
+/** One run at a time per request: a run appends to the stored request, and two would race. */
+const running = new Map<string, Promise<unknown>>();
+async function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
+  while (running.has(key)) await running.get(key)!.catch(() => undefined);
+  const promise = work();
+  running.set(key, promise);
+  try {
+    return await promise;
+  } finally {
+    running.delete(key);
+  }
+}
+
+function packageView(p: {
+  id: string;
+  packageHash: string;
+  bytes: number;
+  records: number;
+  residents: number;
+  policyName: string;
+  policyVersion: number;
+  policyHash: string;
+  certId: string;
+  anchorState: string;
+  txHash: string | null;
+  blockNumber: number | null;
+  anchoredAt: Date | null;
+  revokedMembers: number;
+  markedAt: Date | null;
+  createdAt: Date;
+}) {
+  return {
+    id: p.id,
+    packageHash: p.packageHash,
+    bytes: p.bytes,
+    records: p.records,
+    residents: p.residents,
+    policy: { name: p.policyName, version: p.policyVersion, hash: p.policyHash },
+    certId: p.certId,
+    anchorState: p.anchorState,
+    txHash: p.txHash,
+    blockNumber: p.blockNumber,
+    anchoredAt: p.anchoredAt?.toISOString() ?? null,
+    // A resident in the package withdrew the consent it was built on after it was made.
+    revocation: p.markedAt === null ? null : { residents: p.revokedMembers, markedAt: p.markedAt.toISOString() },
+    createdAt: p.createdAt.toISOString(),
+  };
+}
+
+// ---------------------------------------------------------------- routes
+
+export function researchRoutes(deps: GatewayDeps) {
+  const json = <T extends z.ZodType>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
+  const withAudit = (action: string) => audited(deps, action, (c) => c.req.param("id"));
+  const store = () => {
+    const research = researchOf(deps);
+    // Only submission creates a request (with the sponsor's institution and project); the other
+    // routes replace existing ones, which keep those.
+    return prismaRequestStore(research.db, (request) => {
+      throw platformError("INTERNAL", { message: `Request ${request.id} would be created outside submission.`, messageZh: "检索需求只能在提交时创建。" });
+    });
+  };
+
+  const createProject = researchRoute({ method: "post", path: "/projects", summary: "Register a research project with its ethics approval / 登记科研项目", middleware: [requirePermission("research:submit"), withAudit("research.project.create")] as const, request: json(ProjectRequest) });
+  const reviewProject = researchRoute({ method: "post", path: "/projects/{id}/review", summary: "Approve or reject a project, with a reason / 审核科研项目", middleware: [requirePermission("research:review"), withAudit("research.project.review")] as const, request: { params: IdParam, ...json(Decision) } });
+  const listProjects = researchRoute({ method: "get", path: "/projects", summary: "Projects (a researcher: their own) / 科研项目列表", middleware: [requirePermission("research:read")] as const });
+  const submit = researchRoute({ method: "post", path: "/requests", summary: "Submit a screening request / 提交检索需求", middleware: [requirePermission("research:submit"), withAudit("research.request.submit")] as const, request: json(ScreeningRequestBody) });
+  const listRequests = researchRoute({ method: "get", path: "/requests", summary: "Screening requests (a researcher: their own), newest first / 检索需求列表", middleware: [requirePermission("research:read")] as const });
+  const getOne = researchRoute({ method: "get", path: "/requests/{id}", summary: "A screening request with its runs and history / 检索需求详情", middleware: [requirePermission("research:read")] as const, request: { params: IdParam } });
+  const review = researchRoute({ method: "post", path: "/requests/{id}/review", summary: "Approve or reject a screening request, with a reason / 审核检索需求", middleware: [requirePermission("research:review"), withAudit("research.request.review")] as const, request: { params: IdParam, ...json(Decision) } });
+  const run = researchRoute({ method: "post", path: "/requests/{id}/runs", summary: "Run an approved request at each institution: protected counts and funnels / 执行检索（仅返回受保护计数）", middleware: [requirePermission("research:read"), withAudit("research.request.run")] as const, request: { params: IdParam } });
+  const requestExport = researchRoute({ method: "post", path: "/requests/{id}/exports", summary: "Ask to export the cohort of an approved request for an approved project / 申请导出", middleware: [requirePermission("research:export"), withAudit("research.export.request")] as const, request: { params: IdParam, ...json(ExportBody) } });
+  const listExports = researchRoute({ method: "get", path: "/exports", summary: "Export requests with their packages / 导出申请列表", middleware: [requirePermission("research:read")] as const });
+  const getExport = researchRoute({ method: "get", path: "/exports/{id}", summary: "An export request, its report and its package / 导出申请详情", middleware: [requirePermission("research:read")] as const, request: { params: IdParam } });
+  const reviewExport = researchRoute({ method: "post", path: "/exports/{id}/review", summary: "Approve or reject an export, with a reason / 审核导出申请", middleware: [requirePermission("research:review"), withAudit("research.export.review")] as const, request: { params: IdParam, ...json(Decision) } });
+  const build = researchRoute({ method: "post", path: "/exports/{id}/build", summary: "Build the approved export: consent on chain, de-identification, k-anonymity, encrypted package / 生成导出数据包", middleware: [requirePermission("research:read"), withAudit("research.export.build")] as const, request: { params: IdParam } });
+  const download = researchRoute({ method: "get", path: "/exports/{id}/package", summary: "Download an anchored package, sealed for the session (logged) / 下载数据包", middleware: [requirePermission("research:export"), withAudit("research.export.download")] as const, request: { params: IdParam } });
+
+  return createRouter()
+    .openapi(createProject, async (c) => {
+      const { db } = researchOf(deps);
+      const body = c.req.valid("json");
+      const id = projectIdOf(body.code);
+      if (await db.project.findUnique({ where: { id } })) throw conflict("project-exists", `The project ${body.code} is already registered.`, `项目 ${body.code} 已登记。`, { code: body.code });
+      const principal = principalOf(c);
+      const row = await db.project.create({ data: { id, ...body, sponsor: actorOf(c), sponsorInstitution: institutionOf(principal) } });
+      return c.json(row as never, 200);
+    })
+    .openapi(reviewProject, async (c) => {
+      const { db } = researchOf(deps);
+      const { id } = c.req.valid("param");
+      const { decision, reason } = c.req.valid("json");
+      const project = await db.project.findUnique({ where: { id } });
+      if (project === null) throw notFound("project", id);
+      if (project.sponsor === actorOf(c)) throw platformError("FORBIDDEN", { message: "A sponsor cannot review their own project.", messageZh: "申请人不能审核自己的项目。", details: { reason: "own-project" } });
+      const updated = await db.project.updateMany({ where: { id, status: "submitted" }, data: { status: decision, reviewer: actorOf(c), reviewReason: reason, reviewedAt: deps.clock.now() } });
+      if (updated.count === 0) throw conflict("already-reviewed", "The project was already reviewed.", "该项目已审核。");
+      return c.json((await db.project.findUnique({ where: { id } })) as never, 200);
+    })
+    .openapi(listProjects, async (c) => {
+      const { db } = researchOf(deps);
+      const rows = await db.project.findMany({ where: seesAll(c) ? {} : { sponsor: actorOf(c) }, orderBy: { createdAt: "desc" } });
+      return c.json({ items: rows } as never, 200);
+    })
+    .openapi(submit, async (c) => {
+      const research = researchOf(deps);
+      const body = c.req.valid("json");
+      if (body.projectId !== undefined && (await research.db.project.findUnique({ where: { id: body.projectId } })) === null) throw notFound("project", body.projectId);
+      const principal = principalOf(c);
+      const requests = prismaRequestStore(research.db, () => ({ institution: institutionOf(principal), projectId: body.projectId ?? null }));
+      const { projectId: _projectId, ...input } = body;
+      void _projectId;
+      const request = await submitRequest(requests, { ...input, sponsor: actorOf(c) }, { now: () => deps.clock.now() });
+      return c.json(request as never, 200);
+    })
+    .openapi(listRequests, async (c) => {
+      const { db } = researchOf(deps);
+      const rows = await db.screeningRequest.findMany({ where: seesAll(c) ? {} : { sponsor: actorOf(c) }, orderBy: [{ submittedAt: "desc" }, { id: "asc" }], take: 500 });
+      return c.json({ items: rows.map((r) => ({ ...(JSON.parse(r.json) as object), projectId: r.projectId })) } as never, 200);
+    })
+    .openapi(getOne, async (c) => {
+      const { db } = researchOf(deps);
+      const row = await visibleRequest(db, c, c.req.valid("param").id);
+      const history = await store().history({ requestId: row.id });
+      return c.json({ ...(JSON.parse(row.json) as object), projectId: row.projectId, history } as never, 200);
+    })
+    .openapi(review, async (c) => {
+      const { decision, reason } = c.req.valid("json");
+      return c.json((await reviewRequest(store(), c.req.valid("param").id, { reviewer: actorOf(c), decision, reason }, { now: () => deps.clock.now() })) as never, 200);
+    })
+    .openapi(run, async (c) => {
+      const research = researchOf(deps);
+      const row = await visibleRequest(research.db, c, c.req.valid("param").id);
+      const smallCells = deps.config.analytics!.smallCells;
+      const record = await oneAtATime(row.id, async () => {
+        const topic = await openResearchTopic(research);
+        try {
+          return await runRequest(store(), { id: row.id }, topic.connections, {
+            key: research.noiseKey,
+            by: actorOf(c),
+            dataVersions: topic.dataVersions,
+            policy: { threshold: smallCells.threshold, mode: smallCells.method },
+            now: () => deps.clock.now(),
+          });
+        } finally {
+          topic.close();
+        }
+      });
+      await usage(research.db, c, "query", row.id);
+      return c.json(record as never, 200);
+    })
+    .openapi(requestExport, async (c) => {
+      const { db } = researchOf(deps);
+      const row = await visibleRequest(db, c, c.req.valid("param").id);
+      if (row.sponsor !== actorOf(c)) throw platformError("FORBIDDEN", { message: "Only the request's sponsor may ask to export its cohort.", messageZh: "只有检索需求的申请人可以申请导出。", details: { reason: "not-sponsor" } });
+      if (row.status !== "approved") throw conflict("request-not-approved", "Only the cohort of an approved screening request can be exported.", "只有已批准的检索需求的队列可以导出。", { status: row.status });
+      const body = c.req.valid("json");
+      const project = await db.project.findUnique({ where: { id: body.projectId } });
+      if (project === null) throw notFound("project", body.projectId);
+      if (project.status !== "approved") throw conflict("project-not-approved", "The project has not been approved (ethics review).", "该科研项目尚未通过审核（伦理审查）。", { status: project.status });
+      const created = await db.exportRequest.create({
+        data: { id: crypto.randomUUID(), requestId: row.id, projectId: project.id, requestedBy: actorOf(c), institution: institutionOf(principalOf(c)), k: body.k, onKFailure: body.onKFailure, purpose: body.purpose },
+      });
+      return c.json(created as never, 200);
+    })
+    .openapi(listExports, async (c) => {
+      const { db } = researchOf(deps);
+      const rows = await db.exportRequest.findMany({ where: seesAll(c) ? {} : { requestedBy: actorOf(c) }, orderBy: { createdAt: "desc" }, take: 500 });
+      const packages = await db.exportPackage.findMany({ where: { exportId: { in: rows.map((r) => r.id) } } });
+      await markRevocations(deps, db, packages.map((p) => p.id));
+      const fresh = new Map((await db.exportPackage.findMany({ where: { exportId: { in: rows.map((r) => r.id) } } })).map((p) => [p.exportId, p]));
+      return c.json({ items: rows.map((r) => ({ ...r, reportJson: undefined, package: fresh.has(r.id) ? packageView(fresh.get(r.id)!) : null })) } as never, 200);
+    })
+    .openapi(getExport, async (c) => {
+      const { db } = researchOf(deps);
+      const row = await visibleExport(db, c, c.req.valid("param").id);
+      const existing = await db.exportPackage.findUnique({ where: { exportId: row.id } });
+      if (existing) await markRevocations(deps, db, [existing.id]);
+      const pkg = existing ? await db.exportPackage.findUniqueOrThrow({ where: { id: existing.id }, include: { marks: true, downloads: true } }) : null;
+      const { reportJson, ...rest } = row;
+      return c.json(
+        {
+          ...rest,
+          report: reportJson === null ? null : (JSON.parse(reportJson) as unknown),
+          package: pkg === null ? null : { ...packageView(pkg), marks: pkg.marks.map((m) => ({ resident: m.resident, grantId: m.grantId, revokedAt: m.revokedAt.toISOString(), txHash: m.txHash })), downloads: pkg.downloads.map((d) => ({ by: d.by, at: d.at.toISOString() })) },
+        } as never,
+        200,
+      );
+    })
+    .openapi(reviewExport, async (c) => {
+      const { db } = researchOf(deps);
+      const { id } = c.req.valid("param");
+      const { decision, reason } = c.req.valid("json");
+      const row = await db.exportRequest.findUnique({ where: { id } });
+      if (row === null) throw notFound("export", id);
+      if (row.requestedBy === actorOf(c)) throw platformError("FORBIDDEN", { message: "A requester cannot review their own export.", messageZh: "申请人不能审核自己的导出申请。", details: { reason: "own-export" } });
+      const updated = await db.exportRequest.updateMany({ where: { id, status: "requested" }, data: { status: decision, reviewer: actorOf(c), reviewReason: reason, reviewedAt: deps.clock.now() } });
+      if (updated.count === 0) throw conflict("already-reviewed", "The export request was already reviewed.", "该导出申请已审核。", { status: row.status });
+      return c.json((await db.exportRequest.findUnique({ where: { id } })) as never, 200);
+    })
+    .openapi(build, async (c) => {
+      const research = researchOf(deps);
+      const row = await visibleExport(research.db, c, c.req.valid("param").id);
+      const result = await oneAtATime(`export:${row.id}`, () => buildPackage(deps, research, row.id, actorOf(c)));
+      if (result.status === "built") await usage(research.db, c, "export", row.requestId);
+      return c.json(result as never, 200);
+    })
+    .openapi(download, async (c) => {
+      const research = researchOf(deps);
+      const row = await visibleExport(research.db, c, c.req.valid("param").id);
+      if (row.requestedBy !== actorOf(c)) throw platformError("FORBIDDEN", { message: "Only the researcher who asked for the export may download its package.", messageZh: "只有申请导出的研究人员可以下载数据包。", details: { reason: "not-requester" } });
+      const pkg = await research.db.exportPackage.findUnique({ where: { exportId: row.id } });
+      if (pkg === null) throw conflict("not-built", "The export has no package yet.", "该导出尚未生成数据包。", { status: row.status });
+      if (pkg.anchorState !== "anchored") throw conflict("not-anchored", "The package's hash is not anchored on chain yet; try again shortly.", "数据包哈希尚未上链，请稍后再试。", { anchorState: pkg.anchorState });
+      const sessionKey = principalOf(c).sessionPublicKey;
+      if (sessionKey === undefined) throw platformError("INVALID_INPUT", { message: "The session has no SM2 key to seal the package for: sign in again.", messageZh: "会话没有用于加密数据包的 SM2 公钥，请重新登录。", details: { reason: "no-session-key" } });
+      await markRevocations(deps, research.db, [pkg.id]);
+      const store = deps.stores.get(pkg.storeInstitution as Hex);
+      if (store === undefined) throw platformError("INTERNAL", { message: "The package's store is not reachable from this gateway.", messageZh: "本网关无法访问数据包所在的存储。", details: { reason: "store-not-reachable" } });
+      const content = await store.getOriginal({ cid: pkg.cid, keyId: pkg.keyId, wrappedDataKey: pkg.wrappedDataKey });
+      const context = `research-export/${pkg.id}`;
+      const sealed = store.sealForReader(content, readerSessionKeyOf(sessionKey), { context });
+      const principal = principalOf(c);
+      await research.db.$transaction(async (tx) => {
+        await tx.download.create({ data: { packageId: pkg.id, by: actorOf(c), institution: principal.institution ?? "", requestId: c.get("requestId") } });
+        await tx.usageEvent.create({ data: { kind: "download", institution: principal.institution ?? "", department: null, person: actorOf(c), requestId: row.requestId } });
+      });
+      const fresh = await research.db.exportPackage.findUniqueOrThrow({ where: { id: pkg.id } });
+      return c.json({ package: packageView(fresh), context, sealed: { algorithm: sealed.algorithm, wrappedSessionKey: sealed.wrappedSessionKey, wrappedDataKey: sealed.wrappedDataKey, envelope: sealed.envelope } } as never, 200);
+    });
+}
+
