@@ -349,4 +349,25 @@ describe("a screening request to an approved, anchored, verified research export
     assert.equal(refs.length, members.length - 1);
     assert.ok(!refs.includes(member.residentRef), "the resident who revoked is not in the new package");
   });
+
+  test("reports and usage statistics: JSON for charts, CSV and Excel for download", async () => {
+    const usage = await ok<{ tables: { id: string; rows: Record<string, string | number | null>[] }[] }>("GET", "/v1/research/reports/usage", "reviewer");
+    const byPerson = usage.tables.find((t) => t.id.includes("person"))!;
+    const researcher = byPerson.rows.find((r) => r.person === "researcher")!;
+    assert.ok(researcher, JSON.stringify(byPerson.rows));
+    // One run, two packages built (the refused export is not one), one download.
+    assert.deepEqual([researcher.queries, researcher.exports, researcher.downloads], [1, 2, 1], JSON.stringify(researcher));
+    const preset = await ok<{ tables: { rows: Record<string, unknown>[]; columns: { key: string }[] }[] }>("GET", "/v1/research/reports/presets/residents-by-institution-and-sex", "reviewer");
+    assert.ok(preset.tables[0]!.rows.length > 0);
+    const csv = await fetch(`${gateway.url}/v1/research/reports/presets/residents-by-institution-and-sex?format=csv&lang=en`, { headers: { authorization: `Bearer ${sessions.reviewer!.token}` } });
+    assert.equal(csv.status, 200);
+    assert.match(csv.headers.get("content-type") ?? "", /text\/csv/);
+    const bytes = new Uint8Array(await csv.arrayBuffer());
+    assert.deepEqual([...bytes.slice(0, 3)], [0xef, 0xbb, 0xbf], "UTF-8 with a byte-order mark, for Excel");
+    assert.match(new TextDecoder().decode(bytes), /^institution,/m);
+    const xlsx = await fetch(`${gateway.url}/v1/research/reports/data-resources?format=xlsx`, { headers: { authorization: `Bearer ${sessions.reviewer!.token}` } });
+    assert.equal(xlsx.status, 200);
+    assert.deepEqual([...new Uint8Array(await xlsx.arrayBuffer()).slice(0, 2)], [0x50, 0x4b], "a zip (xlsx) workbook");
+    assert.equal((await call("GET", "/v1/research/reports/usage", "researcher")).status, 403, "researchers do not see usage statistics");
+  });
 });

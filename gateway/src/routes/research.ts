@@ -25,6 +25,8 @@ import { researchOf } from "../research/deps.ts";
 import { buildPackage } from "../research/build.ts";
 import { markRevocations } from "../research/packages.ts";
 import { openResearchTopic } from "../research/topics.ts";
+import { answerReports, runTopicReports } from "../research/reports.ts";
+import { REPORT_PRESETS, annualReportDefinitions, dataResourceReport, usageReports } from "../../../services/analytics/src/reports/index.ts";
 import { prismaRequestStore } from "../../../services/analytics/src/store/requests.ts";
 import { reviewRequest, runRequest, submitRequest } from "../../../services/analytics/src/requests/index.ts";
 import type { AnalyticsDb } from "../../../services/analytics/src/db.ts";
@@ -65,6 +67,18 @@ const ExportBody = z
     onKFailure: z.enum(["refuse", "generalise"]).default("refuse"),
   })
   .openapi("ExportRequestInput");
+
+const ReportQuery = z.object({
+  format: z.enum(["json", "csv", "xlsx"]).default("json"),
+  lang: z.enum(["zh", "en"]).default("zh"),
+  table: z.string().max(100).optional().openapi({ description: "CSV: the id of the one table to export" }),
+});
+const DateText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date YYYY-MM-DD");
+const PresetQuery = ReportQuery.extend({ from: DateText.optional(), to: DateText.optional(), ageAt: DateText.optional() });
+const AnnualQuery = ReportQuery.extend({ year: z.coerce.number().int().min(2000).max(2100) });
+const PRESET_NAMES = Object.keys(REPORT_PRESETS) as [keyof typeof REPORT_PRESETS, ...(keyof typeof REPORT_PRESETS)[]];
+const PresetParam = z.object({ name: z.enum(PRESET_NAMES).openapi({ param: { name: "name", in: "path" } }) });
+const ReportBody = z.record(z.string(), z.unknown()).openapi({ description: "A report definition (services/analytics/docs/reports.md): measure, dimensions, filters, smallCells (never below the gateway's threshold)" });
 
 const tags = ["research"];
 const OK_RESPONSES = {
@@ -197,7 +211,47 @@ export function researchRoutes(deps: GatewayDeps) {
   const build = researchRoute({ method: "post", path: "/exports/{id}/build", summary: "Build the approved export: consent on chain, de-identification, k-anonymity, encrypted package / 生成导出数据包", middleware: [requirePermission("research:read"), withAudit("research.export.build")] as const, request: { params: IdParam } });
   const download = researchRoute({ method: "get", path: "/exports/{id}/package", summary: "Download an anchored package, sealed for the session (logged) / 下载数据包", middleware: [requirePermission("research:export"), withAudit("research.export.download")] as const, request: { params: IdParam } });
 
+  const REPORT_RESPONSES = {
+    200: { description: "JSON { tables }, a CSV file or an Excel workbook", content: { "application/json": { schema: Ok }, "text/csv": { schema: z.string() }, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": { schema: z.string() } } },
+    ...errorResponses(400, 401, 403, 404),
+  };
+  const reportRoute = <const R extends Omit<RouteConfig, "responses" | "tags" | "security">>(config: R) => createRoute({ tags, security: BEARER, ...config, responses: REPORT_RESPONSES });
+  const customReport = reportRoute({ method: "post", path: "/reports", summary: "A configurable report over the topic databases / 定制化报表", middleware: [requirePermission("research:reports"), withAudit("research.report.run")] as const, request: { query: ReportQuery, ...json(ReportBody) } });
+  const presetReport = reportRoute({ method: "get", path: "/reports/presets/{name}", summary: "A named report / 预设报表", middleware: [requirePermission("research:reports")] as const, request: { params: PresetParam, query: PresetQuery } });
+  const annualReport = reportRoute({ method: "get", path: "/reports/annual", summary: "The district's annual report (several tables) / 年度报告", middleware: [requirePermission("research:reports")] as const, request: { query: AnnualQuery } });
+  const resourceReport = reportRoute({ method: "get", path: "/reports/data-resources", summary: "Data-resource report: collection, classification and grading, quality, inventory / 数据资源报告", middleware: [requirePermission("research:reports")] as const, request: { query: ReportQuery } });
+  const usageReport = reportRoute({ method: "get", path: "/reports/usage", summary: "Usage statistics: queries, exports and downloads by institution, department, person and month / 使用统计", middleware: [requirePermission("research:reports")] as const, request: { query: ReportQuery } });
+
   return createRouter()
+    .openapi(customReport, async (c) => {
+      const research = researchOf(deps);
+      const query = c.req.valid("query");
+      const tables = await runTopicReports(deps, research, [c.req.valid("json")]);
+      return answerReports(c, tables, { ...query, name: "report", now: deps.clock.now() });
+    })
+    .openapi(presetReport, async (c) => {
+      const research = researchOf(deps);
+      const { format, lang, table, from, to, ageAt } = c.req.valid("query");
+      const today = deps.clock.now().toISOString().slice(0, 10);
+      const definition = REPORT_PRESETS[c.req.valid("param").name]({ from: from ?? `${today.slice(0, 4)}-01-01`, to: to ?? today, ...(ageAt ? { ageAt } : {}) });
+      return answerReports(c, await runTopicReports(deps, research, [definition]), { format, lang, table, name: c.req.valid("param").name, now: deps.clock.now() });
+    })
+    .openapi(annualReport, async (c) => {
+      const research = researchOf(deps);
+      const { year, ...query } = c.req.valid("query");
+      return answerReports(c, await runTopicReports(deps, research, annualReportDefinitions(year)), { ...query, name: `annual-${year}`, now: deps.clock.now() });
+    })
+    .openapi(resourceReport, async (c) => {
+      if (deps.his === undefined) throw platformError("NOT_FOUND", { message: "The data-resource report needs the collection service's database (his.databaseUrl).", messageZh: "数据资源报告需要采集服务数据库（his.databaseUrl）。", details: { reason: "his-not-configured" } });
+      const tables = await dataResourceReport(deps.his, { now: deps.clock.now() });
+      return answerReports(c, tables, { ...c.req.valid("query"), name: "data-resources", now: deps.clock.now() });
+    })
+    .openapi(usageReport, async (c) => {
+      const { db } = researchOf(deps);
+      const rows = await db.usageEvent.findMany({ orderBy: { id: "asc" } });
+      const tables = await usageReports(rows.map((r) => ({ at: r.at.toISOString(), kind: r.kind, institution: r.institution, department: r.department, person: r.person, ...(r.requestId ? { requestId: r.requestId } : {}) })), { now: deps.clock.now() });
+      return answerReports(c, tables, { ...c.req.valid("query"), name: "usage", now: deps.clock.now() });
+    })
     .openapi(createProject, async (c) => {
       const { db } = researchOf(deps);
       const body = c.req.valid("json");
