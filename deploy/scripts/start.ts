@@ -15,6 +15,11 @@
 // The EQA service (services/eqa) is seeded with its demonstration (`eqa seed`: labs, plans, round 1
 // published with its documents anchored through the gateway, round 2 open for entry), then its
 // worker runs (`eqa serve`, log cache/eqa.log); the gateway serves it under /v1/eqa.
+//
+// The research service (services/analytics) is seeded after the district (`analytics seed`: the
+// research-export de-identification policy published, its topic databases built from the collected
+// records under cache/topics), then its worker runs (`analytics serve`: topics rebuilt on their
+// schedules, export packages anchored; log cache/analytics.log); the gateway serves it under /v1/research.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createWriteStream, readFileSync, rmSync } from "node:fs";
@@ -36,6 +41,8 @@ const HIS_CLI = join(ROOT, "services", "his", "src", "cli.ts");
 const HIS_DEV_CONFIG = join(ROOT, "services", "his", "config", "his.dev.json");
 const EQA_CLI = join(ROOT, "services", "eqa", "src", "cli.ts");
 const EQA_DEV_CONFIG = join(ROOT, "services", "eqa", "config", "eqa.dev.json");
+const ANALYTICS_CLI = join(ROOT, "services", "analytics", "src", "cli.ts");
+const ANALYTICS_DEV_CONFIG = join(ROOT, "services", "analytics", "config", "analytics.dev.json");
 
 const hardhatCli = (() => {
   const require = createRequire(import.meta.url);
@@ -176,8 +183,8 @@ async function startPlatform(chain: Chain, deploymentsDir: string): Promise<Serv
   await assertPortFree(metricsPort, "MIRROR_METRICS_PORT");
   const cache = join(ROOT, "cache");
   // The chain is new: rows and originals of an earlier chain would describe blocks that no longer exist.
-  for (const db of ["mirror.db", "gateway.db", "his.db", "platform.db", "eqa.db"]) for (const suffix of ["", "-wal", "-shm"]) rmSync(join(cache, `${db}${suffix}`), { force: true });
-  for (const dir of ["store-hospital", "store-authority"]) rmSync(join(cache, dir), { recursive: true, force: true });
+  for (const db of ["mirror.db", "gateway.db", "his.db", "platform.db", "eqa.db", "analytics.db"]) for (const suffix of ["", "-wal", "-shm"]) rmSync(join(cache, `${db}${suffix}`), { force: true });
+  for (const dir of ["store-hospital", "store-authority", "store-platform", "topics"]) rmSync(join(cache, dir), { recursive: true, force: true });
 
   const mirrorEnv = {
     MIRROR_DATABASE_URL: `file:${join(cache, "mirror.db")}`,
@@ -204,6 +211,8 @@ async function startPlatform(chain: Chain, deploymentsDir: string): Promise<Serv
       GATEWAY_MIRROR_DATABASE_URL: `file:${join(cache, "mirror.db")}`,
       GATEWAY_HIS_DATABASE_URL: `file:${join(cache, "his.db")}`,
       GATEWAY_EQA_DATABASE_URL: `file:${join(cache, "eqa.db")}`,
+      GATEWAY_ANALYTICS_DATABASE_URL: `file:${join(cache, "analytics.db")}`,
+      GATEWAY_ANALYTICS_TOPIC_DIR: join(cache, "topics"),
     },
     () => httpOk(`${gatewayUrl}/healthz`),
   );
@@ -233,8 +242,29 @@ async function startPlatform(chain: Chain, deploymentsDir: string): Promise<Serv
   const eqa = await startService("eqa", `${gatewayUrl}/v1/eqa`, EQA_CLI, ["serve", "--config", EQA_DEV_CONFIG], eqaEnv, async () => {
     if (!readFileSync(eqaLog, "utf8").includes('"worker started"')) throw new Error("not yet started");
   });
-  return [mirror, gateway, his, eqa];
+  // The research service works on what the district's seeding collected.
+  const analyticsEnv = {
+    ANALYTICS_DATABASE_URL: `file:${join(cache, "analytics.db")}`,
+    ANALYTICS_HIS_DATABASE_URL: `file:${join(cache, "his.db")}`,
+    ANALYTICS_TOPIC_DIR: join(cache, "topics"),
+    ANALYTICS_GATEWAY_URL: gatewayUrl,
+  };
+  const analyticsSeed = await timed(() => runCli("seeding the research service", ANALYTICS_CLI, ["seed", "--config", ANALYTICS_DEV_CONFIG], analyticsEnv));
+  analyticsDemo = { ...(JSON.parse(analyticsSeed.value) as AnalyticsSeedSummary), seconds: analyticsSeed.seconds };
+  const analyticsLog = join(cache, "analytics.log");
+  const analytics = await startService("analytics", `${gatewayUrl}/v1/research`, ANALYTICS_CLI, ["serve", "--config", ANALYTICS_DEV_CONFIG], analyticsEnv, async () => {
+    if (!readFileSync(analyticsLog, "utf8").includes('"analytics worker started"')) throw new Error("not yet started");
+  });
+  return [mirror, gateway, his, eqa, analytics];
 }
+
+/** What `analytics seed` printed. */
+interface AnalyticsSeedSummary {
+  policy: { name: string; version: number };
+  topics: { topic: string; status: string; version: number }[];
+}
+
+let analyticsDemo: (AnalyticsSeedSummary & { seconds: number }) | undefined;
 
 /** What `eqa seed` printed (the part start.ts shows). */
 interface EqaSeedSummary {
@@ -332,7 +362,13 @@ function printSummary(chain: Chain, deployments: Deployments, services: Service[
                 `  EQA database      ${show(join(ROOT, "cache", "eqa.db"))}`,
                 `  EQA worker log    ${show(service.logFile)}`,
               ]
-            : [`  mirror metrics    ${service.url}`, `  mirror log        ${show(service.logFile)}`],
+            : service.name === "analytics"
+              ? [
+                  `  research service  ${service.url}`,
+                  ...(analyticsDemo ? [`  topic databases   ${analyticsDemo.topics.map((t) => `${t.topic} v${t.version}`).join(", ")}; seeded in ${analyticsDemo.seconds.toFixed(1)} s`] : []),
+                  `  analytics log     ${show(service.logFile)}`,
+                ]
+              : [`  mirror metrics    ${service.url}`, `  mirror log        ${show(service.logFile)}`],
     ),
     "",
     `  ${"contract".padEnd(20)}  ${"address".padEnd(42)}  block`,
