@@ -9,6 +9,7 @@ import { platformError, sm3Hex, utf8 } from "@health-chain/sdk";
 import type { InstitutionStore } from "@health-chain/store";
 import type { GatewayDeps } from "../context.ts";
 import type { AnalyticsDb } from "../../../services/analytics/src/db.ts";
+import { packagesAffectedByRevocation } from "../../../services/analytics/src/exports/revocation.ts";
 import type { ExportMember } from "../../../services/analytics/src/exports/types.ts";
 import { packageCertificateNumber } from "../../../services/analytics/src/worker/anchor.ts";
 
@@ -79,32 +80,36 @@ export async function savePackage(
 
 /**
  * Marks the packages among `packageIds` whose members revoked a grant the package was built on
- * (the mirror's GrantRevoked events): one PackageMark per revoked grant, the package's count of
- * members concerned and the time it was first marked. Idempotent. A later export asks the chain
- * again and leaves those residents out by itself.
+ * (the mirror's GrantRevoked events; services/analytics decides which packages and residents they
+ * touch): one PackageMark per revoked grant, the package's count of residents concerned and the
+ * time it was first marked. Idempotent. A later export asks the chain again and leaves those
+ * residents out by itself.
  */
 export async function markRevocations(deps: Pick<GatewayDeps, "mirror">, db: AnalyticsDb, packageIds: readonly string[]): Promise<void> {
   if (packageIds.length === 0) return;
-  const members = await db.packageMember.findMany({ where: { packageId: { in: [...packageIds] } } });
-  const known = await db.packageMark.findMany({ where: { packageId: { in: [...packageIds] } }, select: { packageId: true, grantId: true } });
-  const marked = new Set(known.map((m) => `${m.packageId}/${m.grantId}`));
-  const revocations = new Map<string, { at: Date; txHash: string | null } | null>();
-  const fresh: { packageId: string; resident: string; grantId: string; revokedAt: Date; txHash: string | null }[] = [];
-  for (const member of members) {
-    for (const grantId of JSON.parse(member.grantIdsJson) as string[]) {
-      if (marked.has(`${member.packageId}/${grantId}`)) continue;
-      if (!revocations.has(grantId)) {
-        const grant = await deps.mirror.grants.byId(grantId);
-        revocations.set(grantId, grant?.revocation ? { at: new Date(grant.revocation.at), txHash: grant.revocation.txHash } : null);
-      }
-      const revoked = revocations.get(grantId);
-      if (revoked) fresh.push({ packageId: member.packageId, resident: member.resident, grantId, revokedAt: revoked.at, txHash: revoked.txHash });
-    }
+  const rows = await db.packageMember.findMany({ where: { packageId: { in: [...packageIds] } } });
+  const known = new Set((await db.packageMark.findMany({ where: { packageId: { in: [...packageIds] } }, select: { packageId: true, grantId: true } })).map((m) => `${m.packageId}/${m.grantId}`));
+  const packages = new Map<string, { resident: Address; grantIds: Hex[] }[]>();
+  for (const row of rows) packages.set(row.packageId, [...(packages.get(row.packageId) ?? []), { resident: getAddress(row.resident), grantIds: JSON.parse(row.grantIdsJson) as Hex[] }]);
+  const revocations = new Map<Hex, { at: Date; txHash: string }>();
+  for (const grantId of new Set(rows.flatMap((r) => JSON.parse(r.grantIdsJson) as Hex[]))) {
+    const grant = await deps.mirror.grants.byId(grantId);
+    if (grant?.revocation) revocations.set(grantId.toLowerCase() as Hex, { at: new Date(grant.revocation.at), txHash: grant.revocation.txHash });
   }
+  if (revocations.size === 0) return;
+  const affected = packagesAffectedByRevocation(
+    [...packages].map(([id, members]) => ({ id, members })),
+    [...revocations.keys()],
+  );
+  const fresh = affected.flatMap((p) =>
+    p.residents.flatMap((r) =>
+      r.grantIds.filter((g) => !known.has(`${p.packageId}/${g}`)).map((grantId) => ({ packageId: p.packageId, resident: r.resident.toLowerCase(), grantId, revokedAt: revocations.get(grantId)!.at, txHash: revocations.get(grantId)!.txHash })),
+    ),
+  );
   if (fresh.length === 0) return;
   await db.$transaction(async (tx) => {
     for (const mark of fresh) await tx.packageMark.upsert({ where: { packageId_grantId: { packageId: mark.packageId, grantId: mark.grantId } }, create: mark, update: {} });
-    for (const packageId of new Set(fresh.map((m) => m.packageId))) {
+    for (const { packageId } of affected) {
       const residents = new Set((await tx.packageMark.findMany({ where: { packageId }, select: { resident: true } })).map((m) => m.resident));
       const current = await tx.exportPackage.findUniqueOrThrow({ where: { id: packageId }, select: { markedAt: true } });
       await tx.exportPackage.update({ where: { id: packageId }, data: { revokedMembers: residents.size, markedAt: current.markedAt ?? new Date() } });
