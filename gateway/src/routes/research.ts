@@ -128,6 +128,16 @@ async function visibleExport(db: AnalyticsDb, c: Context<GatewayEnv>, id: string
   return row;
 }
 
+/** Runs and builds act: only the owner (sponsor, requester) or a reviewer may; admins and auditors read. */
+function requireActor(c: Context<GatewayEnv>, owner: string): void {
+  if (owner === actorOf(c) || hasRole(principalOf(c), "reviewer")) return;
+  throw platformError("FORBIDDEN", {
+    message: "Only its sponsor or a reviewer may run or build this.",
+    messageZh: "只有申请人或审核员可以执行此操作。",
+    details: { reason: "not-owner-or-reviewer" },
+  });
+}
+
 async function usage(db: AnalyticsDb, c: Context<GatewayEnv>, kind: "query" | "export" | "download", requestId: string) {
   const principal = principalOf(c);
   await db.usageEvent.create({ data: { kind, institution: principal.institution ?? "", department: null, person: actorOf(c), requestId } });
@@ -306,6 +316,7 @@ export function researchRoutes(deps: GatewayDeps) {
     .openapi(run, async (c) => {
       const research = researchOf(deps);
       const row = await visibleRequest(research.db, c, c.req.valid("param").id);
+      requireActor(c, row.sponsor);
       const smallCells = deps.config.analytics!.smallCells;
       const record = await oneAtATime(row.id, async () => {
         const topic = await openResearchTopic(research);
@@ -376,6 +387,7 @@ export function researchRoutes(deps: GatewayDeps) {
     .openapi(build, async (c) => {
       const research = researchOf(deps);
       const row = await visibleExport(research.db, c, c.req.valid("param").id);
+      requireActor(c, row.requestedBy);
       const result = await oneAtATime(`export:${row.id}`, () => buildPackage(deps, research, row.id, actorOf(c)));
       if (result.status === "built") await usage(research.db, c, "export", row.requestId);
       return c.json(result as never, 200);
