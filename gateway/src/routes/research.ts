@@ -143,19 +143,6 @@ async function usage(db: AnalyticsDb, c: Context<GatewayEnv>, kind: "query" | "e
   await db.usageEvent.create({ data: { kind, institution: principal.institution ?? "", department: null, person: actorOf(c), requestId } });
 }
 
-/** One run at a time per request: a run appends to the stored request, and two would race. */
-const running = new Map<string, Promise<unknown>>();
-async function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
-  while (running.has(key)) await running.get(key)!.catch(() => undefined);
-  const promise = work();
-  running.set(key, promise);
-  try {
-    return await promise;
-  } finally {
-    running.delete(key);
-  }
-}
-
 function packageView(p: {
   id: string;
   packageHash: string;
@@ -318,20 +305,20 @@ export function researchRoutes(deps: GatewayDeps) {
       const row = await visibleRequest(research.db, c, c.req.valid("param").id);
       requireActor(c, row.sponsor);
       const smallCells = deps.config.analytics!.smallCells;
-      const record = await oneAtATime(row.id, async () => {
-        const topic = await openResearchTopic(research);
-        try {
-          return await runRequest(store(), { id: row.id }, topic.connections, {
-            key: research.noiseKey,
-            by: actorOf(c),
-            dataVersions: topic.dataVersions,
-            policy: { threshold: smallCells.threshold, mode: smallCells.method },
-            now: () => deps.clock.now(),
-          });
-        } finally {
-          topic.close();
-        }
-      });
+      // Concurrent runs of one request are safe: the store appends each run by compare and swap.
+      const topic = await openResearchTopic(research);
+      let record;
+      try {
+        record = await runRequest(store(), { id: row.id }, topic.connections, {
+          key: research.noiseKey,
+          by: actorOf(c),
+          dataVersions: topic.dataVersions,
+          policy: { threshold: smallCells.threshold, mode: smallCells.method },
+          now: () => deps.clock.now(),
+        });
+      } finally {
+        topic.close();
+      }
       await usage(research.db, c, "query", row.id);
       return c.json(record as never, 200);
     })
@@ -388,7 +375,8 @@ export function researchRoutes(deps: GatewayDeps) {
       const research = researchOf(deps);
       const row = await visibleExport(research.db, c, c.req.valid("param").id);
       requireActor(c, row.requestedBy);
-      const result = await oneAtATime(`export:${row.id}`, () => buildPackage(deps, research, row.id, actorOf(c)));
+      // buildPackage claims the export (approved → building) in the database: one build at a time, across processes.
+      const result = await buildPackage(deps, research, row.id, actorOf(c));
       if (result.status === "built") await usage(research.db, c, "export", row.requestId);
       return c.json(result as never, 200);
     })

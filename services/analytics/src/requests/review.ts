@@ -1,5 +1,6 @@
 // Review of a submitted request by a platform reviewer: approve or reject, always with a reason.
 // A request is reviewed once; the sponsor cannot review their own request (separation of duties).
+import { isPlatformError } from "@health-chain/sdk";
 import { requestError, requireText } from "./refuse.ts";
 import type { RequestStore } from "./store.ts";
 import type { ClockOptions } from "./submit.ts";
@@ -35,17 +36,22 @@ export async function reviewRequest(store: RequestStore, id: string, input: Revi
   if (request.sponsor === reviewer) {
     throw requestError("FORBIDDEN", { requestId: id }, "A sponsor cannot review their own request.", "申请人不能审核自己的检索需求。");
   }
-  if (request.status !== "submitted") {
-    throw requestError(
+  const alreadyReviewed = (status: string) =>
+    requestError(
       "CONFLICT",
-      { requestId: id, status: request.status },
-      `The request has already been ${request.status}.`,
-      `该检索需求已被${request.status === "approved" ? "批准" : "驳回"}。`,
+      { requestId: id, status, reason: "already-reviewed" },
+      `The request has already been ${status}.`,
+      `该检索需求已被${status === "approved" ? "批准" : "驳回"}。`,
     );
-  }
+  if (request.status !== "submitted") throw alreadyReviewed(request.status);
   const review: Review = { reviewer, decision: input.decision, reason, at: (options.now?.() ?? new Date()).toISOString() };
   const updated: ScreeningRequest = { ...request, status: input.decision, review };
-  await store.put(updated);
-  await store.append({ kind: "reviewed", requestId: id, at: review.at, actor: reviewer, review });
+  try {
+    await store.save(updated, { kind: "reviewed", requestId: id, at: review.at, actor: reviewer, review }, { replacing: request });
+  } catch (error) {
+    // Another reviewer decided meanwhile: theirs stands, this one is refused as a second review.
+    if (isPlatformError(error, "CONFLICT")) throw alreadyReviewed((await getRequest(store, id)).status);
+    throw error;
+  }
   return updated;
 }

@@ -3,7 +3,7 @@
 // they are recorded. Raw counts live in local variables and are dropped when it returns.
 import { randomUUID } from "node:crypto";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { BytesLike } from "@health-chain/sdk";
+import { isPlatformError, type BytesLike } from "@health-chain/sdk";
 import { funnelPlan } from "../engine/compile.ts";
 import { countResidents, funnel } from "../engine/run.ts";
 import { protectCounts, protectFunnel, smallCellPolicy, type CountCell, type SmallCellPolicy } from "../privacy/index.ts";
@@ -114,7 +114,26 @@ export async function runRequest(
     totalFunnel,
     note: table.note,
   };
-  await store.put({ ...stored, runs: [...stored.runs, run] });
-  await store.append({ kind: "run", requestId: stored.id, at, actor: by, run });
+  await appendRun(store, stored, run);
   return run;
+}
+
+const RUN_SAVE_ATTEMPTS = 5;
+
+/**
+ * Adds the run to the stored request and its history. Runs of one request may finish together (two
+ * sponsors' windows, two gateway processes): appending is order-free, so a save that lost the race
+ * re-reads the request and appends again; the request is still approved (a decision is final).
+ */
+async function appendRun(store: RequestStore, read: ScreeningRequest, run: RunRecord): Promise<void> {
+  let current = read;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await store.save({ ...current, runs: [...current.runs, run] }, { kind: "run", requestId: current.id, at: run.at, actor: run.by, run }, { replacing: current });
+      return;
+    } catch (error) {
+      if (!isPlatformError(error, "CONFLICT") || attempt === RUN_SAVE_ATTEMPTS) throw error;
+      current = await getRequest(store, current.id);
+    }
+  }
 }

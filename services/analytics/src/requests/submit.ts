@@ -82,7 +82,6 @@ export async function submitRequest(store: RequestStore, input: SubmitRequestInp
     review: null,
     runs: [],
   };
-  await store.put(request);
-  await store.append({ kind: "submitted", requestId: request.id, at, actor: sponsor });
+  await store.save(request, { kind: "submitted", requestId: request.id, at, actor: sponsor });
   return request;
 }
