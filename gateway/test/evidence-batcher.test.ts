@@ -8,9 +8,8 @@ import { randomUUID } from "node:crypto";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { getAddress, type Hex } from "viem";
 import { createEvidenceBatcher, type EvidenceRecorder } from "../src/evidence/batcher.ts";
-import { accessLine } from "../src/evidence/line.ts";
+import { accessLine, accessLogRow } from "../src/evidence/line.ts";
 import { chainEvidenceRecorder } from "../src/evidence/recorder.ts";
-import { accessLogRow } from "../src/routes/access.ts";
 import { startPostgres, type TestPostgres } from "../../test/helpers/postgres.ts";
 import { INSTITUTIONS, startTestGateway, type TestGateway } from "./helpers.ts";
 

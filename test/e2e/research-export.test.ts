@@ -313,6 +313,17 @@ describe("a screening request to an approved, anchored, verified research export
     assert.equal(new Set(pkg.records.map((r) => r.personRef)).size, download.package!.residents);
     assert.ok(download.package!.residents <= consenting.length);
 
+    // Each resident in the package sees the export in their access trace and their messages.
+    const member = (await analytics.prisma.packageMember.findMany({ where: { packageId: download.package!.id } }))[0]!;
+    const personId = (await cohortPeople()).get(member.residentRef.toLowerCase())!;
+    const trace = await ok<{ items: { accessor: string; purpose: number; outcome: string; reason: string; fields: string[] }[] }>("GET", "/v1/provenance/access-lines", personId);
+    const exported = trace.items.filter((l) => l.reason === `research-export:${exportRow.id}`);
+    assert.ok(exported.length > 0, JSON.stringify(trace.items.slice(0, 2)));
+    for (const line of exported) assert.deepEqual([line.accessor, line.purpose, line.outcome], [projectId.toLowerCase(), PURPOSES.research.code, "granted"]);
+    const inbox = await ok<{ items: { kind: string; payload: { exportId?: string; records?: number } }[] }>("GET", "/v1/notifications", personId);
+    const notice = inbox.items.find((n) => n.kind === "grant-used" && n.payload.exportId === exportRow.id);
+    assert.equal(notice?.payload.records, exported.length);
+
     const logged = await ok<ExportView>("GET", `/v1/research/exports/${exportRow.id}`, "researcher");
     assert.deepEqual(logged.package!.downloads!.map((d) => d.by), ["researcher"], "the download is logged");
     builtExport = logged;

@@ -12,7 +12,7 @@
 // ISO 8601 string with milliseconds. "HCA1" (health-chain access line, version 1) keeps these hashes
 // apart from record fingerprints ("HCF1") and every other SM3 hash of the platform.
 import { canonicalize, sm3Hex, utf8 } from "@health-chain/sdk";
-import type { Hex } from "viem";
+import { getAddress, type Hex } from "viem";
 
 /** The domain prefix of access-log line hashes. */
 export const ACCESS_LINE_DOMAIN = "HCA1";
@@ -99,4 +99,26 @@ export function accessLineText(line: AccessLine): string {
 /** The SM3 hash of a line: the item of the access-log Merkle batch. */
 export function accessLineHash(line: AccessLine): Hex {
   return sm3Hex(utf8(ACCESS_LINE_DOMAIN + accessLineText(line)));
+}
+
+/** The row of an access-log line. */
+export function accessLogRow(line: AccessLine) {
+  return {
+    id: line.id,
+    requestId: line.requestId,
+    accessor: line.accessor,
+    residentRef: line.residentRef,
+    recordId: line.recordId,
+    institution: getAddress(line.institution),
+    fieldsJson: JSON.stringify(line.fields),
+    purpose: line.purpose,
+    grantId: line.grantIds[0] ?? null,
+    grantIdsJson: JSON.stringify(line.grantIds),
+    outcome: line.outcome,
+    reason: line.reason,
+    accessedAt: new Date(line.accessedAt),
+    lineHash: accessLineHash(line),
+    reader: line.reader,
+    lineText: accessLineText(line),
+  };
 }

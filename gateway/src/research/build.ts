@@ -4,13 +4,15 @@
 // is asked of the chain as the project at this moment; the analytics pipeline de-identifies with
 // the collection service's active research-export policy and checks k-anonymity. A refusal is
 // kept with its report (status refused); a build that fails for another reason (the chain or a
-// store unreachable) gives the claim back so it can be tried again. Every de-identification is
-// recorded as a use of the policy version applied (services/his DeidUse).
+// store unreachable) gives the claim back so it can be tried again. Every record read into a package
+// leaves an access-log line (anchored in AuditTrail) and its resident a notification; every
+// de-identification is recorded as a use of the policy version applied (services/his DeidUse).
 import type { Hex } from "viem";
 import { platformError } from "@health-chain/sdk";
 import type { GatewayDeps } from "../context.ts";
 import type { ResearchDeps } from "./deps.ts";
 import { chainResearchConsent } from "./consent.ts";
+import { recordExportAccess } from "./evidence.ts";
 import { cohortRecords } from "./records.ts";
 import { markRevocations, savePackage } from "./packages.ts";
 import { openResearchTopic } from "./topics.ts";
@@ -32,7 +34,7 @@ function hisOf(deps: GatewayDeps) {
   return deps.his;
 }
 
-export async function buildPackage(deps: GatewayDeps, research: ResearchDeps, exportId: string, actor: string) {
+export async function buildPackage(deps: GatewayDeps, research: ResearchDeps, exportId: string, actor: string, requestId: string) {
   const { db } = research;
   const his = hisOf(deps);
   const claimed = await db.exportRequest.updateMany({ where: { id: exportId, status: "approved" }, data: { status: "building" } });
@@ -68,6 +70,7 @@ export async function buildPackage(deps: GatewayDeps, research: ResearchDeps, ex
     const targeted = new Set(request.institutions);
     const records = found.records.filter((r) => targeted.has(r.institution));
     const skipped = { ...found.skipped, ...(records.length < found.records.length ? { "outside-requested-institutions": found.records.length - records.length } : {}) };
+    const at = deps.clock.now();
     const result = await buildExport({
       exportId,
       project: { id: project.id as Hex, title: project.title },
@@ -81,13 +84,23 @@ export async function buildPackage(deps: GatewayDeps, research: ResearchDeps, ex
       // A coarser policy is published as a new, inactive version so the use records exactly what was applied.
       coarsen: (coarser) => publishDeidPolicy(his, coarser, { actor, note: `k-anonymity generalisation for export ${exportId}`, activate: false }),
       referenceDate: request.indexDate,
-      at: deps.clock.now(),
+      at,
     });
     const report = { ...result.report, topic: { name: topic.name, version: topic.version }, recordsNotExported: skipped };
     if (result.status === "refused") {
       await db.exportRequest.update({ where: { id: exportId }, data: { status: "refused", reportJson: JSON.stringify(report) } });
       return { status: "refused" as const, reason: result.reason, message: result.message, report };
     }
+    await recordExportAccess(deps, {
+      exportId,
+      projectId: project.id as Hex,
+      projectCode: project.code,
+      reader: row.requestedBy,
+      requestId,
+      at,
+      accessed: result.accessed,
+      holderOf: new Map(records.map((r) => [r.recordId.toLowerCase(), r.holder])),
+    });
     const applied = await deidPolicyVersion(his, result.policy.name, result.policy.version);
     await recordDeidUse(his, { policy: applied, purpose: `research export ${exportId} (${project.code})`, actor, recordCount: result.report.package?.records ?? 0, outputHash: result.packageHash });
     const saved = await savePackage(deps, db, {

@@ -13,6 +13,8 @@ import type { GatewayDeps } from "../context.ts";
 /** One standard record of a cohort member, decrypted (services/analytics ExportSourceRecord). */
 export interface CohortRecord {
   readonly institution: string;
+  /** The institution (address) that anchored it and holds its original. */
+  readonly holder: Address;
   readonly recordId: Hex;
   readonly residentRef: Hex;
   readonly resident: Address;
@@ -74,6 +76,7 @@ export async function cohortRecords(
     const content = await store!.getOriginal<Record<string, unknown>>({ cid: row.cid, keyId: row.keyId, wrappedDataKey: row.wrappedDataKey, contentHash: row.contentHash });
     records.push({
       institution: typeof content.institutionCode === "string" ? content.institutionCode : row.institution,
+      holder: getAddress(row.institution),
       recordId: row.recordId as Hex,
       residentRef: row.residentRef as Hex,
       resident: getAddress(row.residentAddress),

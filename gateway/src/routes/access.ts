@@ -19,7 +19,7 @@ import { LIMITS, PURPOSES, platformError, type PurposeName } from "@health-chain
 import { getAddress, type Address, type Hex } from "viem";
 import type { GatewayDeps } from "../context.ts";
 import { errorResponses } from "../errors.ts";
-import { accessLine, accessLineHash, accessLineText, type AccessLine } from "../evidence/line.ts";
+import { accessLine, accessLogRow } from "../evidence/line.ts";
 import { principalOf } from "../middleware/auth.ts";
 import { originalOf } from "../reads.ts";
 import { readerSessionKeyOf } from "../reader-seal.ts";
@@ -102,27 +102,6 @@ export function readContext(institution: string, recordId: string): string {
   return `${institution.toLowerCase()}/${recordId.toLowerCase()}`;
 }
 
-/** The row of an access-log line. */
-export function accessLogRow(line: AccessLine) {
-  return {
-    id: line.id,
-    requestId: line.requestId,
-    accessor: line.accessor,
-    residentRef: line.residentRef,
-    recordId: line.recordId,
-    institution: getAddress(line.institution),
-    fieldsJson: JSON.stringify(line.fields),
-    purpose: line.purpose,
-    grantId: line.grantIds[0] ?? null,
-    grantIdsJson: JSON.stringify(line.grantIds),
-    outcome: line.outcome,
-    reason: line.reason,
-    accessedAt: new Date(line.accessedAt),
-    lineHash: accessLineHash(line),
-    reader: line.reader,
-    lineText: accessLineText(line),
-  };
-}
 
 // ---------------------------------------------------------------- route
 

@@ -376,7 +376,7 @@ export function researchRoutes(deps: GatewayDeps) {
       const row = await visibleExport(research.db, c, c.req.valid("param").id);
       requireActor(c, row.requestedBy);
       // buildPackage claims the export (approved → building) in the database: one build at a time, across processes.
-      const result = await buildPackage(deps, research, row.id, actorOf(c));
+      const result = await buildPackage(deps, research, row.id, actorOf(c), c.get("requestId"));
       if (result.status === "built") await usage(research.db, c, "export", row.requestId);
       return c.json(result as never, 200);
     })

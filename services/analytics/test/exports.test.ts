@@ -225,6 +225,14 @@ describe("buildExport: consent checked on chain at export time", () => {
     assert.deepEqual(consent.fieldsWithheld, { "patient.phone": 2, "patient.idNumber": 2 });
     assert.deepEqual([consent.residentsIncluded, consent.residentsExcluded, consent.recordsLeftOut], [18, 0, 0]);
     assert.equal(result.report.deid?.summary["patient.idNumber"]?.done, people.length - 2);
+    // The access evidence names exactly the fields read: the withheld ones are not among them.
+    const source = records.find((r) => r.model === "patient" && r.residentRef === people[0]!.residentRef)!;
+    const access = result.accessed.find((a) => a.recordId === source.recordId.toLowerCase())!;
+    const expected = [...new Set(Object.keys(source.content).filter((m) => m !== "phone" && m !== "idNumber" && source.fields[m] !== undefined).map((m) => source.fields[m]!.toLowerCase()))].sort();
+    assert.deepEqual(access.fields, expected);
+    assert.ok(!access.fields.includes(source.fields.phone!.toLowerCase()));
+    assert.equal(access.grantIds.length, 1);
+    assert.equal(result.accessed.length, consent.recordsIncluded);
   });
 
   it("excludes a resident with no allowed record, counts them, and leaves out records with no allowed field", async () => {
@@ -240,6 +248,7 @@ describe("buildExport: consent checked on chain at export time", () => {
     );
     assert.deepEqual([consent.recordsConsidered, consent.recordsLeftOut, consent.recordsIncluded], [72, 4 + 3, 72 - 7]);
     assert.ok(!result.members.some((m) => m.residentRef === people[3]!.residentRef));
+    assert.ok(!result.accessed.some((a) => a.residentRef === people[3]!.residentRef.toLowerCase()), "no access is recorded for a resident who consented to nothing");
     assert.ok(!packageOf(result).records.some((r) => r.personRef === personRefOf(people[3]!)));
     const eight = packageOf(result).records.filter((r) => r.personRef === personRefOf(people[8]!));
     assert.deepEqual(eight.map((r) => [r.model, Object.keys(r.content!).sort()]), [["patient", ["address", "ageBand", "sex"]]]);

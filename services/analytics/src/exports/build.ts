@@ -122,5 +122,5 @@ export async function buildExport(options: BuildExportOptions): Promise<ExportRe
     kAnonymity: kReport(settings, first, last, steps, null),
     package: { residents: refs.length, records: last.deid.records.length, recordsByModel: built.recordsByModel, bytes: built.bytes.length, packageHash: built.packageHash },
   };
-  return { status: "built", exportId: settings.exportId, bytes: built.bytes, packageHash: built.packageHash, policy, members: members(consented, refs), report };
+  return { status: "built", exportId: settings.exportId, bytes: built.bytes, packageHash: built.packageHash, policy, members: members(consented, refs), accessed: consented.accessed, report };
 }

@@ -5,7 +5,7 @@ import { platformError } from "@health-chain/sdk";
 import type { Address, Hex } from "viem";
 import { invalidExportInput, isAddressText, isBytes32, isPlainObject } from "./invalid.ts";
 import type { ExportSettings } from "./options.ts";
-import type { ConsentCheckAnswer, ConsentCheckItem, ConsentPort, ExportConsentReport, ExportSourceRecord } from "./types.ts";
+import type { ConsentCheckAnswer, ConsentCheckItem, ConsentPort, ExportAccess, ExportConsentReport, ExportSourceRecord } from "./types.ts";
 
 /** Records per call to the consent port (the gateway's checkAccessFields batch limit). */
 export const CONSENT_BATCH_SIZE = 200;
@@ -31,6 +31,8 @@ export interface ConsentedResident {
 
 export interface ConsentOutcome {
   readonly records: readonly ConsentedRecord[];
+  /** Per included record, the fields read and the grants that allowed them (the access evidence). */
+  readonly accessed: readonly ExportAccess[];
   /** Residents with at least one included record, by lower-case residentRef. */
   readonly residents: ReadonlyMap<string, ConsentedResident>;
   readonly report: ExportConsentReport;
@@ -87,6 +89,7 @@ function fieldOf(record: ExportSourceRecord, member: string): string | undefined
 /** The running state of one export's consent pass. */
 class ConsentPass {
   readonly records: ConsentedRecord[] = [];
+  readonly accessed: ExportAccess[] = [];
   readonly residents = new Map<string, ConsentedResident>();
   /** Wallet of every resident seen, to refuse a residentRef given with two wallets. */
   readonly wallets = new Map<string, string>();
@@ -156,6 +159,13 @@ class ConsentPass {
       this.residents.set(ref, resident);
     }
     for (const grant of grants) resident.grantIds.add(grant);
+    this.accessed.push({
+      recordId: record.recordId.toLowerCase() as Hex,
+      residentRef: ref as Hex,
+      resident: record.resident,
+      fields: [...new Set(kept.map(([member]) => fieldOf(record, member)!))].sort() as Hex[],
+      grantIds: [...grants].sort() as Hex[],
+    });
     // Object.fromEntries makes own data properties, so a member named "__proto__" stays a member.
     this.records.push({ residentRef: ref, model: record.model, institution: record.institution, sourceKey: record.sourceKey, content: Object.fromEntries(kept) });
   }
@@ -194,6 +204,7 @@ export async function checkResearchConsent(
   const withRecords = pass.wallets.size;
   return {
     records: pass.records,
+    accessed: pass.accessed,
     residents: pass.residents,
     report: {
       batches: pass.batches,

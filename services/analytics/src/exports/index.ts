@@ -3,7 +3,7 @@
 // keeps it encrypted in the operator's store), and matched against later consent revocations.
 export type {
   BuildExportOptions, ConsentCheckAnswer, ConsentCheckItem, ConsentPort, ExportClass, ExportConsentReport, ExportDeidMemberSummary, ExportDeidReport,
-  ExportGeneralisationStep, ExportKCheck, ExportKReport, ExportMember, ExportPackageReport, ExportPolicySuggestion, ExportQuasiIdentifier,
+  ExportAccess, ExportGeneralisationStep, ExportKCheck, ExportKReport, ExportMember, ExportPackageReport, ExportPolicySuggestion, ExportQuasiIdentifier,
   ExportRefusalReason, ExportReport, ExportResult, ExportSourceRecord, KFailureAction, PolicyRef,
 } from "./types.ts";
 export { DEFAULT_K, DEFAULT_MAX_GENERALISATION_STEPS } from "./options.ts";

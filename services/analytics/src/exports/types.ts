@@ -198,6 +198,15 @@ export interface ExportMember {
   readonly grantIds: readonly Hex[];
 }
 
+/** One record read into a package: the fields taken and the grants that allowed them (lower case, sorted). */
+export interface ExportAccess {
+  readonly recordId: Hex;
+  readonly residentRef: Hex;
+  readonly resident: Address;
+  readonly fields: readonly Hex[];
+  readonly grantIds: readonly Hex[];
+}
+
 export type ExportRefusalReason = "k-anonymity" | "empty-after-consent";
 
 export type ExportResult =
@@ -210,6 +219,8 @@ export type ExportResult =
       readonly packageHash: Hex;
       readonly policy: PolicyRef;
       readonly members: readonly ExportMember[];
+      /** Every record read into the package, for the access evidence the gateway records. */
+      readonly accessed: readonly ExportAccess[];
       readonly report: ExportReport;
     }
   | {
