@@ -16,7 +16,8 @@ export interface CompiledQuery {
   readonly params: (string | number)[];
 }
 
-class Params {
+/** The parameters of one statement: each value bound in order as $1, $2, … (never in the SQL text). */
+export class Params {
   readonly values: (string | number)[] = [];
   bind(value: string | number): string {
     this.values.push(value);

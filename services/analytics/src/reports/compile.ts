@@ -5,6 +5,7 @@
 import { yearsBefore } from "../engine/resolve.ts";
 import { eventKindOf, type ReportDefinition, type ReportDimension } from "./definition.ts";
 import { ICD10_CHAPTERS } from "./icd10.ts";
+import { Params } from "../engine/compile.ts";
 
 export interface CompiledReport {
   readonly sql: string;
@@ -13,17 +14,6 @@ export interface CompiledReport {
   readonly dimensions: readonly ReportDimension[];
   /** Whether the statement reads the encounters table (absent from some databases). */
   readonly needsEncounters: boolean;
-}
-
-class Params {
-  readonly values: (string | number)[] = [];
-  bind(value: string | number): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-  date(value: string): string {
-    return `CAST(${this.bind(value)} AS DATE)`;
-  }
 }
 
 const EVENT_TABLE = { diagnosis: "diagnoses", "lab-result": "labs", prescription: "medications", encounter: "encounters" } as const;
