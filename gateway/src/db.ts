@@ -1,7 +1,7 @@
 // The gateway's own database through Prisma: SQLite by a `file:` URL, PostgreSQL by a
 // `postgres(ql)://` URL, with the mirror's plumbing (one migration runner for both packages).
 import { resolve } from "node:path";
-import { migrateDatabase, openDatabase, serialiseSqliteWrites, type Database } from "../../mirror/src/db/index.ts";
+import { migrateDatabase, openDatabase, type Database } from "../../mirror/src/db/index.ts";
 import { PrismaClient as SqliteClient, type Prisma } from "./generated/sqlite/client.ts";
 import { PrismaClient as PostgresClient } from "./generated/postgresql/client.ts";
 
@@ -21,11 +21,10 @@ export function migrateGatewayDatabase(url: string): Promise<string[]> {
 
 /** Opens the gateway database (migrate it first). */
 export function openGatewayDatabase(url: string, options: { poolSize?: number } = {}): Database<GatewayDb> {
-  const database = openDatabase<GatewayDb>({
+  return openDatabase<GatewayDb>({
     url,
     clients: { sqlite: SqliteClient, postgresql: PostgresClient },
     ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
+    serialiseWrites: true,
   });
-  if (database.provider !== "sqlite") return database;
-  return { ...database, prisma: serialiseSqliteWrites(database.prisma, url) };
 }

@@ -4,6 +4,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { openSqlReader, type SqlReader } from "./reader.ts";
+import { serialiseSqliteWrites } from "./serialise.ts";
 import { SqliteAdapter } from "./sqlite.ts";
 import { providerOf, type DatabaseProvider } from "./url.ts";
 
@@ -35,6 +36,12 @@ export interface OpenDatabaseOptions<C> {
   poolSize?: number;
   /** Interactive transaction limits (default DEFAULT_TRANSACTION_LIMITS). */
   transactionLimits?: TransactionLimits;
+  /**
+   * SQLite only: the process's writes to this file take turns (serialiseSqliteWrites), as every
+   * package whose requests write concurrently needs (gateway, services); the mirror's single
+   * indexer does not.
+   */
+  serialiseWrites?: boolean;
 }
 
 export interface Database<C> {
@@ -50,7 +57,8 @@ export function openDatabase<C extends { $disconnect(): Promise<void> }>(options
   const provider = providerOf(options.url);
   const transactionOptions = options.transactionLimits ?? DEFAULT_TRANSACTION_LIMITS;
   if (provider === "sqlite") {
-    const prisma = new options.clients.sqlite({ adapter: new SqliteAdapter({ url: options.url }), transactionOptions });
+    const client = new options.clients.sqlite({ adapter: new SqliteAdapter({ url: options.url }), transactionOptions });
+    const prisma = options.serialiseWrites ? serialiseSqliteWrites(client as C & object, options.url) : client;
     const sql = openSqlReader(options.url);
     return {
       prisma,

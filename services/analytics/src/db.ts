@@ -2,7 +2,7 @@
 // `postgres(ql)://` URL), with the mirror's plumbing: one migration runner, one opener, and the
 // turn-taking of SQLite writes within a process.
 import { resolve } from "node:path";
-import { migrateDatabase, openDatabase, serialiseSqliteWrites, type Database } from "../../../mirror/src/db/index.ts";
+import { migrateDatabase, openDatabase, type Database } from "../../../mirror/src/db/index.ts";
 import { PrismaClient as SqliteClient, type Prisma } from "./generated/sqlite/client.ts";
 import { PrismaClient as PostgresClient } from "./generated/postgresql/client.ts";
 
@@ -24,10 +24,10 @@ export function migrateAnalyticsDatabase(url: string): Promise<string[]> {
 
 /** Opens the service's database (migrate it first). */
 export function openAnalyticsDatabase(url: string, options: { poolSize?: number } = {}): AnalyticsDatabase {
-  const database = openDatabase<AnalyticsDb>({
+  return openDatabase<AnalyticsDb>({
     url,
     clients: { sqlite: SqliteClient, postgresql: PostgresClient },
     ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
+    serialiseWrites: true,
   });
-  return database.provider === "sqlite" ? { ...database, prisma: serialiseSqliteWrites(database.prisma, url) } : database;
 }

@@ -2,7 +2,7 @@
 // `postgres(ql)://` URL), with the mirror's plumbing: one migration runner, one opener, and the
 // turn-taking of SQLite writes within a process.
 import { resolve } from "node:path";
-import { migrateDatabase, openDatabase, serialiseSqliteWrites, type Database } from "../../../mirror/src/db/index.ts";
+import { migrateDatabase, openDatabase, type Database } from "../../../mirror/src/db/index.ts";
 import { PrismaClient as SqliteClient, type Prisma } from "./generated/sqlite/client.ts";
 import { PrismaClient as PostgresClient } from "./generated/postgresql/client.ts";
 
@@ -38,8 +38,8 @@ export function openEqaDatabase(url: string, options: { poolSize?: number } = {}
     url,
     clients: { sqlite: SqliteClient, postgresql: PostgresClient },
     ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
+    serialiseWrites: true,
   });
-  const opened = database.provider === "sqlite" ? { ...database, prisma: serialiseSqliteWrites(database.prisma, url) } : database;
-  providers.set(opened.prisma, database.provider);
-  return opened;
+  providers.set(database.prisma, database.provider);
+  return database;
 }
