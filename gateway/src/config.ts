@@ -87,9 +87,11 @@ const fileSchema = z
         topic: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/).default("all"),
         operator: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
         smallCells: z
-          .object({ threshold: z.number().int().min(1).max(100).default(5), method: z.enum(["suppress", "round", "perturb"]).default("suppress") })
+          .object({ threshold: z.number().int().min(2).max(100).default(5), method: z.enum(["suppress", "round", "perturb"]).default("suppress") })
           .strict()
           .default({ threshold: 5, method: "suppress" }),
+        /** The least k an export may ask for (k-anonymity of what leaves; a researcher may only ask for more). */
+        minK: z.number().int().min(2).max(100).default(5),
         /** Most records one export may hold (a larger cohort is refused, never cut). */
         maxExportRecords: z.number().int().min(1).max(5_000_000).default(200_000),
       })
@@ -274,6 +276,9 @@ export function parseConfig(value: unknown, options: { baseDir: string; env?: No
       store.kind === "fs"
         ? { ...store, dir: path(store.dir), ...(store.keyFile ? { keyFile: path(store.keyFile) } : {}) }
         : { ...store, ...(store.keyFile ? { keyFile: path(store.keyFile) } : {}) };
+  }
+  if (c.analytics && (!isAddress(c.analytics.operator, { strict: false }) || stores[getAddress(c.analytics.operator)] === undefined)) {
+    problems.push(`analytics.operator: ${c.analytics.operator} needs a store (stores) to keep the export packages in`);
   }
   if (problems.length > 0) throw invalid(problems, source);
 

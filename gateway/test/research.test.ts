@@ -91,6 +91,7 @@ describe("/v1/research routes", () => {
       configure(file) {
         file.his = { databaseUrl: `file:${join(dir, "his.db")}` };
         file.analytics = { databaseUrl: `file:${join(dir, "analytics.db")}`, topicDirectory: join(dir, "topics"), topic: "all", operator: INSTITUTIONS.platform };
+        file.stores = { ...file.stores, [INSTITUTIONS.platform]: { kind: "fs", dir: join(dir, "store-platform") } };
         for (const [id, roles] of Object.entries(EXTRA_STAFF)) {
           file.staff?.push({ id, institution: INSTITUTIONS.healthAuthority, name: id, roles: roles as never, sm2PublicKey: toHex(extraKeys[id]!.publicKey) });
         }
@@ -253,6 +254,41 @@ describe("/v1/research routes", () => {
       const one = await gw.call("GET", `/v1/research/reports/annual?year=2026&format=csv&table=${tables[0]}`, { token: tokens.reviewer! });
       assert.equal(one.status, 200);
       assert.match(one.headers.get("content-type") ?? "", /text\/csv/);
+    });
+  });
+
+  describe("the review's findings stay fixed", () => {
+    it("refuses screening and exporting under another researcher's project (403 not-project-sponsor), storing nothing", async () => {
+      const theirs = await project("researcher", "reviewer");
+      await refused("POST", "/requests", "second-researcher", { title: "t", purpose: "p", criteria: CRITERIA, indexDate: "2026-12-31", institutions: SITES, projectId: theirs }, 403, "not-project-sponsor");
+      const mine = await request("second-researcher", "reviewer");
+      const before = await db().exportRequest.count();
+      await refused("POST", `/requests/${mine}/exports`, "second-researcher", { projectId: theirs, purpose: "队列研究" }, 403, "not-project-sponsor");
+      assert.equal(await db().exportRequest.count(), before);
+    });
+
+    it("refuses an export below the platform's k and an institution the topic databases do not hold", async () => {
+      const p = await project("researcher", "reviewer");
+      const r = await request("researcher", "reviewer");
+      await refused("POST", `/requests/${r}/exports`, "researcher", { projectId: p, purpose: "队列研究", k: 3 }, 400, "k-below-minimum");
+      const res = await refused("POST", "/requests", "researcher", { title: "t", purpose: "p", criteria: CRITERIA, indexDate: "2026-12-31", institutions: ["PD-A", "PD-NOWHERE"] }, 400, "unknown-institution");
+      assert.deepEqual(res.details.unknown, ["PD-NOWHERE"]);
+    });
+
+    it("keeps the gateway's small-cell policy whatever a report definition asks: the threshold only rises, the method is the platform's", async () => {
+      // Residents with E11 by institution: PD-B's 3 stays hidden though the definition asks for threshold 2.
+      const definition = { measure: "residents-with-diagnosis", dimensions: [{ by: "institution" }], filters: { icd10: ["E11"] }, smallCells: { threshold: 2, mode: "round" } };
+      const answer = await ok<{ tables: { rows: { institution: string; count: number | null }[] }[] }>("POST", "/reports", "reviewer", definition);
+      const byInstitution = Object.fromEntries(answer.tables[0]!.rows.map((r) => [r.institution, r.count]));
+      assert.deepEqual(byInstitution, { "PD-A": DIABETES["PD-A"], "PD-B": null, "PD-C": DIABETES["PD-C"] }, "exact counts (no rounding), the small one suppressed");
+    });
+
+    it("lets only the requester download, and only the owner or a reviewer build", async () => {
+      const p = await project("researcher", "reviewer");
+      const r = await request("researcher", "reviewer", { projectId: p });
+      const e = await exportOf("researcher", r, p, "reviewer");
+      await refused("POST", `/exports/${e}/build`, "admin", undefined, 403, "not-owner-or-reviewer");
+      assert.equal((await call("GET", `/exports/${e}/package`, "second-researcher")).status, 404, "another researcher does not see it");
     });
   });
 

@@ -193,7 +193,7 @@ describe("a screening request to an approved, anchored, verified research export
   let builtExport: ExportView;
 
   test("the district's month is collected, anchored with originals in the hospital's store, and its topic database built", async () => {
-    const records = [...syntheticRecords({ seed: 2026, residents: 100, from: "2026-09-01", days: 30 })];
+    const records = [...syntheticRecords({ seed: 2026, residents: 200, from: "2026-09-01", days: 30 })];
     const sourceUrl = `file:${join(dir, "platform.db")}`;
     await writeIntermediateTables(sourceUrl, records);
     await his.saveTask({ id: "regional-t1", name: "区域平台 T+1", source: { format: "sql", url: sourceUrl }, schedule: "0 1 * * *", pageSize: 500 }, "e2e");
@@ -265,20 +265,27 @@ describe("a screening request to an approved, anchored, verified research export
     assert.equal(refused.status, "refused");
     assert.equal(refused.reason, "k-anonymity");
     assert.equal(refused.report!.kAnonymity!.final.satisfied, false);
-    assert.ok(refused.report!.kAnonymity!.final.classesBelowK.length > 0);
-    const view = await ok<ExportView>("GET", `/v1/research/exports/${strict.id}`, "researcher");
+    // The researcher learns how many classes failed, not which: the small classes are what k hides.
+    assert.deepEqual(refused.report!.kAnonymity!.final.classesBelowK, []);
+    assert.ok((refused.report!.kAnonymity!.final as { classesBelowKCount?: number }).classesBelowKCount! > 0);
+    const view = await ok<ExportView>("GET", `/v1/research/exports/${strict.id}`, "reviewer");
     assert.equal(view.status, "refused");
+    assert.ok(view.report!.kAnonymity!.final.classesBelowK.length > 0, "reviewers see the classes");
     assert.equal(view.package, null, "nothing was packaged");
+    const tooLow = await call<{ details: { reason: string } }>("POST", `/v1/research/requests/${requestId}/exports`, "researcher", { projectId, purpose: "k 过低", k: 2 });
+    assert.equal(tooLow.status, 400);
+    assert.equal(tooLow.body.details.reason, "k-below-minimum");
   });
 
   test("an export allowed to generalise is built from consenting residents only, anchored, downloaded and verified on chain", async () => {
-    const exportRow = await ok<{ id: string }>("POST", `/v1/research/requests/${requestId}/exports`, "researcher", { projectId, purpose: "队列随访数据", k: 2, onKFailure: "generalise" });
+    const exportRow = await ok<{ id: string }>("POST", `/v1/research/requests/${requestId}/exports`, "researcher", { projectId, purpose: "队列随访数据", k: 5, onKFailure: "generalise" });
     await ok("POST", `/v1/research/exports/${exportRow.id}/review`, "reviewer", { decision: "approved", reason: "项目已批准" });
     const built = await ok<{ status: string; report: ExportView["report"] }>("POST", `/v1/research/exports/${exportRow.id}/build`, "researcher");
     assert.equal(built.status, "built", JSON.stringify(built.report?.kAnonymity?.final));
     assert.equal(built.report!.kAnonymity!.final.satisfied, true);
-    assert.ok(built.report!.kAnonymity!.final.minClassSize! >= 2);
-    assert.ok(built.report!.consent.residentsExcluded > 0, "residents without consent are excluded and counted");
+    const full = await ok<ExportView>("GET", `/v1/research/exports/${exportRow.id}`, "reviewer");
+    assert.ok(full.report!.kAnonymity!.final.minClassSize! >= 5);
+    assert.ok(full.report!.consent.residentsExcluded > 0, "residents without consent are excluded and counted");
 
     const pending = await ok<ExportView>("GET", `/v1/research/exports/${exportRow.id}`, "researcher");
     assert.equal(pending.package!.anchorState, "pending");
@@ -324,7 +331,7 @@ describe("a screening request to an approved, anchored, verified research export
     const notice = inbox.items.find((n) => n.kind === "grant-used" && n.payload.exportId === exportRow.id);
     assert.equal(notice?.payload.records, exported.length);
 
-    const logged = await ok<ExportView>("GET", `/v1/research/exports/${exportRow.id}`, "researcher");
+    const logged = await ok<ExportView>("GET", `/v1/research/exports/${exportRow.id}`, "reviewer");
     assert.deepEqual(logged.package!.downloads!.map((d) => d.by), ["researcher"], "the download is logged");
     builtExport = logged;
   });
@@ -351,10 +358,11 @@ describe("a screening request to an approved, anchored, verified research export
     }
     assert.equal(marked!.package!.revocation!.residents, 1);
 
-    const again = await ok<{ id: string }>("POST", `/v1/research/requests/${requestId}/exports`, "researcher", { projectId, purpose: "队列随访数据（更新）", k: 2, onKFailure: "generalise" });
+    const again = await ok<{ id: string }>("POST", `/v1/research/requests/${requestId}/exports`, "researcher", { projectId, purpose: "队列随访数据（更新）", k: 5, onKFailure: "generalise" });
     await ok("POST", `/v1/research/exports/${again.id}/review`, "reviewer", { decision: "approved", reason: "项目已批准" });
     const rebuilt = await ok<{ status: string; packageId?: string; report: ExportView["report"] }>("POST", `/v1/research/exports/${again.id}/build`, "researcher");
-    assert.equal(rebuilt.report!.consent.residentsExcluded, builtExport.report!.consent.residentsExcluded + 1);
+    const rebuiltFull = await ok<ExportView>("GET", `/v1/research/exports/${again.id}`, "reviewer");
+    assert.equal(rebuiltFull.report!.consent.residentsExcluded, builtExport.report!.consent.residentsExcluded + 1);
     assert.equal(rebuilt.status, "built", JSON.stringify(rebuilt.report?.kAnonymity?.final));
     const refs = (await analytics.prisma.packageMember.findMany({ where: { packageId: rebuilt.packageId! } })).map((m) => m.residentRef);
     assert.equal(refs.length, members.length - 1);

@@ -8,17 +8,21 @@
 // leaves an access-log line (anchored in AuditTrail) and its resident a notification; every
 // de-identification is recorded as a use of the policy version applied (services/his DeidUse).
 import type { Hex } from "viem";
-import { platformError } from "@health-chain/sdk";
+import { hmacSm3, platformError, utf8 } from "@health-chain/sdk";
 import type { GatewayDeps } from "../context.ts";
 import type { ResearchDeps } from "./deps.ts";
 import { chainResearchConsent } from "./consent.ts";
 import { recordExportAccess } from "./evidence.ts";
 import { cohortRecords } from "./records.ts";
-import { markRevocations, savePackage } from "./packages.ts";
+import { markRevocations, operatorStore, savePackage } from "./packages.ts";
 import { openResearchTopic } from "./topics.ts";
 import { buildExport } from "../../../services/analytics/src/exports/index.ts";
 import type { ScreeningRequest } from "../../../services/analytics/src/requests/types.ts";
+import type { DeidSecrets } from "../../../services/his/src/deid/secrets.ts";
 import { activeDeidPolicy, deidPolicyVersion, publishDeidPolicy, recordDeidUse } from "../../../services/his/src/deid/versions.ts";
+
+/** How long a build's claim holds: far longer than a build of the largest export allowed takes (seconds). */
+export const BUILD_LEASE_MS = 15 * 60_000;
 
 /** The de-identification policy research exports apply (services/his config/deid/research-export.json). */
 export const RESEARCH_EXPORT_POLICY = "research-export";
@@ -34,10 +38,28 @@ function hisOf(deps: GatewayDeps) {
   return deps.his;
 }
 
+/**
+ * The de-identification secrets of one project: each derived from the platform's secret and the
+ * project id (HMAC-SM3), so one resident's personRef, hashed ID number, pseudonyms and date shift
+ * differ between projects' packages — two projects cannot join their packages on them, while one
+ * project's successive exports still link (a cohort followed over time).
+ */
+export function projectSecrets(base: DeidSecrets, projectId: Hex): DeidSecrets {
+  const context = utf8(`health-chain/research-project\0${projectId.toLowerCase()}`);
+  return { secret: (id) => hmacSm3(base.secret(id), context), keyRing: (id) => base.keyRing(id) };
+}
+
 export async function buildPackage(deps: GatewayDeps, research: ResearchDeps, exportId: string, actor: string, requestId: string) {
   const { db } = research;
+  // What the build will need is checked before anything is claimed or read.
   const his = hisOf(deps);
-  const claimed = await db.exportRequest.updateMany({ where: { id: exportId, status: "approved" }, data: { status: "building" } });
+  operatorStore(deps);
+  // A build whose process died keeps its claim until the lease ends; then another may take it over.
+  const staleBefore = new Date(deps.clock.now().getTime() - BUILD_LEASE_MS);
+  const claimed = await db.exportRequest.updateMany({
+    where: { id: exportId, OR: [{ status: "approved" }, { status: "building", updatedAt: { lt: staleBefore } }] },
+    data: { status: "building" },
+  });
   if (claimed.count === 0) {
     const row = await db.exportRequest.findUniqueOrThrow({ where: { id: exportId } });
     throw platformError("CONFLICT", {
@@ -78,7 +100,7 @@ export async function buildPackage(deps: GatewayDeps, research: ResearchDeps, ex
       records,
       consent: chainResearchConsent(deps),
       policy,
-      secrets: research.deidSecrets,
+      secrets: projectSecrets(research.deidSecrets, project.id as Hex),
       k: row.k,
       onKFailure: row.onKFailure as "refuse" | "generalise",
       // A coarser policy is published as a new, inactive version so the use records exactly what was applied.

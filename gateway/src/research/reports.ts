@@ -12,14 +12,26 @@ import { parseReportDefinition, reportToCsv, reportsToXlsx, runReport, type Repo
 
 export type ReportFormat = "json" | "csv" | "xlsx";
 
-/** A report definition with the gateway's small-cell policy as its floor. */
+/**
+ * A report definition under the gateway's small-cell policy: the method and its parameters are the
+ * platform's (a definition asking for exact counts under a perturbing gateway gets noise all the
+ * same); a definition may only raise the threshold.
+ */
 function withFloor(deps: GatewayDeps, input: unknown) {
   const definition = parseReportDefinition(input);
   const floor = deps.config.analytics!.smallCells;
-  return {
-    ...definition,
-    smallCells: { ...definition.smallCells, threshold: Math.max(definition.smallCells.threshold ?? 0, floor.threshold), mode: definition.smallCells.mode ?? floor.method },
-  };
+  return { ...definition, smallCells: { threshold: Math.max(definition.smallCells.threshold ?? 0, floor.threshold), mode: floor.method } };
+}
+
+/**
+ * The noise key of a report: what it counts (measure, dimensions, filters) and the data it counted
+ * — not its id or title, so asking the same question under other names cannot average the noise away.
+ */
+function questionOf(definition: ReturnType<typeof withFloor>): unknown {
+  const { id: _id, title: _title, ...question } = definition;
+  void _id;
+  void _title;
+  return question;
 }
 
 /** Runs report definitions on the latest topic version: every institution it holds. */
@@ -31,7 +43,7 @@ export async function runTopicReports(deps: GatewayDeps, research: ResearchDeps,
     const tables: ReportTable[] = [];
     for (const definition of definitions) {
       // The noise of a perturbed cell is keyed by the question and the data it ran on.
-      const queryFingerprint = fingerprint({ definition, data: Object.fromEntries(topic.dataVersions) });
+      const queryFingerprint = fingerprint({ question: questionOf(definition), data: Object.fromEntries(topic.dataVersions) });
       tables.push(await runReport(institutions, definition, { perturbation: { key: research.noiseKey, queryFingerprint }, now: deps.clock.now() }));
     }
     return tables;

@@ -21,7 +21,10 @@ import { principalOf } from "../middleware/auth.ts";
 import { hasRole, institutionOf, requirePermission } from "../middleware/rbac.ts";
 import { readerSessionKeyOf } from "../reader-seal.ts";
 import { BEARER, createRouter } from "../router.ts";
-import { researchOf } from "../research/deps.ts";
+import { researchOf, type ResearchDeps } from "../research/deps.ts";
+import { requesterReport } from "../research/view.ts";
+import type { ExportReport } from "../../../services/analytics/src/exports/types.ts";
+import { latestTopicVersion, shanghaiDate } from "../../../services/analytics/src/topics/index.ts";
 import { buildPackage } from "../research/build.ts";
 import { markRevocations } from "../research/packages.ts";
 import { openResearchTopic } from "../research/topics.ts";
@@ -128,6 +131,42 @@ async function visibleExport(db: AnalyticsDb, c: Context<GatewayEnv>, id: string
   return row;
 }
 
+/**
+ * The project, if the caller sponsors it: residents granted research consent to one project, and
+ * only its sponsor may screen and export under it (another researcher would read under grants given
+ * to someone else).
+ */
+function ownProject<P extends { sponsor: string }>(project: P | null, id: string, c: Context<GatewayEnv>): P {
+  if (project === null) throw notFound("project", id);
+  if (project.sponsor !== actorOf(c)) {
+    throw platformError("FORBIDDEN", {
+      message: "Only the project's sponsor may screen or export under it.",
+      messageZh: "只有科研项目的申请人可以以该项目名义检索或导出。",
+      details: { reason: "not-project-sponsor" },
+    });
+  }
+  return project;
+}
+
+/** Institutions a request targets must be in the topic databases (else every run would fail later). */
+async function checkInstitutions(research: Pick<ResearchDeps, "topicDirectory" | "topic">, institutions: readonly string[]): Promise<void> {
+  const latest = await latestTopicVersion(research.topicDirectory, research.topic);
+  const known = new Set(Object.keys(latest?.institutions ?? {}));
+  const unknown = institutions.filter((code) => !known.has(code));
+  if (unknown.length > 0) {
+    throw platformError("INVALID_INPUT", {
+      message: `No data of ${unknown.join(", ")} in the topic databases; known institutions: ${[...known].sort().join(", ") || "none yet"}.`,
+      messageZh: `主题数据库中没有机构 ${unknown.join("、")} 的数据；已有机构：${[...known].sort().join("、") || "暂无"}。`,
+      details: { field: "institutions", reason: "unknown-institution", unknown },
+    });
+  }
+}
+
+/** An export's report as the caller may see it: in full for reviewers, admins and auditors; protected for the requester. */
+function reportFor(c: Context<GatewayEnv>, report: ExportReport, threshold: number) {
+  return seesAll(c) ? report : requesterReport(report, threshold);
+}
+
 /** Runs and builds act: only the owner (sponsor, requester) or a reviewer may; admins and auditors read. */
 function requireActor(c: Context<GatewayEnv>, owner: string): void {
   if (owner === actorOf(c) || hasRole(principalOf(c), "reviewer")) return;
@@ -229,7 +268,7 @@ export function researchRoutes(deps: GatewayDeps) {
     .openapi(presetReport, async (c) => {
       const research = researchOf(deps);
       const { format, lang, table, from, to, ageAt } = c.req.valid("query");
-      const today = deps.clock.now().toISOString().slice(0, 10);
+      const today = shanghaiDate(deps.clock.now());
       const definition = REPORT_PRESETS[c.req.valid("param").name]({ from: from ?? `${today.slice(0, 4)}-01-01`, to: to ?? today, ...(ageAt ? { ageAt } : {}) });
       return answerReports(c, await runTopicReports(deps, research, [definition]), { format, lang, table, name: c.req.valid("param").name, now: deps.clock.now() });
     })
@@ -277,7 +316,8 @@ export function researchRoutes(deps: GatewayDeps) {
     .openapi(submit, async (c) => {
       const research = researchOf(deps);
       const body = c.req.valid("json");
-      if (body.projectId !== undefined && (await research.db.project.findUnique({ where: { id: body.projectId } })) === null) throw notFound("project", body.projectId);
+      if (body.projectId !== undefined) ownProject(await research.db.project.findUnique({ where: { id: body.projectId } }), body.projectId, c);
+      await checkInstitutions(research, body.institutions);
       const principal = principalOf(c);
       const requests = prismaRequestStore(research.db, () => ({ institution: institutionOf(principal), projectId: body.projectId ?? null }));
       const { projectId: _projectId, ...input } = body;
@@ -328,8 +368,18 @@ export function researchRoutes(deps: GatewayDeps) {
       if (row.sponsor !== actorOf(c)) throw platformError("FORBIDDEN", { message: "Only the request's sponsor may ask to export its cohort.", messageZh: "只有检索需求的申请人可以申请导出。", details: { reason: "not-sponsor" } });
       if (row.status !== "approved") throw conflict("request-not-approved", "Only the cohort of an approved screening request can be exported.", "只有已批准的检索需求的队列可以导出。", { status: row.status });
       const body = c.req.valid("json");
-      const project = await db.project.findUnique({ where: { id: body.projectId } });
-      if (project === null) throw notFound("project", body.projectId);
+      const minK = deps.config.analytics!.minK;
+      if (body.k < minK) {
+        throw platformError("INVALID_INPUT", {
+          message: `k must be at least ${minK} on this platform.`,
+          messageZh: `本平台要求 k 不小于 ${minK}。`,
+          details: { field: "k", reason: "k-below-minimum", minK },
+        });
+      }
+      const project = ownProject(await db.project.findUnique({ where: { id: body.projectId } }), body.projectId, c);
+      if (row.projectId !== null && row.projectId !== project.id) {
+        throw conflict("other-project", "The screening request was submitted for another project.", "该检索需求属于另一个科研项目。", { projectId: row.projectId });
+      }
       if (project.status !== "approved") throw conflict("project-not-approved", "The project has not been approved (ethics review).", "该科研项目尚未通过审核（伦理审查）。", { status: project.status });
       const created = await db.exportRequest.create({
         data: { id: crypto.randomUUID(), requestId: row.id, projectId: project.id, requestedBy: actorOf(c), institution: institutionOf(principalOf(c)), k: body.k, onKFailure: body.onKFailure, purpose: body.purpose },
@@ -354,7 +404,7 @@ export function researchRoutes(deps: GatewayDeps) {
       return c.json(
         {
           ...rest,
-          report: reportJson === null ? null : (JSON.parse(reportJson) as unknown),
+          report: reportJson === null ? null : reportFor(c, JSON.parse(reportJson) as ExportReport, deps.config.analytics!.smallCells.threshold),
           package: pkg === null ? null : { ...packageView(pkg), marks: pkg.marks.map((m) => ({ resident: m.resident, grantId: m.grantId, revokedAt: m.revokedAt.toISOString(), txHash: m.txHash })), downloads: pkg.downloads.map((d) => ({ by: d.by, at: d.at.toISOString() })) },
         } as never,
         200,
@@ -378,7 +428,7 @@ export function researchRoutes(deps: GatewayDeps) {
       // buildPackage claims the export (approved → building) in the database: one build at a time, across processes.
       const result = await buildPackage(deps, research, row.id, actorOf(c), c.get("requestId"));
       if (result.status === "built") await usage(research.db, c, "export", row.requestId);
-      return c.json(result as never, 200);
+      return c.json({ ...result, report: reportFor(c, result.report, deps.config.analytics!.smallCells.threshold) } as never, 200);
     })
     .openapi(download, async (c) => {
       const research = researchOf(deps);

@@ -66,7 +66,8 @@ export function openDatabase<C extends { $disconnect(): Promise<void> }>(options
       provider,
       async close() {
         await sql.close();
-        await prisma.$disconnect();
+        // The client itself: a write-serialising proxy cannot reach the client's private fields.
+        await client.$disconnect();
       },
     };
   }
