@@ -693,6 +693,20 @@ export function createMirrorQueries(database: { prisma: MirrorPrisma; sql: SqlRe
         const grants = await grantsByIds(rows.slice(0, limit).map((r) => r.grantId));
         return pageOf(rows, limit, () => grants.shift() as Grant);
       },
+      /**
+       * The revocations among `grantIds` (in chunks of 500 ids per query): grant id (lower case) →
+       * the revocation's event. Grants not revoked, or unknown, are absent.
+       */
+      async revocationsAmong(grantIds: readonly string[]): Promise<Map<Hex, EventRef>> {
+        const ids = [...new Set(grantIds.map((id) => bytes32In(id, "grantId")))];
+        const found = new Map<Hex, EventRef>();
+        for (let i = 0; i < ids.length; i += 500) {
+          const chunk = ids.slice(i, i + 500);
+          const rows = await eventRows<GrantRow>("GrantEvent", `"kind" = 'revoked' AND "grantId" IN (${placeholders(chunk.length)})`, chunk);
+          for (const row of rows) found.set(row.grantId.toLowerCase() as Hex, ref(row));
+        }
+        return found;
+      },
       /** Grants to an account (address) or a project (bytes32). */
       async forGrantee(grantee: string, page?: Page): Promise<PageOf<Grant>> {
         const { rows, limit } = await pageRows<GrantRow>("GrantEvent", `"grantee" = ? AND "kind" = 'created'`, [granteeKey(grantee)], page);

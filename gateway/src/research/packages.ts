@@ -91,12 +91,10 @@ export async function markRevocations(deps: Pick<GatewayDeps, "mirror">, db: Ana
   const known = new Set((await db.packageMark.findMany({ where: { packageId: { in: [...packageIds] } }, select: { packageId: true, grantId: true } })).map((m) => `${m.packageId}/${m.grantId}`));
   const packages = new Map<string, { resident: Address; grantIds: Hex[] }[]>();
   for (const row of rows) packages.set(row.packageId, [...(packages.get(row.packageId) ?? []), { resident: getAddress(row.resident), grantIds: JSON.parse(row.grantIdsJson) as Hex[] }]);
-  const revocations = new Map<Hex, { at: Date; txHash: string }>();
-  for (const grantId of new Set(rows.flatMap((r) => JSON.parse(r.grantIdsJson) as Hex[]))) {
-    const grant = await deps.mirror.grants.byId(grantId);
-    if (grant?.revocation) revocations.set(grantId.toLowerCase() as Hex, { at: new Date(grant.revocation.at), txHash: grant.revocation.txHash });
-  }
-  if (revocations.size === 0) return;
+  // One query per 500 grants, not one per grant: a list of packages may hold tens of thousands.
+  const revoked = await deps.mirror.grants.revocationsAmong(rows.flatMap((r) => JSON.parse(r.grantIdsJson) as Hex[]));
+  if (revoked.size === 0) return;
+  const revocations = new Map([...revoked].map(([grantId, event]) => [grantId, { at: new Date(event.at), txHash: event.txHash as string }]));
   const affected = packagesAffectedByRevocation(
     [...packages].map(([id, members]) => ({ id, members })),
     [...revocations.keys()],

@@ -19,7 +19,8 @@ export const packageCertificateNumber = (packageId: string): string => `export:$
 /** Anchors the pending packages (oldest first); one package's failure does not stop the others. */
 export async function anchorPendingPackages(db: AnalyticsDb, anchorer: CertificateAnchorer, options: { privateKey: string; limit?: number }): Promise<AnchorPackagesResult> {
   const result: AnchorPackagesResult = { anchored: 0, failed: [] };
-  const pending = await db.exportPackage.findMany({ where: { anchorState: "pending" }, orderBy: { createdAt: "asc" }, take: options.limit ?? 50 });
+  // The least-tried first: packages that keep failing (their error is kept) never hold back new ones.
+  const pending = await db.exportPackage.findMany({ where: { anchorState: "pending" }, orderBy: [{ anchorAttempts: "asc" }, { createdAt: "asc" }], take: options.limit ?? 50 });
   for (const pkg of pending) {
     try {
       const exportRow = await db.exportRequest.findUniqueOrThrow({ where: { id: pkg.exportId }, select: { projectId: true } });
@@ -34,7 +35,9 @@ export async function anchorPendingPackages(db: AnalyticsDb, anchorer: Certifica
       });
       result.anchored++;
     } catch (error) {
-      result.failed.push({ packageId: pkg.id, error: error instanceof Error ? error.message : String(error) });
+      const message = error instanceof Error ? error.message : String(error);
+      result.failed.push({ packageId: pkg.id, error: message });
+      await db.exportPackage.update({ where: { id: pkg.id }, data: { anchorAttempts: { increment: 1 }, anchorError: message.slice(0, 2000) } });
     }
   }
   return result;

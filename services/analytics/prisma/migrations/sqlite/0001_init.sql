@@ -73,6 +73,8 @@ CREATE TABLE "ExportPackage" (
     "wrappedDataKey" TEXT NOT NULL,
     "certId" TEXT NOT NULL,
     "anchorState" TEXT NOT NULL DEFAULT 'pending',
+    "anchorAttempts" INTEGER NOT NULL DEFAULT 0,
+    "anchorError" TEXT,
     "txHash" TEXT,
     "blockNumber" INTEGER,
     "anchoredAt" DATETIME,
@@ -147,7 +149,7 @@ CREATE INDEX "ExportRequest_status_idx" ON "ExportRequest"("status");
 CREATE UNIQUE INDEX "ExportPackage_exportId_key" ON "ExportPackage"("exportId");
 
 -- CreateIndex
-CREATE INDEX "ExportPackage_anchorState_idx" ON "ExportPackage"("anchorState");
+CREATE INDEX "ExportPackage_anchorState_anchorAttempts_idx" ON "ExportPackage"("anchorState", "anchorAttempts");
 
 -- CreateIndex
 CREATE INDEX "PackageMember_resident_idx" ON "PackageMember"("resident");
