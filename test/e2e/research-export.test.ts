@@ -4,8 +4,8 @@
 // store); the analytics service builds its "all" topic database from the standardised records. A
 // researcher registers a project (reviewed with its ethics approval), submits criteria (a bad tree
 // is refused, naming the node, nothing stored), a reviewer approves, the run answers protected
-// counts per institution; most of the cohort's residents grant the project research consent with
-// their own wallet keys, the rest do not. An export with k = 5 is refused for k-anonymity with its
+// counts per institution; all but two of the cohort's residents grant the project research consent
+// with their own wallet keys. An export with k = 5 is refused for k-anonymity with its
 // report; one with generalisation is built: only consenting residents, de-identified by the
 // collection service's policy, k-anonymous; the worker anchors its SM3 in CertificateRegistry as
 // the operator's system; the researcher downloads it sealed for the session (logged), recomputes
@@ -151,10 +151,34 @@ describe("a screening request to an approved, anchored, verified research export
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** The cohort's people: residentRef → EMPI person id, from the collection service's records at the target. */
+  /** The people with a patient record at the target: residentRef → EMPI person id. */
   async function cohortPeople(): Promise<Map<string, string>> {
     const rows = await his.db.prisma.collectedRecord.findMany({ where: { institution: TARGET, model: "patient" }, select: { residentRef: true, personId: true } });
     return new Map(rows.map((r) => [r.residentRef.toLowerCase(), r.personId]));
+  }
+
+  /**
+   * The cohort as the criteria define it (aged 40 to 79 on the index date at the target), worked out
+   * here from the collected records, in a stable order (the hospital's patient number; EMPI ids and
+   * residentRefs are new each run), with each resident's sex.
+   */
+  function bySexOf<T extends { sex: string }>(items: readonly T[]): Map<string, T[]> {
+    const groups = new Map<string, T[]>();
+    for (const item of items) groups.set(item.sex, [...(groups.get(item.sex) ?? []), item]);
+    return groups;
+  }
+
+  async function cohortMembers(): Promise<{ residentRef: string; personId: string; sex: string }[]> {
+    const rows = await his.db.prisma.collectedRecord.findMany({ where: { institution: TARGET, model: "patient" }, select: { residentRef: true, personId: true, contentJson: true } });
+    const ageOn = (birth: string) => {
+      const [y, m, d] = birth.split("-").map(Number) as [number, number, number];
+      return 2026 - y - (m > 10 || (m === 10 && d > 1) ? 1 : 0);
+    };
+    return rows
+      .map((r) => ({ ...r, content: JSON.parse(r.contentJson) as { patientId: string; sex: string; birthDate: string } }))
+      .filter((r) => ageOn(r.content.birthDate) >= 40 && ageOn(r.content.birthDate) <= 79)
+      .sort((a, b) => (a.content.patientId < b.content.patientId ? -1 : 1))
+      .map((r) => ({ residentRef: r.residentRef.toLowerCase(), personId: r.personId, sex: r.content.sex }));
   }
 
   /** A resident's research grant to the project: every category and field, for a day, signed with their wallet and relayed by the gateway. */
@@ -253,9 +277,14 @@ describe("a screening request to an approved, anchored, verified research export
   });
 
   test("residents grant the project research consent with their own keys; an export breaking k = 5 is refused with its report", async () => {
-    const people = [...(await cohortPeople()).values()].sort();
-    // Three in four grant; the others do not.
-    consenting = people.filter((_, i) => i % 4 !== 3);
+    // Everyone grants but two residents of the larger sex group: after generalisation (one age band),
+    // each sex still holds at least k = 5 consenting residents, and one of them may later revoke.
+    const members = await cohortMembers();
+    const bySex = bySexOf(members);
+    const larger = [...bySex.values()].sort((a, b) => b.length - a.length)[0]!;
+    const declining = new Set(larger.slice(0, 2).map((m) => m.personId));
+    consenting = members.filter((m) => !declining.has(m.personId)).map((m) => m.personId);
+    for (const group of bySex.values()) assert.ok(group.filter((m) => !declining.has(m.personId)).length >= (group === larger ? 6 : 5), "the synthetic cohort is large enough for this scenario");
     for (const personId of consenting) await grantResearch(personId, projectId);
     const strict = await ok<{ id: string }>("POST", `/v1/research/requests/${requestId}/exports`, "researcher", { projectId, purpose: "队列随访数据", k: 5, onKFailure: "refuse" });
     const early = await call<{ code: string }>("POST", `/v1/research/exports/${strict.id}/build`, "researcher");
@@ -338,7 +367,11 @@ describe("a screening request to an approved, anchored, verified research export
 
   test("a revocation marks the package that contained the resident, and the next export leaves them out", async () => {
     const members = await analytics.prisma.packageMember.findMany({ where: { packageId: builtExport.package!.id } });
-    const member = members[0]!;
+    // A resident of the larger sex group revokes, so the next export still reaches k = 5.
+    const cohort = await cohortMembers();
+    const sizes = bySexOf(cohort.filter((m) => consenting.includes(m.personId)));
+    const largerSex = [...sizes].sort((a, b) => b[1].length - a[1].length)[0]![0];
+    const member = members.find((m) => cohort.find((c) => c.residentRef === m.residentRef.toLowerCase())?.sex === largerSex)!;
     const people = await cohortPeople();
     const personId = people.get(member.residentRef.toLowerCase())!;
     const grantId = (JSON.parse(member.grantIdsJson) as Hex[])[0]!;
